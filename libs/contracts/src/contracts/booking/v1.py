@@ -1,0 +1,41 @@
+"""Events booking publishes, major version 1 (the paid-booking saga of ARCHITECTURE.md)."""
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from contracts.envelope import Event
+from contracts.money import Money
+
+
+class BookingRequested(Event):
+    """A client holds a slot and must pay before ``hold_expires_at``."""
+
+    event_type: Literal["booking.booking_requested.v1"] = "booking.booking_requested.v1"
+    aggregate_key = "booking_id"
+
+    booking_id: UUID
+    slot_id: UUID
+    therapist_id: UUID
+    client_id: UUID
+    starts_at: datetime
+    price: Money
+    hold_expires_at: datetime
+
+
+class BookingConfirmed(Event):
+    event_type: Literal["booking.booking_confirmed.v1"] = "booking.booking_confirmed.v1"
+    aggregate_key = "booking_id"
+
+    booking_id: UUID
+    therapist_id: UUID
+    client_id: UUID
+    starts_at: datetime
+    ends_at: datetime
+
+
+class BookingHoldExpired(Event):
+    event_type: Literal["booking.booking_hold_expired.v1"] = "booking.booking_hold_expired.v1"
+    aggregate_key = "booking_id"
+
+    booking_id: UUID

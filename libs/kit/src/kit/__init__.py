@@ -1,0 +1,15 @@
+"""libs/kit: the plumbing every service uses, written once.
+
+- ``settings``   ServiceSettings base (pydantic-settings, one env prefix per service)
+- ``db``         async engine, sessions and the unit of work (the one place that commits)
+- ``outbox``     the transactional outbox table and ``outbox.add`` (write an event with a change)
+- ``relay``      the outbox relay process (claims, publishes with confirms, marks sent)
+- ``inbox``      idempotent consumers: (consumer, event_id) recorded in the handler's transaction
+- ``bus``        broker factory, topology (exchange, quorum queues, dead letters) and ``Consumers``
+- ``auth``       JWT verification and the current-principal dependency
+- ``problems``   RFC 9457 problem+json errors
+- ``health``     /health/live and /health/ready
+- ``telemetry``  OpenTelemetry traces for FastAPI, SQLAlchemy and the bus
+- ``service``    ``Service``: assembles one service (HTTP app, consumers, relay, migrations, CLI)
+- ``testing``    pytest fixtures for real PostgreSQL and RabbitMQ
+"""

@@ -1,0 +1,59 @@
+"""Async SQLAlchemy engine, sessions and the unit of work.
+
+One transaction per use case. A session is committed in exactly one place: ``Database.transaction()``
+(used by the HTTP dependency ``Database.session`` and by every consumer). Helpers never commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from kit.settings import ServiceSettings
+
+
+def plain_dsn(url: str) -> str:
+    """``postgresql+asyncpg://…`` → ``postgresql://…`` for raw asyncpg connections."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 20, max_overflow: int = 10) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> Database:
+        return cls(
+            settings.database_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """The unit of work: commits when the block ends normally, rolls back on any exception."""
+        async with self.sessions() as session, session.begin():
+            yield session
+
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """FastAPI dependency: one transaction per request, committed after the handler returns."""
+        async with self.transaction() as session:
+            yield session
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not reachable"
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,133 @@
+"""Problem details (RFC 9457) for every error a service returns.
+
+Raise ``Problem`` (or one of the helpers) from a use case; ``install_problem_handlers`` renders it, and
+also turns validation errors, unknown routes and integrity violations into problems. Nothing reaches
+the client as a bare 500: an unexpected error is logged with its correlation id and answered with a
+generic problem that leaks nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kit import context
+
+log = logging.getLogger("kit.problems")
+
+MEDIA_TYPE = "application/problem+json"
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+class Problem(Exception):
+    """An error with a stable ``type`` (a slug under /problems/), a status and a human-readable detail."""
+
+    def __init__(self, status: int, slug: str, detail: str, *, title: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.detail = detail
+        self.title = title or _TITLES.get(status, "Error")
+        self.extra = extra
+        self.headers: dict[str, str] = {}
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"/problems/{self.slug}",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            body["instance"] = instance
+        if cid := context.correlation_id.get():
+            body["correlation_id"] = str(cid)
+        body.update(self.extra)
+        return body
+
+
+def not_found(what: str, ident: object) -> Problem:
+    return Problem(404, "not-found", f"{what} {ident} does not exist")
+
+
+def conflict(slug: str, detail: str, **extra: Any) -> Problem:
+    return Problem(409, slug, detail, **extra)
+
+
+def forbidden(detail: str = "You may not do this") -> Problem:
+    return Problem(403, "forbidden", detail)
+
+
+def unauthorized(detail: str) -> Problem:
+    problem = Problem(401, "unauthorized", detail)
+    problem.headers["WWW-Authenticate"] = "Bearer"
+    return problem
+
+
+def invalid(detail: str, **extra: Any) -> Problem:
+    return Problem(422, "validation-error", detail, **extra)
+
+
+def render(problem: Problem, request: Request | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.body(str(request.url.path) if request else None),
+        status_code=problem.status,
+        media_type=MEDIA_TYPE,
+        headers=problem.headers or None,
+    )
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return render(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        return render(Problem(422, "validation-error", detail or "invalid request", errors=errors), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}.get(
+            exc.status_code, "http-error"
+        )
+        problem = Problem(exc.status_code, slug, str(exc.detail))
+        problem.headers.update(exc.headers or {})
+        return render(problem, request)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        # A constraint the use case did not check first: still the client's conflict, not our crash.
+        constraint = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None)
+        log.info("integrity violation on %s: %s", request.url.path, constraint)
+        detail = f"conflicts with existing data ({constraint})" if constraint else "conflicts with existing data"
+        return render(Problem(409, "conflict", detail), request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return render(Problem(500, "internal-error", "Something went wrong on our side."), request)

@@ -1,0 +1,73 @@
+"""The tables kit owns in every service's database: the outbox and the inbox.
+
+Each service's first migration calls ``create_kit_tables()``; alembic's ``env.py`` includes
+``kit_metadata`` beside the service's own metadata so autogenerate leaves these tables alone.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, Table, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+kit_metadata = MetaData()
+
+#: NOTIFY channel the outbox trigger signals; NOTIFY is scoped to one database, so one name suffices.
+OUTBOX_CHANNEL = "kit_outbox"
+
+outbox = Table(
+    "outbox",
+    kit_metadata,
+    # The sequence gives the publication order; per-aggregate order follows from it.
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("event_id", UUID(as_uuid=True), nullable=False, unique=True),
+    Column("event_type", Text, nullable=False),
+    Column("routing_key", Text, nullable=False),
+    Column("aggregate_id", Text),
+    Column("body", JSONB, nullable=False),
+    Column("headers", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True)),
+    #: True when the broker returned the message because no queue was bound for its routing key.
+    Column("unroutable", Boolean, nullable=False, server_default=text("false")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Index("outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+)
+
+inbox = Table(
+    "inbox",
+    kit_metadata,
+    Column("consumer", Text, primary_key=True),
+    Column("event_id", UUID(as_uuid=True), primary_key=True),
+    Column("event_type", Text, nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+_NOTIFY_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION kit_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{OUTBOX_CHANNEL}', '');
+    RETURN NULL;
+END $$;
+"""
+_NOTIFY_TRIGGER = """
+CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
+FOR EACH STATEMENT EXECUTE FUNCTION kit_outbox_notify();
+"""
+
+
+def create_kit_tables() -> None:
+    """Alembic migration step: create the outbox (with its NOTIFY trigger) and the inbox."""
+    from alembic import op
+
+    bind = op.get_bind()
+    kit_metadata.create_all(bind)
+    op.execute(_NOTIFY_FUNCTION)
+    op.execute(_NOTIFY_TRIGGER)
+
+
+def drop_kit_tables() -> None:
+    from alembic import op
+
+    op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
+    op.execute("DROP FUNCTION IF EXISTS kit_outbox_notify()")
+    kit_metadata.drop_all(op.get_bind())

@@ -1,0 +1,206 @@
+"""``Service``: one service assembled from its parts, the same way for all six.
+
+    service = Service(
+        settings=BookingSettings(),
+        root=Path(__file__).resolve().parents[2],   # holds alembic.ini and migrations/
+        routers=[calendar.routes.router],
+        consumers=subscribers.consumers,
+    )
+    app = service.create_app           # uvicorn factory
+    if __name__ == "__main__": service.main()
+
+``python -m <service>`` serves HTTP and consumes events; ``python -m <service> relay`` runs the outbox
+relay; ``python -m <service> migrate`` creates and migrates the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from opentelemetry.sdk.trace.export import SpanExporter
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kit import context, migrations, telemetry
+from kit.auth import TokenVerifier
+from kit.bus import Consumers, EventBus
+from kit.db import Database
+from kit.problems import install_problem_handlers
+from kit.relay import OutboxRelay
+from kit.settings import ServiceSettings
+
+ReadyCheck = Callable[[FastAPI], Awaitable[dict[str, Any]]]
+
+
+class Service:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        root: Path,
+        routers: Sequence[APIRouter] = (),
+        consumers: Consumers | None = None,
+        description: str = "",
+        ready_checks: Sequence[ReadyCheck] = (),
+        span_exporter: SpanExporter | None = None,
+    ) -> None:
+        self.settings = settings
+        self.root = root
+        self.routers = list(routers)
+        self.consumers = consumers or Consumers()
+        self.description = description
+        self.ready_checks = list(ready_checks)
+        self.span_exporter = span_exporter
+
+    # -- HTTP + consumers -------------------------------------------------------------------------------
+    def create_app(self) -> FastAPI:
+        settings = self.settings
+        provider = telemetry.setup_tracing(settings, self.span_exporter)
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+            db = Database.from_settings(settings)
+            telemetry.instrument_engine(db.engine, provider)
+            bus = EventBus(settings, db, self.consumers, middlewares=(telemetry.bus_middleware(provider),))
+            app.state.db = db
+            app.state.bus = bus
+            await bus.start()
+            try:
+                yield
+            finally:
+                await bus.stop()
+                await db.dispose()
+
+        app = FastAPI(
+            title=f"{settings.service_name} service",
+            description=self.description,
+            version="1.0.0",
+            lifespan=lifespan,
+        )
+        app.state.settings = settings
+        app.state.token_verifier = TokenVerifier(
+            settings.jwt_public_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+        )
+        install_problem_handlers(app)
+        app.include_router(health_router(self.ready_checks))
+        for router in self.routers:
+            app.include_router(router)
+        app.add_middleware(CorrelationIdMiddleware)
+        telemetry.instrument_app(app, provider)
+        return app
+
+    # -- relay ---------------------------------------------------------------------------------------
+    async def run_relay(self, stop: asyncio.Event | None = None) -> None:
+        await OutboxRelay(self.settings).run(stop)
+
+    # -- CLI -----------------------------------------------------------------------------------------
+    def main(self, argv: Sequence[str] | None = None) -> None:
+        parser = argparse.ArgumentParser(prog=f"python -m {self.settings.service_name}")
+        parser.add_argument("command", nargs="?", default="serve", choices=["serve", "relay", "migrate"])
+        args = parser.parse_args(argv)
+        logging.basicConfig(
+            level=self.settings.log_level.upper(),
+            format=f"%(asctime)s %(levelname)s [{self.settings.service_name}] %(name)s: %(message)s",
+        )
+        if args.command == "migrate":
+            asyncio.run(migrations.upgrade(self.root, self.settings.database_url))
+        elif args.command == "relay":
+            asyncio.run(_until_signalled(self.run_relay))
+        else:
+            import uvicorn
+
+            uvicorn.run(
+                self.create_app(),
+                host=self.settings.http_host,
+                port=self.settings.http_port,
+                log_level="warning",
+                access_log=False,
+            )
+
+
+async def _until_signalled(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await run(stop)
+
+
+# -- request plumbing ---------------------------------------------------------------------------------
+def _request_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with _request_db(request).transaction() as session:
+        yield session
+
+
+#: The request's unit of work: committed after the route returns and before the response is sent.
+DbSession = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+class CorrelationIdMiddleware:
+    """Takes ``X-Correlation-ID`` (or makes one), exposes it to the code and echoes it in the response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-correlation-id", b"").decode("latin-1")
+        cid = context.parse_uuid(incoming) or uuid.uuid4()
+        token = context.correlation_id.set(cid)
+
+        async def send_with_header(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"x-correlation-id", str(cid).encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_header)
+        finally:
+            context.correlation_id.reset(token)
+
+
+# -- health ---------------------------------------------------------------------------------------------
+def health_router(extra_checks: Sequence[ReadyCheck] = ()) -> APIRouter:
+    router = APIRouter(prefix="/health", tags=["health"])
+
+    @router.get("/live")
+    async def live() -> dict[str, str]:
+        """The process is up and serving HTTP."""
+        return {"status": "ok"}
+
+    @router.get("/ready")
+    async def ready(request: Request, response: Response) -> JSONResponse:
+        """Ready to work: database reachable, broker connected, every consumer attached."""
+        app = request.app
+        checks: dict[str, Any] = {"database": await app.state.db.ping(), **(await app.state.bus.ready())}
+        for check in extra_checks:
+            checks.update(await check(app))
+        ok = all(_passed(v) for v in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ok else "not ready", "service": app.state.settings.service_name, "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    return router
+
+
+def _passed(value: Any) -> bool:
+    if isinstance(value, dict):
+        return value.get("status") == "ready" if "status" in value else all(_passed(v) for v in value.values())
+    return bool(value)

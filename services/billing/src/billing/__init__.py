@@ -1,0 +1,1 @@
+"""Billing service. Payments, refunds, the ledger, payouts, billing cards, invoices and invoice specifications."""

@@ -1,0 +1,3 @@
+from billing.app import build
+
+build().main()

@@ -1,0 +1,1 @@
+"""Booking service. The therapist marketplace: profiles, matching, calendar, paid bookings, group appointments, journals."""

@@ -1,0 +1,3 @@
+from booking.app import build
+
+build().main()

@@ -1,0 +1,1 @@
+"""Logistics service. Assistive devices: catalogue, stock, individuals, recipients, orders, pickups, returns, activities."""

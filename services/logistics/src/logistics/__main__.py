@@ -1,0 +1,3 @@
+from logistics.app import build
+
+build().main()

@@ -1,0 +1,3 @@
+from notify.app import build
+
+build().main()

@@ -1,0 +1,1 @@
+"""Portal service. The client portal: reports, support plans, measurements, appointments, representatives."""

@@ -1,0 +1,25 @@
+"""Assembles the portal service: ``create_app()`` for uvicorn, ``service.main()`` for the CLI."""
+
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from portal.settings import Settings
+from portal.subscribers import consumers
+from kit.service import Service
+
+ROOT = Path(__file__).resolve().parents[2]  # services/portal: alembic.ini and migrations/
+
+
+def build(settings: Settings | None = None, **overrides: object) -> Service:
+    return Service(
+        settings or Settings(),
+        root=ROOT,
+        consumers=consumers,
+        description="The client portal: reports, support plans, measurements, appointments, representatives.",
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    return build(settings).create_app()
