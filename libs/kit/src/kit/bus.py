@@ -159,7 +159,9 @@ class EventBus:
 
         handle.__name__ = f"consume_{spec.purpose}"
         handle.__doc__ = f"Events consumed into {consumer}: {', '.join(sorted(spec.routes))}"
-        return self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, title=name)(handle)
+        subscriber = self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, title=name)
+        subscriber(handle)
+        return subscriber
 
     async def start(self) -> None:
         await self.broker.connect()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, Table, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.engine import Connection
 
 kit_metadata = MetaData()
 
@@ -55,14 +56,18 @@ FOR EACH STATEMENT EXECUTE FUNCTION kit_outbox_notify();
 """
 
 
+def install(connection: Connection) -> None:
+    """Create the outbox (with its NOTIFY trigger) and the inbox on a synchronous connection."""
+    kit_metadata.create_all(connection)
+    connection.execute(text(_NOTIFY_FUNCTION))
+    connection.execute(text(_NOTIFY_TRIGGER))
+
+
 def create_kit_tables() -> None:
-    """Alembic migration step: create the outbox (with its NOTIFY trigger) and the inbox."""
+    """Alembic migration step of every service's first revision."""
     from alembic import op
 
-    bind = op.get_bind()
-    kit_metadata.create_all(bind)
-    op.execute(_NOTIFY_FUNCTION)
-    op.execute(_NOTIFY_TRIGGER)
+    install(op.get_bind())
 
 
 def drop_kit_tables() -> None:

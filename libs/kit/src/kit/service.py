@@ -115,7 +115,7 @@ class Service:
         if args.command == "migrate":
             asyncio.run(migrations.upgrade(self.root, self.settings.database_url))
         elif args.command == "relay":
-            asyncio.run(_until_signalled(self.run_relay))
+            asyncio.run(run_until_signalled(self.run_relay))
         else:
             import uvicorn
 
@@ -128,7 +128,7 @@ class Service:
             )
 
 
-async def _until_signalled(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
+async def run_until_signalled(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,0 +1,271 @@
+"""pytest fixtures for real PostgreSQL and RabbitMQ, registered by the root conftest (``pytest_plugins``).
+
+Servers come from the environment (``TEST_POSTGRES_URL``, ``TEST_AMQP_URL``; defaults 127.0.0.1:5432 and
+127.0.0.1:5672), else from testcontainers where Docker runs, else the run fails with a message that says
+what to start. Nothing is mocked and nothing skips.
+
+Isolation: every run has an id; each service's database is ``<service>_<run id>`` and the exchange and
+queues carry the run id, so parallel or earlier runs never see each other's data. All of it is dropped
+when the session ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import aio_pika
+import asyncpg
+import httpx
+import pytest
+
+from kit.db import plain_dsn
+from kit.migrations import drop_database
+from kit.settings import ServiceSettings
+
+S = TypeVar("S", bound=ServiceSettings)
+T = TypeVar("T")
+
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+@dataclass
+class Servers:
+    postgres_url: str  # admin DSN (database "postgres"), plain asyncpg form
+    amqp_url: str
+    _containers: list[Any] = field(default_factory=list)
+
+    def database_url(self, name: str) -> str:
+        parts = urlsplit(self.postgres_url)
+        return f"postgresql+asyncpg://{parts.netloc}/{name}"
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _docker_available() -> bool:
+    return shutil.which("docker") is not None and (
+        os.path.exists("/var/run/docker.sock") or bool(os.environ.get("DOCKER_HOST"))
+    )
+
+
+def find_servers() -> Servers:
+    pg = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+    amqp = os.environ.get("TEST_AMQP_URL", DEFAULT_AMQP)
+    servers = Servers(pg, amqp)
+    missing = [n for n, u, p in (("PostgreSQL", pg, 5432), ("RabbitMQ", amqp, 5672)) if not _reachable(u, p)]
+    if not missing:
+        return servers
+    if not _docker_available():
+        pytest.fail(
+            f"{' and '.join(missing)} not reachable ({pg}, {amqp}) and no Docker engine for testcontainers. "
+            "Start them (`make services-up` runs the commands in ARCHITECTURE.md) or set "
+            "TEST_POSTGRES_URL / TEST_AMQP_URL.",
+            pytrace=False,
+        )
+    if "PostgreSQL" in missing:  # pragma: no cover - only where Docker runs
+        from testcontainers.postgres import PostgresContainer
+
+        container = PostgresContainer("postgres:15", driver=None).start()
+        servers._containers.append(container)
+        servers.postgres_url = container.get_connection_url().replace("/test", "/postgres")
+    if "RabbitMQ" in missing:  # pragma: no cover - only where Docker runs
+        from testcontainers.rabbitmq import RabbitMqContainer
+
+        container = RabbitMqContainer("rabbitmq:3.10").start()
+        servers._containers.append(container)
+        params = container.get_connection_params()
+        servers.amqp_url = f"amqp://guest:guest@{params.host}:{params.port}/"
+    return servers
+
+
+@pytest.fixture(scope="session")
+def servers() -> Any:
+    found = find_servers()
+    yield found
+    for container in found._containers:  # pragma: no cover
+        container.stop()
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return "t" + uuid.uuid4().hex[:8]
+
+
+class RunEnvironment:
+    """Makes settings for this run and removes everything they created when the session ends."""
+
+    def __init__(self, servers: Servers, run_id: str) -> None:
+        self.servers = servers
+        self.run_id = run_id
+        self.exchange = f"events.{run_id}"
+        self.queue_prefix = f"{run_id}."
+        self.databases: set[str] = set()
+        self.queues: set[str] = set()
+
+    def settings(self, cls: type[S], *, database: str | None = None, **overrides: Any) -> S:
+        """``cls`` pointed at this run's database, exchange and queues."""
+        service = overrides.pop("service_name", None) or cls.model_fields["service_name"].default
+        database_url = self.servers.database_url(f"{database or service}_{self.run_id}")
+        self.databases.add(database_url)
+        values: dict[str, Any] = {
+            "service_name": service,
+            "environment": "test",
+            "database_url": database_url,
+            "amqp_url": self.servers.amqp_url,
+            "exchange": self.exchange,
+            "queue_prefix": self.queue_prefix,
+            "relay_poll_interval_s": 0.25,
+            "database_pool_size": 5,
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    def env(self, settings: ServiceSettings, prefix: str) -> dict[str, str]:
+        """Environment variables that reproduce ``settings`` in a subprocess."""
+        env = dict(os.environ)
+        for key, value in settings.model_dump().items():
+            env[f"{prefix}{key}".upper()] = str(value)
+        return env
+
+    def track_queues(self, names: list[str]) -> None:
+        for name in names:
+            self.queues.update({name, f"{name}.dlq"})
+
+    async def cleanup(self) -> None:
+        for url in self.databases:
+            try:
+                await drop_database(url)
+            except Exception:  # noqa: BLE001 - best effort; the next run uses new names anyway
+                pass
+        try:
+            connection = await aio_pika.connect(self.servers.amqp_url)
+        except Exception:  # noqa: BLE001
+            return
+        async with connection:
+            for name in sorted(self.queues):
+                channel = await connection.channel()
+                try:
+                    await channel.queue_delete(name)
+                except Exception:  # noqa: BLE001
+                    pass
+            channel = await connection.channel()
+            try:
+                await channel.exchange_delete(self.exchange)
+            except Exception:  # noqa: BLE001
+                pass
+
+
+@pytest.fixture(scope="session")
+async def test_env(servers: Servers, run_id: str) -> AsyncIterator[RunEnvironment]:
+    env = RunEnvironment(servers, run_id)
+    yield env
+    await env.cleanup()
+
+
+async def wait_for(
+    check: Callable[[], Awaitable[T]], *, timeout: float = 10.0, interval: float = 0.05, what: str = "condition"
+) -> T:
+    """Await until ``check()`` returns something truthy (and return it); fail after ``timeout`` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(interval)
+
+
+class QueueProbe:
+    """A test-owned queue bound to routing keys: await the messages a test expects instead of sleeping."""
+
+    def __init__(self, queue: aio_pika.abc.AbstractQueue) -> None:
+        self.queue = queue
+        self.messages: asyncio.Queue[aio_pika.abc.AbstractIncomingMessage] = asyncio.Queue()
+
+    async def next(self, timeout: float = 10.0) -> aio_pika.abc.AbstractIncomingMessage:
+        return await asyncio.wait_for(self.messages.get(), timeout)
+
+    async def collect(self, count: int, timeout: float = 10.0) -> list[aio_pika.abc.AbstractIncomingMessage]:
+        return [await self.next(timeout) for _ in range(count)]
+
+
+@asynccontextmanager
+async def probe(env: RunEnvironment, *routing_keys: str, queue: str | None = None) -> AsyncIterator[QueueProbe]:
+    """Bind a temporary queue to the run's exchange (or consume an existing ``queue``)."""
+    connection = await aio_pika.connect(env.servers.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        if queue is None:
+            exchange = await channel.declare_exchange(env.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+            q = await channel.declare_queue("", exclusive=True)
+            for key in routing_keys or ("#",):
+                await q.bind(exchange, key)
+        else:
+            q = await channel.declare_queue(queue, passive=True)
+        p = QueueProbe(q)
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            await message.ack()
+            await p.messages.put(message)
+
+        await q.consume(on_message)
+        yield p
+
+
+async def fetch(settings: ServiceSettings, query: str, *args: Any) -> list[asyncpg.Record]:
+    """Run a query against a service's database with a short-lived connection (for assertions)."""
+    conn = await asyncpg.connect(plain_dsn(settings.database_url))
+    try:
+        return await conn.fetch(query, *args)
+    finally:
+        await conn.close()
+
+
+@dataclass
+class RunningService:
+    app: Any
+    client: httpx.AsyncClient
+    settings: ServiceSettings
+
+
+@asynccontextmanager
+async def running_service(
+    service: Any, env: RunEnvironment, *, relay: bool = True, migrate: bool = True
+) -> AsyncIterator[RunningService]:
+    """Run a ``kit.service.Service`` in this event loop: migrated database, lifespan, consumers and
+    (optionally) its relay; requests go through an in-memory ASGI client."""
+    from kit import migrations
+
+    settings = service.settings
+    env.track_queues(list(service.consumers.bindings(settings)))
+    if migrate:
+        await migrations.upgrade(service.root, settings.database_url)
+    app = service.create_app()
+    stop = asyncio.Event()
+    relay_task = asyncio.create_task(service.run_relay(stop)) if relay else None
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=f"http://{settings.service_name}") as client:
+            try:
+                yield RunningService(app, client, settings)
+            finally:
+                stop.set()
+                if relay_task:
+                    await asyncio.wait_for(relay_task, 10)
