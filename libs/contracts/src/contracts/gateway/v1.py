@@ -1,5 +1,6 @@
 """Events the gateway publishes, major version 1."""
 
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -18,4 +19,33 @@ class ContactDetailsChanged(Event):
     display_name: str
     email: str | None = None
     phone: str | None = None
+    language: Language = "sv"
+
+
+class LoginCodeRequested(Event):
+    """A one-time SMS code for a password login (GW-3). Notify sends it at once; the gateway keeps only
+    its hash. The code is a short-lived secret: notify never logs it and does not keep it after sending."""
+
+    event_type: Literal["gateway.login_code_requested.v1"] = "gateway.login_code_requested.v1"
+    aggregate_key = "attempt_id"
+
+    attempt_id: UUID
+    account_id: UUID
+    phone: str
+    language: Language = "sv"
+    code: str
+    expires_at: datetime
+
+
+class TemporaryPasswordIssued(Event):
+    """An account made by someone else (GW-4, PT-1): notify emails the username and temporary password."""
+
+    event_type: Literal["gateway.temporary_password_issued.v1"] = "gateway.temporary_password_issued.v1"
+    aggregate_key = "account_id"
+
+    account_id: UUID
+    display_name: str
+    username: str
+    temporary_password: str
+    email: str
     language: Language = "sv"
