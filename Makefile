@@ -1,0 +1,34 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a helper of those.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+PYTHON := python3
+
+.PHONY: help install services-up run test test-fast bench-bus asyncapi
+
+help:
+	@echo "make run        install, start PostgreSQL/RabbitMQ if needed, migrate, start all six services"
+	@echo "make test       the whole test suite against the real PostgreSQL and RabbitMQ"
+	@echo "make bench-bus  outbox -> relay -> inbox throughput against raw aio-pika"
+	@echo "make asyncapi   regenerate docs/asyncapi.json from libs/contracts and the services' consumers"
+
+install:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@$(UV) sync --frozen --quiet
+
+services-up:
+	@$(PYTHON) deploy/servers.py
+
+run: install services-up
+	@$(UV) run --frozen python deploy/run.py
+
+test: install services-up
+	@$(UV) run --frozen pytest
+
+test-fast: install services-up
+	@$(UV) run --frozen pytest -m "not slow"
+
+bench-bus: install services-up
+	@$(UV) run --frozen python bench/bus.py
+
+asyncapi: install
+	@$(UV) run --frozen python -m contracts.asyncapi > docs/asyncapi.json
