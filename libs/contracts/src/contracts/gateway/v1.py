@@ -49,3 +49,19 @@ class TemporaryPasswordIssued(Event):
     temporary_password: str
     email: str
     language: Language = "sv"
+
+
+class AccountCreated(Event):
+    """A new account exists. ``created_by`` is the account that made it (a therapist creating a client,
+    BK-12; a coordinator creating a portal user, PT-1); ``invitation_id`` is set when it was made from a
+    booking invitation (BK-11). No identity numbers: ``has_personal_number`` says whether BankID can link."""
+
+    event_type: Literal["gateway.account_created.v1"] = "gateway.account_created.v1"
+    aggregate_key = "account_id"
+
+    account_id: UUID
+    roles: list[str]
+    display_name: str
+    created_by: UUID | None = None
+    invitation_id: UUID | None = None
+    has_personal_number: bool = False
