@@ -1,4 +1,4 @@
-"""The tables kit owns in every service's database: the outbox and the inbox.
+"""The tables kit owns in every service's database: the outbox, the inbox and idempotency keys.
 
 Each service's first migration calls ``create_kit_tables()``; alembic's ``env.py`` includes
 ``kit_metadata`` beside the service's own metadata so autogenerate leaves these tables alone.
@@ -41,6 +41,18 @@ inbox = Table(
     Column("event_id", UUID(as_uuid=True), primary_key=True),
     Column("event_type", Text, nullable=False),
     Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    kit_metadata,
+    # scope: who and what (e.g. "reserve:<account id>"), so one client's key never answers another's request
+    Column("scope", Text, primary_key=True),
+    Column("key", Text, primary_key=True),
+    Column("fingerprint", Text, nullable=False),
+    Column("status_code", Integer),
+    Column("response", JSONB),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 _NOTIFY_FUNCTION = f"""
