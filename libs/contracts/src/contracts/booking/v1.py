@@ -39,3 +39,20 @@ class BookingHoldExpired(Event):
     aggregate_key = "booking_id"
 
     booking_id: UUID
+
+
+class BookingCancelled(Event):
+    """A booking was cancelled. Booking has applied the 24-hour rule (BK-17/BK-18); billing executes it:
+    ``refund`` says whether the client gets the fee back, ``therapist_paid`` whether the therapist's share
+    is owed as if the session took place."""
+
+    event_type: Literal["booking.booking_cancelled.v1"] = "booking.booking_cancelled.v1"
+    aggregate_key = "booking_id"
+
+    booking_id: UUID
+    therapist_id: UUID
+    client_id: UUID
+    starts_at: datetime
+    cancelled_by: Literal["client", "therapist"]
+    refund: bool
+    therapist_paid: bool
