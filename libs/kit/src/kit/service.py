@@ -40,6 +40,10 @@ from kit.relay import OutboxRelay
 from kit.settings import ServiceSettings
 
 ReadyCheck = Callable[[FastAPI], Awaitable[dict[str, Any]]]
+#: A long-running task of the service process (a sender loop, an expiry sweep): runs from startup until
+#: ``stop`` is set at shutdown. Work that must happen once across replicas claims rows with
+#: ``FOR UPDATE SKIP LOCKED`` or holds an advisory lock.
+BackgroundTask = Callable[[FastAPI, asyncio.Event], Awaitable[None]]
 
 
 class Service:
@@ -52,6 +56,7 @@ class Service:
         consumers: Consumers | None = None,
         description: str = "",
         ready_checks: Sequence[ReadyCheck] = (),
+        background: Sequence[BackgroundTask] = (),
         span_exporter: SpanExporter | None = None,
     ) -> None:
         self.settings = settings
@@ -60,6 +65,7 @@ class Service:
         self.consumers = consumers or Consumers()
         self.description = description
         self.ready_checks = list(ready_checks)
+        self.background = list(background)
         self.span_exporter = span_exporter
 
     # -- HTTP + consumers -------------------------------------------------------------------------------
@@ -75,9 +81,16 @@ class Service:
             app.state.db = db
             app.state.bus = bus
             await bus.start()
+            stop = asyncio.Event()
+            tasks = [asyncio.create_task(task(app, stop), name=task.__name__) for task in self.background]
             try:
                 yield
             finally:
+                stop.set()
+                if tasks:
+                    _, pending = await asyncio.wait(tasks, timeout=10)
+                    for task in pending:
+                        task.cancel()
                 await bus.stop()
                 await db.dispose()
 
