@@ -245,12 +245,21 @@ class RunningService:
     settings: ServiceSettings
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @asynccontextmanager
 async def running_service(
-    service: Any, env: RunEnvironment, *, relay: bool = True, migrate: bool = True
+    service: Any, env: RunEnvironment, *, relay: bool = True, migrate: bool = True, http: bool = False
 ) -> AsyncIterator[RunningService]:
     """Run a ``kit.service.Service`` in this event loop: migrated database, lifespan, consumers and
-    (optionally) its relay; requests go through an in-memory ASGI client."""
+    (optionally) its relay. Requests go through an in-memory ASGI client, or with ``http=True`` over real
+    HTTP to uvicorn on ``settings.http_port`` (for services that must be reached from outside, such as a
+    webhook or the gateway's proxy; pick the port with ``free_port()``)."""
     from kit import migrations
 
     settings = service.settings
@@ -260,12 +269,39 @@ async def running_service(
     app = service.create_app()
     stop = asyncio.Event()
     relay_task = asyncio.create_task(service.run_relay(stop)) if relay else None
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=f"http://{settings.service_name}") as client:
-            try:
+    try:
+        if http:
+            async with _uvicorn(app, settings.http_port), httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{settings.http_port}"
+            ) as client:
                 yield RunningService(app, client, settings)
-            finally:
-                stop.set()
-                if relay_task:
-                    await asyncio.wait_for(relay_task, 10)
+        else:
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url=f"http://{settings.service_name}") as client:
+                    yield RunningService(app, client, settings)
+    finally:
+        stop.set()
+        if relay_task:
+            await asyncio.wait_for(relay_task, 10)
+
+
+@asynccontextmanager
+async def _uvicorn(app: Any, port: int) -> AsyncIterator[None]:
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    try:
+        await wait_for(lambda: _started(server, task), timeout=30, what=f"uvicorn on port {port}")
+        yield
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 15)
+
+
+async def _started(server: Any, task: asyncio.Task) -> bool:
+    if task.done():
+        task.result()  # raises the startup error
+        raise AssertionError("uvicorn stopped during startup")
+    return bool(server.started)
