@@ -245,6 +245,29 @@ class RunningService:
     settings: ServiceSettings
 
 
+async def publish(env: RunEnvironment, event: Any, **envelope: Any) -> Any:
+    """Publish ``event`` on the run's exchange as another service's relay would (persistent, confirmed,
+    ``message_id = event_id``). Returns its envelope. For tests that play the producing service."""
+    from contracts import Envelope
+
+    wrapped = Envelope.wrap(event, **envelope)
+    connection = await aio_pika.connect(env.servers.amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.declare_exchange(env.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        await exchange.publish(
+            aio_pika.Message(
+                wrapped.model_dump_json().encode(),
+                content_type="application/json",
+                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                message_id=str(wrapped.event_id),
+                type=wrapped.event_type,
+            ),
+            event.routing_key,
+        )
+    return wrapped
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
