@@ -133,9 +133,11 @@ class EventBus:
         consumers: Consumers | None = None,
         *,
         middlewares: tuple[Any, ...] = (),
+        state: Any = None,
     ) -> None:
         self.settings = settings
         self.db = db
+        self.state = state
         self.consumers = consumers or Consumers()
         self.broker = make_broker(settings, middlewares=middlewares)
         # Subscriber objects stay referenced here for the life of the bus.
@@ -203,6 +205,7 @@ class EventBus:
         tokens = (
             context.correlation_id.set(envelope.correlation_id),
             context.causation_id.set(envelope.event_id),
+            context.app_state.set(self.state),
         )
         try:
             async with self.db.transaction() as session:
@@ -224,6 +227,7 @@ class EventBus:
         finally:
             context.correlation_id.reset(tokens[0])
             context.causation_id.reset(tokens[1])
+            context.app_state.reset(tokens[2])
         await message.ack()
         return None
 

@@ -44,6 +44,9 @@ ReadyCheck = Callable[[FastAPI], Awaitable[dict[str, Any]]]
 #: ``stop`` is set at shutdown. Work that must happen once across replicas claims rows with
 #: ``FOR UPDATE SKIP LOCKED`` or holds an advisory lock.
 BackgroundTask = Callable[[FastAPI, asyncio.Event], Awaitable[None]]
+#: Runs once at startup after ``app.state.db`` exists, before consumers start: put the service's own
+#: resources (an adapter, a client) on ``app.state``; handlers reach them through ``kit.context.app_state``.
+StartupHook = Callable[[FastAPI], Awaitable[None]]
 
 
 class Service:
@@ -57,6 +60,7 @@ class Service:
         description: str = "",
         ready_checks: Sequence[ReadyCheck] = (),
         background: Sequence[BackgroundTask] = (),
+        on_startup: Sequence[StartupHook] = (),
         span_exporter: SpanExporter | None = None,
     ) -> None:
         self.settings = settings
@@ -66,6 +70,7 @@ class Service:
         self.description = description
         self.ready_checks = list(ready_checks)
         self.background = list(background)
+        self.on_startup = list(on_startup)
         self.span_exporter = span_exporter
 
     # -- HTTP + consumers -------------------------------------------------------------------------------
@@ -77,8 +82,12 @@ class Service:
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             db = Database.from_settings(settings)
             telemetry.instrument_engine(db.engine, provider)
-            bus = EventBus(settings, db, self.consumers, middlewares=(telemetry.bus_middleware(provider),))
             app.state.db = db
+            for hook in self.on_startup:
+                await hook(app)
+            bus = EventBus(
+                settings, db, self.consumers, middlewares=(telemetry.bus_middleware(provider),), state=app.state
+            )
             app.state.bus = bus
             await bus.start()
             stop = asyncio.Event()
