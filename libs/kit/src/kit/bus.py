@@ -203,7 +203,7 @@ class EventBus:
             )
 
         tokens = (
-            context.correlation_id.set(envelope.correlation_id),
+            context.correlation_id.set(envelope.correlation_id or envelope.event_id),
             context.causation_id.set(envelope.event_id),
             context.app_state.set(self.state),
         )

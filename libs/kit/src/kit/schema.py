@@ -88,3 +88,27 @@ def drop_kit_tables() -> None:
     op.execute("DROP TRIGGER IF EXISTS outbox_notify ON outbox")
     op.execute("DROP FUNCTION IF EXISTS kit_outbox_notify()")
     kit_metadata.drop_all(op.get_bind())
+
+
+_REFUSE_CHANGE_FUNCTION = """
+CREATE OR REPLACE FUNCTION kit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+END $$;
+"""
+
+
+def make_append_only(table: str) -> None:
+    """Alembic migration step: refuse UPDATE, DELETE and TRUNCATE on ``table`` (audit logs, money
+    movements). Rows can only be added; the database itself enforces it."""
+    from alembic import op
+
+    op.execute(_REFUSE_CHANGE_FUNCTION)
+    op.execute(
+        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION kit_refuse_change()"
+    )
+    op.execute(
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION kit_refuse_change()"
+    )

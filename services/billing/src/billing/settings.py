@@ -1,5 +1,7 @@
 """Billing settings: environment variables prefixed ``BILLING_``."""
 
+from typing import Literal
+
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
@@ -11,3 +13,16 @@ class Settings(ServiceSettings):
     service_name: str = "billing"
     http_port: int = 8002
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/billing"
+
+    #: Which payment provider adapter to use. Only the development stub exists so far; a real adapter
+    #: implements ``billing.provider.base.PaymentProvider``.
+    provider: Literal["stub"] = "stub"
+    #: Shared secret the provider signs webhooks with (set a real one in production).
+    provider_webhook_secret: str = "development-webhook-secret"
+    #: Webhooks older than this are refused as replays.
+    provider_webhook_tolerance_s: int = 300
+
+    # The development provider stub
+    stub_webhook_url: str = "http://127.0.0.1:8002/webhooks/provider"
+    stub_confirm_delay_s: float = 0.2
+    stub_poll_interval_s: float = 0.05

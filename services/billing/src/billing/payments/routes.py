@@ -1,0 +1,93 @@
+"""HTTP routes of payments: thin, they call payments.service."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from billing.payments import service
+from billing.payments.schemas import MovementOut, PayIn, PaymentOut
+from billing.provider import signature
+from billing.provider.base import PaymentProvider, WebhookEvent
+from kit.auth import CurrentPrincipal
+from kit.idempotency import IdempotencyKey, idempotent
+from kit.problems import Problem
+from kit.service import DbSession
+
+router = APIRouter(tags=["payments"])
+
+
+def _provider(request: Request) -> PaymentProvider:
+    return request.app.state.provider
+
+
+Provider = Annotated[PaymentProvider, Depends(_provider)]
+
+
+def _out(payment) -> PaymentOut:  # noqa: ANN001
+    return PaymentOut.of(payment)
+
+
+@router.get("/payments/by-booking/{booking_id}")
+async def payment_of_booking(booking_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> PaymentOut:
+    """The payment of a booking (404 until billing has created it: poll after reserving)."""
+    return _out(await service.visible_payment(session, principal, booking_id=booking_id))
+
+
+@router.get("/payments/{payment_id}")
+async def get_payment(payment_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> PaymentOut:
+    return _out(await service.visible_payment(session, principal, id=payment_id))
+
+
+@router.get("/payments/{payment_id}/movements")
+async def payment_movements(payment_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> list[MovementOut]:
+    payment = await service.visible_payment(session, principal, id=payment_id)
+    return [MovementOut.model_validate(m) for m in await service.movements(session, payment)]
+
+
+@router.post("/payments/{payment_id}/pay", status_code=202)
+async def pay(
+    payment_id: uuid.UUID,
+    body: PayIn,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    provider: Provider,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Pay with a payment method; the outcome arrives from the provider shortly (status becomes
+    ``captured`` or ``failed``). Send an ``Idempotency-Key`` so a retry never pays twice."""
+
+    async def run() -> PaymentOut:
+        return _out(await service.pay(session, provider, principal, payment_id, body.payment_method))
+
+    return await idempotent(
+        session, key, scope=f"pay:{principal.account_id}:{payment_id}", request=body, run=run, status_code=202
+    )
+
+
+@router.post("/webhooks/provider", include_in_schema=False)
+async def provider_webhook(
+    request: Request,
+    session: DbSession,
+    provider: Provider,
+    provider_signature: Annotated[str | None, Header(alias=signature.HEADER)] = None,
+) -> dict[str, str]:
+    """The provider's signed notifications. Forged or stale → 400; a redelivered event → 200, no effect."""
+    body = await request.body()
+    settings = request.app.state.settings
+    try:
+        signature.verify(
+            settings.provider_webhook_secret, body, provider_signature, tolerance_s=settings.provider_webhook_tolerance_s
+        )
+    except signature.SignatureError as exc:
+        raise Problem(400, "webhook-signature-invalid", str(exc)) from exc
+    try:
+        payload = WebhookEvent(**json.loads(body))
+    except (TypeError, ValueError) as exc:
+        raise Problem(400, "webhook-malformed", f"not a provider event: {exc}") from exc
+    processed = await service.handle_webhook(session, provider, payload)
+    return {"status": "processed" if processed else "already processed"}

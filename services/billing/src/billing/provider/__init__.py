@@ -1,0 +1,1 @@
+"""The payment provider behind an interface (``base.PaymentProvider``) and its development stub."""
