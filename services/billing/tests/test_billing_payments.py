@@ -4,147 +4,86 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from billing.app import build
 from billing.provider import signature
-from billing.settings import Settings
 from contracts.booking.v1 import BookingCancelled, BookingHoldExpired, BookingRequested
-from contracts.money import Money
-from kit.testing import fetch, free_port, probe, publish, running_service, wait_for
-from kit.testing.tokens import TokenIssuer
+from kit.testing import fetch, probe, publish, wait_for
 
-ISSUER = TokenIssuer()
-
-
-@pytest.fixture(scope="module")
-async def billing(test_env):
-    port = free_port()
-    settings = test_env.settings(
-        Settings,
-        http_port=port,
-        stub_webhook_url=f"http://127.0.0.1:{port}/webhooks/provider",
-        stub_confirm_delay_s=0.05,
-        jwt_public_key=ISSUER.public_pem,
-    )
-    async with running_service(build(settings), test_env, http=True) as svc:
-        yield svc
-
-
-def requested(hold_minutes: float = 10) -> BookingRequested:
-    now = datetime.now(UTC)
-    return BookingRequested(
-        booking_id=uuid.uuid4(), slot_id=uuid.uuid4(), therapist_id=uuid.uuid4(), client_id=uuid.uuid4(),
-        starts_at=now + timedelta(days=3), price=Money(amount_minor=95000, currency="SEK"),
-        hold_expires_at=now + timedelta(minutes=hold_minutes),
-    )
-
-
-async def payment_of(billing, booking: BookingRequested, account=None) -> dict:
-    headers = ISSUER.headers(account or booking.client_id, "client")
-
-    async def get():
-        response = await billing.client.get(f"/payments/by-booking/{booking.booking_id}", headers=headers)
-        return response.json() if response.status_code == 200 else None
-
-    return await wait_for(get, what="billing to create the payment")
-
-
-async def pay(billing, booking, method="stub_card_ok", key=None):
-    payment = await payment_of(billing, booking)
-    headers = ISSUER.headers(booking.client_id, "client") | ({"Idempotency-Key": key} if key else {})
-    return await billing.client.post(f"/payments/{payment['id']}/pay", json={"payment_method": method}, headers=headers)
-
-
-async def status_becomes(billing, booking, status: str) -> dict:
-    async def check():
-        payment = await payment_of(billing, booking)
-        return payment if payment["status"] == status else None
-
-    return await wait_for(check, what=f"payment status {status}")
-
-
-async def movements(billing, booking) -> list[dict]:
-    payment = await payment_of(billing, booking)
-    response = await billing.client.get(f"/payments/{payment['id']}/movements", headers=ISSUER.headers(booking.client_id, "client"))
-    return response.json()
-
-
-async def test_requested_booking_is_paid_and_captured(test_env, billing):
-    booking = requested()
+async def test_requested_booking_is_paid_and_captured(test_env, billing, saga, issuer):
+    booking = saga.requested()
     async with probe(test_env, "billing.payment_created.v1", "billing.payment_captured.v1") as events:
         await publish(test_env, booking)
         created = json.loads((await events.next()).body)
         assert created["event_type"] == "billing.payment_created.v1"
         assert created["payload"]["booking_id"] == str(booking.booking_id)
 
-        response = await pay(billing, booking, key="pay-1")
+        response = await saga.pay(booking, key="pay-1")
         assert response.status_code == 202 and response.json()["status"] == "processing"
-        replay = await pay(billing, booking, key="pay-1")
+        replay = await saga.pay(booking, key="pay-1")
         assert replay.status_code == 202 and replay.headers["idempotent-replayed"] == "true"
 
         captured = json.loads((await events.next()).body)
         assert captured["event_type"] == "billing.payment_captured.v1"
         assert captured["payload"]["amount"] == {"amount_minor": 95000, "currency": "SEK"}
         assert captured["correlation_id"] == created["correlation_id"]  # one saga, one correlation id
-    assert (await payment_of(billing, booking))["status"] == "captured"
-    assert [(m["kind"], m["amount_minor"]) for m in await movements(billing, booking)] == [("capture", 95000)]
+    assert (await saga.payment_of(booking))["status"] == "captured"
+    assert [(m["kind"], m["amount_minor"]) for m in await saga.movements(booking)] == [("capture", 95000)]
 
-    again = await pay(billing, booking, key="pay-2")
+    again = await saga.pay(booking, key="pay-2")
     assert again.status_code == 409 and again.json()["type"] == "/problems/payment-not-payable"
 
 
-async def test_declined_card_fails_and_can_be_retried(billing, test_env):
-    booking = requested()
+async def test_declined_card_fails_and_can_be_retried(billing, test_env, saga, issuer):
+    booking = saga.requested()
     await publish(test_env, booking)
-    assert (await pay(billing, booking, method="stub_card_declined")).status_code == 202
-    failed = await status_becomes(billing, booking, "failed")
+    assert (await saga.pay(booking, method="stub_card_declined")).status_code == 202
+    failed = await saga.status_becomes(booking, "failed")
     assert failed["failure_reason"] == "card_declined"
-    assert (await pay(billing, booking)).status_code == 202
-    await status_becomes(billing, booking, "captured")
+    assert (await saga.pay(booking)).status_code == 202
+    await saga.status_becomes(booking, "captured")
 
 
-async def test_only_the_client_pays_and_others_cannot_see_the_payment(billing, test_env):
-    booking = requested()
+async def test_only_the_client_pays_and_others_cannot_see_the_payment(billing, test_env, saga, issuer):
+    booking = saga.requested()
     await publish(test_env, booking)
-    payment = await payment_of(billing, booking)
-    stranger = ISSUER.headers(uuid.uuid4(), "client")
+    payment = await saga.payment_of(booking)
+    stranger = issuer.headers(uuid.uuid4(), "client")
     assert (await billing.client.get(f"/payments/{payment['id']}", headers=stranger)).status_code == 404
     response = await billing.client.post(f"/payments/{payment['id']}/pay", json={"payment_method": "stub_card_ok"}, headers=stranger)
     assert response.status_code == 403
-    therapist = ISSUER.headers(booking.therapist_id, "therapist")
+    therapist = issuer.headers(booking.therapist_id, "therapist")
     assert (await billing.client.get(f"/payments/{payment['id']}", headers=therapist)).status_code == 200
     assert (await billing.client.get(f"/payments/{payment['id']}")).status_code == 401
     unknown = await billing.client.post(f"/payments/{payment['id']}/pay", json={"payment_method": "bitcoin"},
-                                        headers=ISSUER.headers(booking.client_id, "client"))
+                                        headers=issuer.headers(booking.client_id, "client"))
     assert unknown.status_code == 422 and "unknown payment method" in unknown.json()["detail"]
 
 
-async def test_expired_hold_voids_the_payment_and_paying_is_refused(billing, test_env):
-    booking = requested()
+async def test_expired_hold_voids_the_payment_and_paying_is_refused(billing, test_env, saga, issuer):
+    booking = saga.requested()
     async with probe(test_env, "billing.payment_voided.v1") as events:
         await publish(test_env, booking)
-        await payment_of(billing, booking)
+        await saga.payment_of(booking)
         await publish(test_env, BookingHoldExpired(booking_id=booking.booking_id))
         voided = json.loads((await events.next()).body)
     assert voided["payload"]["booking_id"] == str(booking.booking_id)
-    assert (await payment_of(billing, booking))["status"] == "voided"
-    response = await pay(billing, booking)
+    assert (await saga.payment_of(booking))["status"] == "voided"
+    response = await saga.pay(booking)
     assert response.status_code == 409
-    assert await movements(billing, booking) == []
+    assert await saga.movements(booking) == []
 
 
-async def test_capture_after_the_hold_expired_is_refunded_at_once(billing, test_env):
-    booking = requested()
+async def test_capture_after_the_hold_expired_is_refunded_at_once(billing, test_env, saga, issuer):
+    booking = saga.requested()
     async with probe(test_env, "billing.payment_refunded.v1") as events:
         await publish(test_env, booking)
-        await pay(billing, booking)  # processing: the provider will report success shortly
+        await saga.pay(booking)  # processing: the provider will report success shortly
         await publish(test_env, BookingHoldExpired(booking_id=booking.booking_id))
         refunded = json.loads((await events.next()).body)
     assert refunded["payload"]["reason"] in ("captured_after_void", "hold_expired")
-    assert sorted(m["kind"] for m in await movements(billing, booking)) == ["capture", "refund"]
+    assert sorted(m["kind"] for m in await saga.movements(booking)) == ["capture", "refund"]
 
 
 @pytest.mark.parametrize(("cancelled_by", "refund", "kinds"), [
@@ -152,22 +91,22 @@ async def test_capture_after_the_hold_expired_is_refunded_at_once(billing, test_
     ("client", False, ["capture"]),             # within 24 h: the fee is kept
     ("therapist", True, ["capture", "refund"]),  # the therapist cancels: full refund
 ])
-async def test_cancellation_moves_money_as_booking_decided(billing, test_env, cancelled_by, refund, kinds):
-    booking = requested()
+async def test_cancellation_moves_money_as_booking_decided(billing, test_env, saga, issuer, cancelled_by, refund, kinds):
+    booking = saga.requested()
     await publish(test_env, booking)
-    await pay(billing, booking)
-    await status_becomes(billing, booking, "captured")
+    await saga.pay(booking)
+    await saga.status_becomes(booking, "captured")
     cancelled = BookingCancelled(booking_id=booking.booking_id, therapist_id=booking.therapist_id, client_id=booking.client_id,
                                  starts_at=booking.starts_at, cancelled_by=cancelled_by, refund=refund, therapist_paid=not refund)
     await publish(test_env, cancelled)
     await publish(test_env, cancelled)  # a second delivery of the same decision moves nothing more
     if refund:
-        paid_back = await status_becomes(billing, booking, "refunded")
+        paid_back = await saga.status_becomes(booking, "refunded")
         assert paid_back["refund_reason"] == f"cancelled_by_{cancelled_by}"
     else:
         await wait_for(lambda: _inbox_has(billing, cancelled), what="the cancellation to be handled")
-        assert (await payment_of(billing, booking))["status"] == "captured"
-    assert sorted(m["kind"] for m in await movements(billing, booking)) == kinds
+        assert (await saga.payment_of(booking))["status"] == "captured"
+    assert sorted(m["kind"] for m in await saga.movements(booking)) == kinds
 
 
 async def _inbox_has(billing, event) -> bool:
@@ -175,10 +114,10 @@ async def _inbox_has(billing, event) -> bool:
     return rows[0]["n"] > 0
 
 
-async def test_forged_stale_and_redelivered_webhooks(billing, test_env):
-    booking = requested()
+async def test_forged_stale_and_redelivered_webhooks(billing, test_env, saga, issuer):
+    booking = saga.requested()
     await publish(test_env, booking)
-    payment = await payment_of(billing, booking)
+    payment = await saga.payment_of(booking)
     provider_id = (await fetch(billing.settings, "SELECT provider_payment_id FROM payments WHERE id = $1", uuid.UUID(payment["id"])))[0][0]
     secret = billing.settings.provider_webhook_secret
     event = {"id": "evt_test_forged", "type": "payment.succeeded", "data": {"payment_id": provider_id, "amount_minor": 95000}}
@@ -191,20 +130,20 @@ async def test_forged_stale_and_redelivered_webhooks(billing, test_env):
     assert stale.status_code == 400 and "old" in stale.json()["detail"]
     unsigned = await billing.client.post("/webhooks/provider", content=body)
     assert unsigned.status_code == 400
-    assert (await payment_of(billing, booking))["status"] == "pending"  # none of them moved money
+    assert (await saga.payment_of(booking))["status"] == "pending"  # none of them moved money
 
     good = {signature.HEADER: signature.sign(secret, body)}
     first = await billing.client.post("/webhooks/provider", content=body, headers=good)
     again = await billing.client.post("/webhooks/provider", content=body, headers={signature.HEADER: signature.sign(secret, body)})
     assert first.json() == {"status": "processed"} and again.json() == {"status": "already processed"}
-    assert [m["kind"] for m in await movements(billing, booking)] == ["capture"]
+    assert [m["kind"] for m in await saga.movements(booking)] == ["capture"]
 
 
-async def test_money_movements_cannot_be_changed(billing, test_env):
-    booking = requested()
+async def test_money_movements_cannot_be_changed(billing, test_env, saga, issuer):
+    booking = saga.requested()
     await publish(test_env, booking)
-    await pay(billing, booking)
-    await status_becomes(billing, booking, "captured")
+    await saga.pay(booking)
+    await saga.status_becomes(booking, "captured")
     import asyncpg
 
     with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError, match="append-only"):

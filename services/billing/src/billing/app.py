@@ -5,6 +5,9 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from billing.payments.routes import router as payments_router
+from billing.payouts.bank import StubBankTransfers
+from billing.payouts.routes import router as payouts_router
+from billing.payouts.scheduler import scheduled_payouts
 from billing.provider.stub import StubProvider, deliver_webhooks
 from billing.settings import Settings
 from billing.subscribers import consumers
@@ -13,19 +16,21 @@ from kit.service import Service
 ROOT = Path(__file__).resolve().parents[2]  # services/billing: alembic.ini and migrations/
 
 
-async def provide_payment_provider(app: FastAPI) -> None:
+async def provide_adapters(app: FastAPI) -> None:
+    """The payment provider and the bank (development stubs; real adapters implement the same interfaces)."""
     settings: Settings = app.state.settings
     app.state.provider = StubProvider(app.state.db, settings)
+    app.state.bank = StubBankTransfers()
 
 
 def build(settings: Settings | None = None, **overrides: object) -> Service:
     return Service(
         settings or Settings(),
         root=ROOT,
-        routers=[payments_router],
+        routers=[payments_router, payouts_router],
         consumers=consumers,
-        on_startup=[provide_payment_provider],
-        background=[deliver_webhooks],
+        on_startup=[provide_adapters],
+        background=[deliver_webhooks, scheduled_payouts],
         description="Payments, refunds, the ledger, payouts, billing cards, invoices and invoice specifications.",
         **overrides,  # type: ignore[arg-type]
     )

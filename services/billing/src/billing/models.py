@@ -39,6 +39,9 @@ class Payment(Base):
     hold_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     failure_reason: Mapped[str | None] = mapped_column(Text)
     refund_reason: Mapped[str | None] = mapped_column(Text)
+    #: Set when booking cancelled the session: who cancelled, and whether the therapist is paid anyway.
+    cancelled_by: Mapped[str | None] = mapped_column(String(10))
+    therapist_paid_on_cancel: Mapped[bool | None]
     #: The saga's correlation id (from BookingRequested), carried by every event about this payment,
     #: including those caused by the provider's webhooks.
     correlation_id: Mapped[uuid.UUID | None]
@@ -112,3 +115,91 @@ class StubWebhook(Base):
     due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# -- the ledger and payouts (BL-3, BL-4) ----------------------------------------------------------------
+class LedgerTransaction(Base):
+    """One business fact (a capture, a refund, a session earned, a payout), written once per ``key``."""
+
+    __tablename__ = "ledger_transactions"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(Text, unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    therapist_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class LedgerEntry(Base):
+    """A posting: positive is a debit, negative a credit. A deferred trigger checks that every
+    transaction's postings sum to zero at commit; the table is append-only."""
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    transaction_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    account: Mapped[str] = mapped_column(Text, index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class TherapistAccount(Base):
+    """What billing needs to pay a therapist: the bank account on their profile and their agreement."""
+
+    __tablename__ = "therapist_accounts"
+
+    therapist_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    bank_account: Mapped[str | None] = mapped_column(Text)
+    commission_bp: Mapped[int] = mapped_column(Integer, default=1500)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
+
+
+class Person(Base):
+    """Display names of accounts (from the gateway's contact-details events), for reports."""
+
+    __tablename__ = "people"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(Text)
+
+
+class EarnedSession(Base):
+    """A held (or late-cancelled) session whose fee is split into commission and the therapist's share.
+    ``payout_id`` is set once the share has been paid out."""
+
+    __tablename__ = "earned_sessions"
+
+    payment_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("payments.id"), primary_key=True)
+    therapist_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    fee_minor: Mapped[int] = mapped_column(BigInteger)
+    commission_minor: Mapped[int] = mapped_column(BigInteger)
+    net_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    earned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    payout_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("payouts.id"), index=True)
+
+
+class PayoutRun(Base):
+    """One run per month ('YYYY-MM'): a second run of the same month pays nothing."""
+
+    __tablename__ = "payout_runs"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    triggered_by: Mapped[str] = mapped_column(Text)
+
+
+class Payout(Base):
+    """A transfer to one therapist in one run; its lines are the earned sessions it pays."""
+
+    __tablename__ = "payouts"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(ForeignKey("payout_runs.month"), index=True)
+    therapist_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    bank_account: Mapped[str] = mapped_column(Text)
+    bank_reference: Mapped[str] = mapped_column(Text)
+    paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -2,6 +2,7 @@
 
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
@@ -21,6 +22,13 @@ class Settings(ServiceSettings):
     provider_webhook_secret: str = "development-webhook-secret"
     #: Webhooks older than this are refused as replays.
     provider_webhook_tolerance_s: int = 300
+
+    # Payouts (BL-4): month boundaries in the platform's time zone; the monthly run happens on this day
+    business_time_zone: str = "Europe/Stockholm"
+    payout_day: int = Field(default=10, ge=1, le=28)
+    payout_scheduler_enabled: bool = True
+    payout_check_interval_s: float = 300.0
+    default_commission_bp: int = Field(default=1500, ge=0, le=10_000)
 
     # The development provider stub
     stub_webhook_url: str = "http://127.0.0.1:8002/webhooks/provider"

@@ -1,10 +1,13 @@
 """Billing's event handlers: parse a contract, call a use case, nothing else."""
 
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.models import Person, TherapistAccount
 from billing.payments import service
 from contracts import Envelope
-from contracts.booking.v1 import BookingCancelled, BookingHoldExpired, BookingRequested
+from contracts.booking.v1 import BookingCancelled, BookingHoldExpired, BookingRequested, TherapistPayoutDetailsChanged
+from contracts.gateway.v1 import ContactDetailsChanged
 from kit import context
 from kit.bus import Consumers
 
@@ -28,3 +31,21 @@ async def void_payment(session: AsyncSession, event: BookingHoldExpired, envelop
 @consumers.on(BookingCancelled, queue="payments")
 async def settle_cancellation(session: AsyncSession, event: BookingCancelled, envelope: Envelope) -> None:
     await service.settle_cancellation(session, _provider(), event)
+
+
+@consumers.on(TherapistPayoutDetailsChanged, queue="directory")
+async def remember_bank_account(session: AsyncSession, event: TherapistPayoutDetailsChanged, envelope: Envelope) -> None:
+    await session.execute(
+        insert(TherapistAccount)
+        .values(therapist_id=event.therapist_id, bank_account=event.bank_account)
+        .on_conflict_do_update(index_elements=["therapist_id"], set_={"bank_account": event.bank_account})
+    )
+
+
+@consumers.on(ContactDetailsChanged, queue="directory")
+async def remember_name(session: AsyncSession, event: ContactDetailsChanged, envelope: Envelope) -> None:
+    await session.execute(
+        insert(Person)
+        .values(account_id=event.account_id, display_name=event.display_name)
+        .on_conflict_do_update(index_elements=["account_id"], set_={"display_name": event.display_name})
+    )

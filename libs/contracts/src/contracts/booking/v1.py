@@ -56,3 +56,14 @@ class BookingCancelled(Event):
     cancelled_by: Literal["client", "therapist"]
     refund: bool
     therapist_paid: bool
+
+
+class TherapistPayoutDetailsChanged(Event):
+    """The bank account on a therapist's profile (BK-3) changed; billing pays payouts to it (BL-4).
+    The account number is payment data, not an identity number; it travels only to billing's queue."""
+
+    event_type: Literal["booking.therapist_payout_details_changed.v1"] = "booking.therapist_payout_details_changed.v1"
+    aggregate_key = "therapist_id"
+
+    therapist_id: UUID
+    bank_account: str

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.ledger import rules as ledger
+from billing.ledger import service as ledger_service
 from billing.models import MoneyMovement, Payment, ProviderEvent
 from billing.payments import rules
 from billing.provider.base import PaymentProvider, ProviderError, WebhookEvent
@@ -82,6 +84,8 @@ async def settle_cancellation(session: AsyncSession, provider: PaymentProvider, 
     if payment is None:
         log.info("booking %s was cancelled without a platform payment", event.booking_id)
         return
+    payment.cancelled_by = event.cancelled_by
+    payment.therapist_paid_on_cancel = event.therapist_paid
     action = rules.refund_on_cancellation(payment.status, event.refund)
     if action == "void":
         await _void(session, provider, payment)
@@ -155,6 +159,9 @@ async def handle_webhook(session: AsyncSession, provider: PaymentProvider, event
         if payment.status == "refund_pending":
             session.add(MoneyMovement(payment_id=payment.id, kind="refund", amount_minor=event.data["amount_minor"],
                                       currency=payment.currency, provider_reference=event.data["refund_id"]))
+            await ledger_service.post(session, key=f"refund:{payment.id}", kind="refund", currency=payment.currency,
+                                      postings=ledger.refund(event.data["amount_minor"]), payment_id=payment.id,
+                                      therapist_id=payment.therapist_id)
             payment.status = "refunded"
             await outbox.add(
                 session,
@@ -171,6 +178,9 @@ async def _captured(session: AsyncSession, provider: PaymentProvider, payment: P
         return
     session.add(MoneyMovement(payment_id=payment.id, kind="capture", amount_minor=event.data["amount_minor"],
                               currency=payment.currency, provider_reference=event.id))
+    await ledger_service.post(session, key=f"capture:{payment.id}", kind="capture", currency=payment.currency,
+                              postings=ledger.capture(event.data["amount_minor"]), payment_id=payment.id,
+                              therapist_id=payment.therapist_id)
     if action == "capture":
         payment.status = "captured"
         await outbox.add(

@@ -1,0 +1,1 @@
+"""Monthly payouts to therapists (BL-4) and their statements."""

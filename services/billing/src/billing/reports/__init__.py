@@ -1,0 +1,1 @@
+"""Financial reports (BL-5) and the therapist's bookings with their money (BL-6)."""
