@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -32,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import Envelope, Event
 from kit import context, inbox
 from kit.db import Database
+from kit.metrics import BusMetrics
 from kit.settings import ServiceSettings
 
 log = logging.getLogger("kit.bus")
@@ -138,6 +140,7 @@ class EventBus:
         self.settings = settings
         self.db = db
         self.state = state
+        self.metrics = BusMetrics(settings.service_name)
         self.consumers = consumers or Consumers()
         self.broker = make_broker(settings, middlewares=middlewares)
         # Subscriber objects stay referenced here for the life of the bus.
@@ -207,11 +210,14 @@ class EventBus:
             context.causation_id.set(envelope.event_id),
             context.app_state.set(self.state),
         )
+        started = time.perf_counter()
+        outcome = "handled"
         try:
             async with self.db.transaction() as session:
                 if await inbox.claim(session, consumer, envelope):
                     await route.handler(session, event, envelope)
                 else:
+                    outcome = "duplicate"
                     log.debug("duplicate %s for %s ignored", envelope.event_id, consumer)
         except Permanent as exc:
             return await self._dead_letter(message, queue, f"permanent failure: {exc}")
@@ -221,6 +227,7 @@ class EventBus:
                 log.error("giving up on %s after %d deliveries: %r", envelope.event_id, deliveries, exc)
                 return await self._dead_letter(message, queue, f"failed {deliveries} times: {exc!r}")
             log.warning("handler for %s failed (delivery %d): %r", envelope.event_type, deliveries, exc)
+            self.metrics.record(queue, "retried")
             await asyncio.sleep(min(0.05 * 2**deliveries, 2.0))
             await message.nack(requeue=True)
             return None
@@ -229,12 +236,14 @@ class EventBus:
             context.causation_id.reset(tokens[1])
             context.app_state.reset(tokens[2])
         await message.ack()
+        self.metrics.record(queue, outcome, time.perf_counter() - started)
         return None
 
     async def _dead_letter(self, message: RabbitMessage, queue: str, reason: str) -> None:
         """Move a message to its queue's DLQ with the reason in a header, then ack the original."""
         raw = message.raw_message
         log.warning("dead-lettering %s from %s: %s", raw.message_id, queue, reason)
+        self.metrics.record(queue, "dead_lettered")
         headers = dict(raw.headers or {})
         headers.update({"x-dead-letter-reason": reason[:1000], "x-original-routing-key": raw.routing_key or ""})
         await self.broker.publish(

@@ -31,7 +31,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kit import context, migrations, telemetry
+from kit import context, metrics, migrations, telemetry
 from kit.auth import TokenVerifier
 from kit.bus import Consumers, EventBus
 from kit.db import Database
@@ -77,6 +77,7 @@ class Service:
     def create_app(self) -> FastAPI:
         settings = self.settings
         provider = telemetry.setup_tracing(settings, self.span_exporter)
+        meters = metrics.setup_metrics(settings)
 
         @asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -91,7 +92,8 @@ class Service:
             app.state.bus = bus
             await bus.start()
             stop = asyncio.Event()
-            tasks = [asyncio.create_task(task(app, stop), name=task.__name__) for task in self.background]
+            background = [metrics.refresh_outbox_stats, *self.background]
+            tasks = [asyncio.create_task(task(app, stop), name=task.__name__) for task in background]
             try:
                 yield
             finally:
@@ -115,10 +117,11 @@ class Service:
         )
         install_problem_handlers(app)
         app.include_router(health_router(self.ready_checks))
+        app.include_router(metrics.metrics_router())
         for router in self.routers:
             app.include_router(router)
         app.add_middleware(CorrelationIdMiddleware)
-        telemetry.instrument_app(app, provider)
+        telemetry.instrument_app(app, provider, meters)
         return app
 
     # -- relay ---------------------------------------------------------------------------------------

@@ -41,10 +41,12 @@ def _exporter_from(settings: ServiceSettings) -> SpanExporter | None:
     return None
 
 
-def instrument_app(app: Any, provider: TracerProvider) -> None:
+def instrument_app(app: Any, provider: TracerProvider, meter_provider: Any = None) -> None:
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="health/.*")
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=provider, meter_provider=meter_provider, excluded_urls="health/.*,metrics"
+    )
 
 
 def instrument_engine(engine: Any, provider: TracerProvider) -> None:
