@@ -1,0 +1,183 @@
+"""Writes the Kubernetes base (one file per service) from the table below: `python deploy/k8s/generate.py`.
+
+Every service gets the same shape, so the manifests are generated rather than copied six times; a test
+checks that the committed files are what this script writes, renders the overlays with `kubectl
+kustomize` and validates every object against the Kubernetes schemas.
+
+Per service: a ConfigMap (non-secret settings), the API Deployment (probes on /health/live and
+/health/ready, requests and limits, non-root, read-only root file system), a Service, a
+HorizontalPodAutoscaler and a PodDisruptionBudget; the outbox relay as its own Deployment (any number of
+replicas is safe: one holds the advisory lock and publishes, the others stand by); a migration Job;
+the service's PostgreSQL as a CloudNativePG Cluster. RabbitMQ is one RabbitmqCluster (cluster operator).
+Secrets (database and broker credentials, the gateway's signing key, the webhook secret) are only
+referenced, never committed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+IMAGE = "registry.example.org/care"
+
+SERVICES = {
+    # name: (port, min replicas, max replicas, cpu request, memory request, extra secret keys)
+    "gateway": (8000, 2, 10, "250m", "256Mi", ["GATEWAY_SIGNING_KEY"]),
+    "booking": (8001, 2, 10, "250m", "256Mi", []),
+    "billing": (8002, 2, 6, "200m", "256Mi", ["BILLING_PROVIDER_WEBHOOK_SECRET"]),
+    "logistics": (8003, 2, 8, "250m", "256Mi", []),
+    "portal": (8004, 2, 6, "200m", "256Mi", []),
+    "notify": (8005, 2, 6, "200m", "256Mi", []),
+}
+
+SECURITY = {
+    "runAsNonRoot": True,
+    "runAsUser": 10001,
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+}
+
+
+def labels(name: str, component: str) -> dict[str, str]:
+    return {"app.kubernetes.io/name": name, "app.kubernetes.io/component": component, "app.kubernetes.io/part-of": "care"}
+
+
+def env_from(name: str) -> list[dict]:
+    return [{"configMapRef": {"name": f"{name}-config"}}, {"secretRef": {"name": f"{name}-secrets"}}]
+
+
+def container(name: str, port: int, cpu: str, memory: str, args: list[str], probes: bool) -> dict:
+    spec: dict = {
+        "name": name,
+        "image": f"{IMAGE}/{name}:latest",
+        "args": args,
+        "envFrom": env_from(name),
+        "resources": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": "1", "memory": "512Mi"}},
+        "securityContext": SECURITY,
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+    if probes:
+        spec["ports"] = [{"name": "http", "containerPort": port}]
+        spec["readinessProbe"] = {"httpGet": {"path": "/health/ready", "port": "http"}, "periodSeconds": 5, "failureThreshold": 3}
+        spec["livenessProbe"] = {"httpGet": {"path": "/health/live", "port": "http"}, "periodSeconds": 10, "failureThreshold": 6}
+        spec["startupProbe"] = {"httpGet": {"path": "/health/live", "port": "http"}, "periodSeconds": 2, "failureThreshold": 30}
+    return spec
+
+
+def pod(name: str, component: str, containers: list[dict], restart: str | None = None) -> dict:
+    spec: dict = {
+        "securityContext": {"runAsNonRoot": True, "runAsUser": 10001, "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}},
+        "terminationGracePeriodSeconds": 30,
+        "containers": containers,
+        "volumes": [{"name": "tmp", "emptyDir": {}}],
+    }
+    if restart:
+        spec["restartPolicy"] = restart
+    return {"metadata": {"labels": labels(name, component)}, "spec": spec}
+
+
+def objects(name: str, port: int, low: int, high: int, cpu: str, memory: str) -> list[dict]:
+    prefix = name.upper()
+    config = {
+        "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"{name}-config", "labels": labels(name, "config")},
+        "data": {
+            f"{prefix}_ENVIRONMENT": "production",
+            f"{prefix}_HTTP_HOST": "0.0.0.0",
+            f"{prefix}_HTTP_PORT": str(port),
+            f"{prefix}_EXCHANGE": "events",
+            f"{prefix}_OTEL_EXPORTER": "otlp",
+            f"{prefix}_OTEL_ENDPOINT": "http://otel-collector.observability:4318/v1/traces",
+            f"{prefix}_JWT_JWKS_URL": "http://gateway:8000/.well-known/jwks.json",
+            f"{prefix}_LOG_LEVEL": "INFO",
+        },
+    }
+    api = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": labels(name, "api")},
+        "spec": {
+            "replicas": low,
+            "selector": {"matchLabels": labels(name, "api")},
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
+            "template": pod(name, "api", [container(name, port, cpu, memory, [], probes=True)]),
+        },
+    }
+    relay = {
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": f"{name}-relay", "labels": labels(name, "relay")},
+        "spec": {
+            "replicas": 2,  # one publishes (advisory lock), one stands by
+            "selector": {"matchLabels": labels(name, "relay")},
+            "template": pod(name, "relay", [container(name, port, "100m", "128Mi", ["relay"], probes=False)]),
+        },
+    }
+    migrate = {
+        "apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": f"{name}-migrate", "labels": labels(name, "migrate")},
+        "spec": {"backoffLimit": 3, "template": pod(name, "migrate", [container(name, port, "100m", "128Mi", ["migrate"], probes=False)], restart="OnFailure")},
+    }
+    service = {
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "labels": labels(name, "api")},
+        "spec": {"selector": labels(name, "api"), "ports": [{"name": "http", "port": port, "targetPort": "http"}]},
+    }
+    hpa = {
+        "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": {"name": name, "labels": labels(name, "api")},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "minReplicas": low, "maxReplicas": high,
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}],
+        },
+    }
+    pdb = {
+        "apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": name, "labels": labels(name, "api")},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": labels(name, "api")}},
+    }
+    database = {
+        "apiVersion": "postgresql.cnpg.io/v1", "kind": "Cluster", "metadata": {"name": f"{name}-db", "labels": labels(name, "database")},
+        "spec": {
+            "instances": 3,
+            "bootstrap": {"initdb": {"database": name, "owner": name, "secret": {"name": f"{name}-db-credentials"}}},
+            "storage": {"size": "10Gi"},
+            "monitoring": {"enablePodMonitor": True},
+        },
+    }
+    return [config, api, relay, migrate, service, hpa, pdb, database]
+
+
+def rabbitmq() -> dict:
+    return {
+        "apiVersion": "rabbitmq.com/v1beta1", "kind": "RabbitmqCluster",
+        "metadata": {"name": "rabbitmq", "labels": {"app.kubernetes.io/name": "rabbitmq", "app.kubernetes.io/part-of": "care"}},
+        "spec": {
+            "replicas": 3,
+            "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+            "rabbitmq": {"additionalConfig": "default_queue_type = quorum\n"},
+        },
+    }
+
+
+def render() -> dict[str, str]:
+    files = {}
+    for name, (port, low, high, cpu, memory, _secrets) in SERVICES.items():
+        files[f"{name}.yaml"] = yaml.safe_dump_all(objects(name, port, low, high, cpu, memory), sort_keys=False)
+    files["rabbitmq.yaml"] = yaml.safe_dump(rabbitmq(), sort_keys=False)
+    resources = "".join(f"  - {f}\n" for f in sorted(files))
+    files["kustomization.yaml"] = (
+        "# Generated by deploy/k8s/generate.py: edit the script, not this file.\n"
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "labels:\n  - pairs:\n      app.kubernetes.io/managed-by: kustomize\n"
+        f"resources:\n{resources}"
+    )
+    header = "# Generated by deploy/k8s/generate.py: edit the script, not this file.\n"
+    return {k: v if k == "kustomization.yaml" else header + v for k, v in files.items()}
+
+
+def secret_keys() -> dict[str, list[str]]:
+    """Which secret keys each service's Secret must hold (documented in deploy/k8s/README.md)."""
+    common = ["DATABASE_URL", "AMQP_URL"]
+    return {name: [f"{name.upper()}_{k}" for k in common] + extra for name, (*_, extra) in SERVICES.items()}
+
+
+if __name__ == "__main__":
+    for filename, content in render().items():
+        (HERE / "base" / filename).write_text(content)
+    print(f"wrote {len(render())} files to {HERE / 'base'}")
