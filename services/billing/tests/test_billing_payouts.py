@@ -123,3 +123,17 @@ async def test_report_bad_input(billing, issuer):
     client = await billing.client.get("/reports/sessions.xlsx", params={"from": "2026-10-01", "to": "2026-10-31"},
                                       headers=issuer.headers(uuid.uuid4(), "client"))
     assert client.status_code == 403
+
+
+async def test_two_replicas_running_the_same_month_at_once_pay_once(billing, saga, test_env):
+    therapist = uuid.uuid4()
+    await publish(test_env, TherapistPayoutDetailsChanged(therapist_id=therapist, bank_account="8327-9 123 456 789-0"))
+    await saga.paid_booking(therapist_id=therapist, starts_at=datetime(2026, 7, 15, 8, tzinfo=UTC))
+    await wait_for(lambda: _accounts_known(billing, therapist), what="the bank account")
+    app = billing.app
+    import asyncio
+
+    results = await asyncio.gather(*(run_if_due(app, datetime(2026, 8, 10, 12, tzinfo=UTC)) for _ in range(4)))
+    assert results.count("2026-07") == 1 and results.count(None) == 3
+    payouts = await fetch(billing.settings, "SELECT amount_minor FROM payouts WHERE therapist_id = $1", therapist)
+    assert [p["amount_minor"] for p in payouts] == [80750]

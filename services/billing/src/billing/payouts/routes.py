@@ -66,7 +66,7 @@ async def run_payouts(body: RunIn, request: Request, session: DbSession, princip
     settings = request.app.state.settings
     payouts = await service.run_month(session, settings, request.app.state.bank, rules.Month.parse(body.month),
                                       triggered_by=f"admin {principal.account_id}")
-    return [_payout_out(p, settings.payout_day) for p in payouts]
+    return [_payout_out(p, settings.payout_day) for p in payouts or []]
 
 
 @router.get("/payouts")

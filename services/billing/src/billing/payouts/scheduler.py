@@ -42,5 +42,7 @@ async def run_if_due(app: FastAPI, now: datetime) -> str | None:
         if await session.get(PayoutRun, str(month)):
             return None
         payouts = await service.run_month(session, settings, app.state.bank, month, triggered_by="scheduler", now=now)
+    if payouts is None:
+        return None  # another replica ran it meanwhile
     log.info("paid %d therapist(s) for %s", len(payouts), month)
     return str(month)

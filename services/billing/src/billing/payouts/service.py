@@ -31,7 +31,8 @@ RUN_LOCK = 0x7061796F7574  # 'payout'
 async def run_month(
     session: AsyncSession, settings: Settings, bank: BankTransfers, month: rules.Month, *,
     triggered_by: str, now: datetime | None = None,
-) -> list[Payout]:
+) -> list[Payout] | None:
+    """Pay the month; ``None`` when it had been paid already (then nothing happens)."""
     zone = ZoneInfo(settings.business_time_zone)
     now = now or datetime.now(UTC)
     if not rules.is_closed(month, now, zone):
@@ -44,7 +45,7 @@ async def run_month(
         )
     ).first()
     if started is None:
-        return []  # this month was paid already: nothing is paid twice
+        return None  # this month was paid already: nothing is paid twice
     await _earn(session, settings, month.end(zone))
     return await _pay(session, bank, month)
 
