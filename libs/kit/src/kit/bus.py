@@ -141,6 +141,7 @@ class EventBus:
         self.db = db
         self.state = state
         self.metrics = BusMetrics(settings.service_name)
+        self._slots = asyncio.Semaphore(settings.consumer_concurrency)
         self.consumers = consumers or Consumers()
         self.broker = make_broker(settings, middlewares=middlewares)
         # Subscriber objects stay referenced here for the life of the bus.
@@ -213,7 +214,7 @@ class EventBus:
         started = time.perf_counter()
         outcome = "handled"
         try:
-            async with self.db.transaction() as session:
+            async with self._slots, self.db.transaction() as session:
                 if await inbox.claim(session, consumer, envelope):
                     await route.handler(session, event, envelope)
                 else:

@@ -31,6 +31,9 @@ class ServiceSettings(BaseSettings):
     #: Prepended to every queue name; tests use it to keep runs apart.
     queue_prefix: str = ""
     prefetch: int = Field(default=64, ge=1, le=1000)
+    #: Messages handled at once by one process, across all its queues. Keep it below the database pool
+    #: size: every handler holds one connection for its transaction.
+    consumer_concurrency: int = Field(default=16, ge=1)
     #: x-delivery-limit of every quorum queue (RabbitMQ 3.10 has no default).
     delivery_limit: int = Field(default=5, ge=1)
 

@@ -11,6 +11,7 @@ from billing.payouts.scheduler import scheduled_payouts
 from billing.provider.stub import StubProvider, deliver_webhooks
 from billing.settings import Settings
 from billing.subscribers import consumers
+from kit.db import Database
 from kit.service import Service
 
 ROOT = Path(__file__).resolve().parents[2]  # services/billing: alembic.ini and migrations/
@@ -19,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]  # services/billing: alembic.ini and 
 async def provide_adapters(app: FastAPI) -> None:
     """The payment provider and the bank (development stubs; real adapters implement the same interfaces)."""
     settings: Settings = app.state.settings
-    app.state.provider = StubProvider(app.state.db, settings)
+    # The stub stands in for a remote system: its own connections, never the pool our handlers hold.
+    provider_db = Database(settings.database_url, pool_size=5, max_overflow=5)
+    app.state.provider = StubProvider(provider_db, settings)
     app.state.bank = StubBankTransfers()
 
 

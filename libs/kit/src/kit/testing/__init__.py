@@ -132,6 +132,7 @@ class RunEnvironment:
             "queue_prefix": self.queue_prefix,
             "relay_poll_interval_s": 0.25,
             "database_pool_size": 5,
+            "consumer_concurrency": 4,
         }
         values.update(overrides)
         return cls(**values)
@@ -248,23 +249,31 @@ class RunningService:
 async def publish(env: RunEnvironment, event: Any, **envelope: Any) -> Any:
     """Publish ``event`` on the run's exchange as another service's relay would (persistent, confirmed,
     ``message_id = event_id``). Returns its envelope. For tests that play the producing service."""
+    return (await publish_many(env, [event], **envelope))[0]
+
+
+async def publish_many(env: RunEnvironment, events: list[Any], **envelope: Any) -> list[Any]:
+    """``publish`` for many events over one connection, confirms in flight."""
     from contracts import Envelope
 
-    wrapped = Envelope.wrap(event, **envelope)
+    wrapped = [Envelope.wrap(event, **envelope) for event in events]
     connection = await aio_pika.connect(env.servers.amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
         exchange = await channel.declare_exchange(env.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
-        await exchange.publish(
-            aio_pika.Message(
-                wrapped.model_dump_json().encode(),
-                content_type="application/json",
-                delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-                message_id=str(wrapped.event_id),
-                type=wrapped.event_type,
-            ),
-            event.routing_key,
-        )
+        await asyncio.gather(*(
+            exchange.publish(
+                aio_pika.Message(
+                    item.model_dump_json().encode(),
+                    content_type="application/json",
+                    delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+                    message_id=str(item.event_id),
+                    type=item.event_type,
+                ),
+                event.routing_key,
+            )
+            for item, event in zip(wrapped, events, strict=True)
+        ))
     return wrapped
 
 

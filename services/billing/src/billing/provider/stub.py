@@ -139,7 +139,7 @@ async def deliver_webhooks(app: FastAPI, stop: asyncio.Event) -> None:
     settings: Settings = app.state.settings
     if settings.provider != "stub":
         return
-    db: Database = app.state.db
+    db: Database = app.state.provider.db
     async with httpx.AsyncClient(timeout=5.0) as client:
         while not stop.is_set():
             try:
@@ -152,6 +152,7 @@ async def deliver_webhooks(app: FastAPI, stop: asyncio.Event) -> None:
                     await asyncio.wait_for(stop.wait(), settings.stub_poll_interval_s)
                 except TimeoutError:
                     pass
+    await db.dispose()
 
 
 async def _deliver_due(db: Database, client: httpx.AsyncClient, settings: Settings) -> int:
