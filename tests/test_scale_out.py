@@ -93,3 +93,41 @@ async def test_two_billing_instances_share_the_queue_and_a_killed_one_loses_noth
 
 async def _at_least(settings, count: int) -> bool:
     return await payments(settings) >= count
+
+
+@pytest.mark.slow
+async def test_sigterm_under_load_finishes_in_flight_work_and_loses_nothing(test_env, tmp_path):
+    base = test_env.settings(Settings, database="billing_sigterm", payout_scheduler_enabled=False)
+    test_env.track_queues(list(build(base).consumers.bindings(base)))
+    await migrations.upgrade(BILLING_ROOT, base.database_url)
+    port = free_port()
+    settings = base.model_copy(update={"http_port": port, "stub_webhook_url": f"http://127.0.0.1:{port}/webhooks/provider"})
+    env = test_env.env(settings, "BILLING_")
+
+    log = tmp_path / "first.log"
+    first = subprocess.Popen([sys.executable, "-m", "billing"], env=env, stderr=log.open("w"))
+    await wait_for(lambda: ready(port), timeout=60, what="billing to start")
+    now = datetime.now(UTC)
+    events = [
+        BookingRequested(booking_id=uuid.uuid4(), slot_id=uuid.uuid4(), therapist_id=uuid.uuid4(), client_id=uuid.uuid4(),
+                         starts_at=now + timedelta(days=2), price=Money(amount_minor=50000, currency="SEK"),
+                         hold_expires_at=now + timedelta(minutes=15))
+        for _ in range(EVENTS)
+    ]
+    await publish_many(test_env, events)
+    await wait_for(lambda: _at_least(base, EVENTS // 5), timeout=60, what="work in progress")
+    first.send_signal(signal.SIGTERM)
+    # uvicorn re-raises the signal after its graceful shutdown, so the exit status is -SIGTERM
+    assert first.wait(30) in (0, -signal.SIGTERM)
+    assert "billing stopped cleanly" in log.read_text()  # consumers stopped, in-flight work finished or returned
+    done_before_restart = await payments(base)
+    assert done_before_restart < EVENTS  # it really stopped in the middle
+
+    second = subprocess.Popen([sys.executable, "-m", "billing"], env=env)
+    try:
+        await wait_for(lambda: _at_least(base, EVENTS), timeout=90, what="the rest after the restart")
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(30) in (0, -signal.SIGTERM)
+    rows = await fetch(base, "SELECT count(*) AS n, count(DISTINCT booking_id) AS bookings FROM payments")
+    assert rows[0]["n"] == rows[0]["bookings"] == EVENTS

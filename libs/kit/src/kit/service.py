@@ -39,6 +39,8 @@ from kit.problems import install_problem_handlers
 from kit.relay import OutboxRelay
 from kit.settings import ServiceSettings
 
+log = logging.getLogger("kit.service")
+
 ReadyCheck = Callable[[FastAPI], Awaitable[dict[str, Any]]]
 #: A long-running task of the service process (a sender loop, an expiry sweep): runs from startup until
 #: ``stop`` is set at shutdown. Work that must happen once across replicas claims rows with
@@ -104,6 +106,7 @@ class Service:
                         task.cancel()
                 await bus.stop()
                 await db.dispose()
+                log.info("%s stopped cleanly", settings.service_name)
 
         app = FastAPI(
             title=f"{settings.service_name} service",
