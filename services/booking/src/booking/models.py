@@ -5,3 +5,9 @@ from sqlalchemy.orm import DeclarativeBase
 
 class Base(DeclarativeBase):
     pass
+
+
+def load_all_models() -> None:
+    """Import every feature's models so Base.metadata knows all tables (alembic autogenerate)."""
+    import booking.bookings.models  # noqa: F401
+    import booking.calendar.models  # noqa: F401

@@ -1,0 +1,228 @@
+"""The paid-booking saga across booking and billing (ARCHITECTURE.md), with real PostgreSQL, RabbitMQ
+and the payment provider stub's signed webhooks over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from billing.app import build as build_billing
+from billing.settings import Settings as BillingSettings
+from booking.app import build as build_booking
+from booking.settings import Settings as BookingSettings
+from kit.testing import free_port, running_service, wait_for
+from kit.testing.tokens import TokenIssuer
+
+ISSUER = TokenIssuer()
+HOLD_MINUTES = 0.1  # six seconds to pay, so that expiry can be watched
+
+
+@pytest.fixture(scope="module")
+async def platform(test_env):
+    port = free_port()
+    billing_settings = test_env.settings(
+        BillingSettings, http_port=port, stub_webhook_url=f"http://127.0.0.1:{port}/webhooks/provider",
+        stub_confirm_delay_s=0.05, jwt_public_key=ISSUER.public_pem, payout_scheduler_enabled=False,
+    )
+    booking_settings = test_env.settings(BookingSettings, jwt_public_key=ISSUER.public_pem, hold_minutes=HOLD_MINUTES,
+                                         hold_sweep_interval_s=0.2, database_pool_size=10)
+    async with running_service(build_billing(billing_settings), test_env, http=True) as billing, \
+            running_service(build_booking(booking_settings), test_env) as booking:
+        yield booking, billing
+
+
+class People:
+    def __init__(self) -> None:
+        self.therapist = uuid.uuid4()
+        self.client = uuid.uuid4()
+
+    def as_therapist(self):
+        return ISSUER.headers(self.therapist, "therapist")
+
+    def as_client(self, client=None):
+        return ISSUER.headers(client or self.client, "client")
+
+
+async def new_slot(booking, people: People, *, starts_in: timedelta = timedelta(days=3), **extra) -> dict:
+    starts_at = (datetime.now(UTC) + starts_in).replace(microsecond=0)
+    body = {"starts_at": starts_at.isoformat(), "price_minor": 95000, "currency": "SEK", "video": True, **extra}
+    response = await booking.client.post("/slots", json=body, headers=people.as_therapist())
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def booking_status(booking, people, booking_id, status) -> dict:
+    async def check():
+        body = (await booking.client.get(f"/bookings/{booking_id}", headers=people.as_client())).json()
+        return body if body["status"] == status else None
+
+    return await wait_for(check, timeout=15, what=f"booking {status}")
+
+
+async def payment_of(billing, people, booking_id) -> dict:
+    async def get():
+        response = await billing.client.get(f"/payments/by-booking/{booking_id}", headers=people.as_client())
+        return response.json() if response.status_code == 200 else None
+
+    return await wait_for(get, what="the payment")
+
+
+async def paid_booking(platform, people, **slot) -> dict:
+    booking, billing = platform
+    created = await new_slot(booking, people, **slot)
+    reserved = await booking.client.post(f"/slots/{created['id']}/reservations", headers=people.as_client())
+    assert reserved.status_code == 201, reserved.text
+    payment = await payment_of(billing, people, reserved.json()["id"])
+    paid = await billing.client.post(f"/payments/{payment['id']}/pay", json={"payment_method": "stub_card_ok"},
+                                     headers=people.as_client())
+    assert paid.status_code == 202
+    return await booking_status(booking, people, reserved.json()["id"], "confirmed")
+
+
+async def test_reserve_pay_and_the_booking_is_confirmed(platform):
+    booking, billing = platform
+    people = People()
+    slot = await new_slot(booking, people)
+    headers = people.as_client() | {"Idempotency-Key": "reserve-1"}
+    reserved = await booking.client.post(f"/slots/{slot['id']}/reservations", headers=headers)
+    retried = await booking.client.post(f"/slots/{slot['id']}/reservations", headers=headers)
+    assert reserved.status_code == retried.status_code == 201
+    assert retried.json()["id"] == reserved.json()["id"]
+    assert reserved.json()["status"] == "pending_payment"
+
+    payment = await payment_of(billing, people, reserved.json()["id"])
+    assert payment["amount"] == {"amount_minor": 95000, "currency": "SEK"}
+    pay = await billing.client.post(f"/payments/{payment['id']}/pay", json={"payment_method": "stub_card_ok"},
+                                    headers=people.as_client() | {"Idempotency-Key": "pay-1"})
+    assert pay.status_code == 202
+    confirmed = await booking_status(booking, people, reserved.json()["id"], "confirmed")
+    assert confirmed["hold_expires_at"] is not None
+
+    week = (datetime.fromisoformat(slot["starts_at"])).strftime("%G-W%V")
+    calendar = (await booking.client.get(f"/calendar/week/{week}", headers=people.as_therapist())).json()
+    entry = next(e for e in calendar["entries"] if e["slot"]["id"] == slot["id"])
+    assert entry["slot"]["status"] == "booked" and entry["booking_status"] == "confirmed"
+    assert entry["client_id"] == str(people.client)
+
+
+async def test_an_unpaid_hold_expires_frees_the_slot_and_voids_the_payment(platform):
+    booking, billing = platform
+    people = People()
+    slot = await new_slot(booking, people)
+    reserved = (await booking.client.post(f"/slots/{slot['id']}/reservations", headers=people.as_client())).json()
+    await payment_of(billing, people, reserved["id"])
+    await booking_status(booking, people, reserved["id"], "expired")
+
+    async def voided():
+        return (await payment_of(billing, people, reserved["id"]))["status"] == "voided"
+
+    await wait_for(voided, what="the payment to be voided")
+    again = await booking.client.post(f"/slots/{slot['id']}/reservations", headers=people.as_client(uuid.uuid4()))
+    assert again.status_code == 201  # the slot was free again
+
+
+async def test_200_clients_race_for_one_slot_and_exactly_one_wins(platform):
+    booking, _ = platform
+    people = People()
+    slot = await new_slot(booking, people)
+    clients = [uuid.uuid4() for _ in range(200)]
+    responses = await asyncio.gather(*(
+        booking.client.post(f"/slots/{slot['id']}/reservations", headers=people.as_client(c)) for c in clients
+    ))
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(201) == 1
+    assert statuses.count(409) == 199
+    assert all(r.json()["type"] == "/problems/slot-not-available" for r in responses if r.status_code == 409)
+
+
+@pytest.mark.parametrize(("who", "starts_in", "refunded"), [
+    ("client", timedelta(days=3), True),      # more than 24 h before: full refund
+    ("client", timedelta(hours=5), False),    # within 24 h: the fee is kept
+    ("therapist", timedelta(hours=5), True),  # the therapist cancels: full refund
+])
+async def test_cancellation_matrix(platform, who, starts_in, refunded):
+    booking, billing = platform
+    people = People()
+    confirmed = await paid_booking(platform, people, starts_in=starts_in)
+    headers = people.as_client() if who == "client" else people.as_therapist()
+    response = await booking.client.post(f"/bookings/{confirmed['id']}/cancel", headers=headers)
+    assert response.status_code == 200
+    assert response.json()["refund"] is refunded and response.json()["therapist_paid"] is (not refunded)
+
+    async def settled():
+        payment = await payment_of(billing, people, confirmed["id"])
+        return payment["status"] == ("refunded" if refunded else "captured") and payment
+
+    payment = await wait_for(settled, what="billing to settle the cancellation")
+    if not refunded:
+        assert (await booking.client.post(f"/bookings/{confirmed['id']}/cancel", headers=headers)).status_code == 409
+    movements = (await billing.client.get(f"/payments/{payment['id']}/movements", headers=people.as_client())).json()
+    assert sorted(m["kind"] for m in movements) == (["capture", "refund"] if refunded else ["capture"])
+
+
+async def test_slot_rules(platform):
+    booking, _ = platform
+    people = People()
+    first = await new_slot(booking, people, starts_in=timedelta(days=5))
+    start = datetime.fromisoformat(first["starts_at"])
+    overlap = await booking.client.post("/slots", headers=people.as_therapist(), json={
+        "starts_at": (start + timedelta(minutes=30)).isoformat(), "price_minor": 1, "video": True})
+    assert overlap.status_code == 409 and overlap.json()["type"] == "/problems/slot-overlaps"
+    adjacent = await booking.client.post("/slots", headers=people.as_therapist(), json={
+        "starts_at": (start + timedelta(minutes=45)).isoformat(), "price_minor": 1, "video": True})
+    assert adjacent.status_code == 201  # ends and starts may touch
+    resized = await booking.client.patch(f"/slots/{first['id']}", json={"length_minutes": 60}, headers=people.as_therapist())
+    assert resized.status_code == 409  # would now overlap the adjacent one
+    moved = await booking.client.patch(f"/slots/{first['id']}", json={"starts_at": (start + timedelta(days=1)).isoformat(),
+                                                                       "length_minutes": 60}, headers=people.as_therapist())
+    assert moved.status_code == 200 and moved.json()["ends_at"] != first["ends_at"]
+    someone_else = await booking.client.delete(f"/slots/{first['id']}", headers=ISSUER.headers(uuid.uuid4(), "therapist"))
+    assert someone_else.status_code == 404
+    past = await booking.client.post("/slots", headers=people.as_therapist(), json={
+        "starts_at": "2020-01-01T09:00:00+01:00", "price_minor": 1, "video": True})
+    assert past.status_code == 422
+    naive = await booking.client.post("/slots", headers=people.as_therapist(), json={
+        "starts_at": "2030-01-01T09:00:00", "price_minor": 1, "video": True})
+    assert naive.status_code == 422 and "offset" in naive.json()["detail"]
+    neither = await booking.client.post("/slots", headers=people.as_therapist(), json={
+        "starts_at": "2030-01-01T09:00:00+01:00", "price_minor": 1, "video": False, "on_site": False})
+    assert neither.status_code == 422
+    assert (await booking.client.delete(f"/slots/{first['id']}", headers=people.as_therapist())).status_code == 204
+
+
+async def test_booked_slot_cannot_be_deleted_and_strangers_cannot_cancel(platform):
+    booking, _ = platform
+    people = People()
+    confirmed = await paid_booking(platform, people)
+    assert (await booking.client.delete(f"/slots/{confirmed['slot_id']}", headers=people.as_therapist())).status_code == 409
+    stranger = await booking.client.post(f"/bookings/{confirmed['id']}/cancel", headers=people.as_client(uuid.uuid4()))
+    assert stranger.status_code == 404
+
+
+async def test_therapist_books_for_a_client_paid_outside(platform):
+    booking, _ = platform
+    people = People()
+    slot = await new_slot(booking, people)
+    response = await booking.client.post(f"/slots/{slot['id']}/bookings", headers=people.as_therapist(),
+                                         json={"client_id": str(people.client), "payment": "paid_outside"})
+    assert response.status_code == 201 and response.json()["status"] == "confirmed"
+    mine = (await booking.client.get("/bookings", headers=people.as_client())).json()
+    assert [b["id"] for b in mine] == [response.json()["id"]]
+
+
+async def test_calendar_feed_is_secret_and_revocable(platform):
+    booking, _ = platform
+    people = People()
+    confirmed = await paid_booking(platform, people)
+    url = (await booking.client.post("/calendar/feed", headers=people.as_therapist())).json()["url"]
+    path = "/calendar/feed/" + url.rsplit("/calendar/feed/", 1)[1]
+    feed = await booking.client.get(path)
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+    assert f"UID:{confirmed['id']}@care-platform" in feed.text and "BEGIN:VEVENT" in feed.text
+    assert str(people.client) not in feed.text
+    assert (await booking.client.delete("/calendar/feed", headers=people.as_therapist())).status_code == 204
+    assert (await booking.client.get(path)).status_code == 404
+    assert (await booking.client.get("/calendar/feed/guessing.ics")).status_code == 404
