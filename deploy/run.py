@@ -1,0 +1,208 @@
+"""The local runner behind `make run`: every service and its outbox relay as child processes.
+
+1. makes sure PostgreSQL and RabbitMQ run (deploy/servers.py);
+2. creates and migrates each service's database (`python -m <service> migrate`, all at once);
+3. starts each service (`python -m <service>`) and its relay (`python -m <service> relay`), with every
+   output line prefixed by the process's name;
+4. waits until every service answers 200 on /health/ready (60 s at most) and prints the URLs;
+5. Ctrl-C (or SIGTERM) stops everything: SIGTERM to each child, SIGKILL after 10 s.
+
+Options and environment:
+- `--exit-when-ready`: start, wait until ready, print the table, stop everything, exit 0 (tests, CI);
+- `REPLICAS_<service>=N` (e.g. REPLICAS_booking=2): N instances of that service, on ports base + 100·i;
+- `RUNNER_PORT_OFFSET=1000`: shift every port (to run beside another `make run`);
+- any `<SERVICE>_…` variable is passed through to that service (database URL, exchange, …).
+Adding a process: append a `Process` to `processes()` below.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import servers  # noqa: E402
+
+SERVICES = {"gateway": 8000, "booking": 8001, "billing": 8002, "logistics": 8003, "portal": 8004, "notify": 8005}
+READY_TIMEOUT_S = 60.0
+COLOURS = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96]
+
+
+@dataclass
+class Process:
+    name: str
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    health_url: str | None = None
+    child: asyncio.subprocess.Process | None = None
+
+
+def offset() -> int:
+    return int(os.environ.get("RUNNER_PORT_OFFSET", "0"))
+
+
+def service_urls() -> dict[str, str]:
+    return {name: f"http://127.0.0.1:{port + offset()}" for name, port in SERVICES.items()}
+
+
+def processes() -> list[Process]:
+    python = sys.executable
+    urls = service_urls()
+    gateway_services = "{" + ", ".join(f'"{n}": "{u}"' for n, u in urls.items() if n != "gateway") + "}"
+    found: list[Process] = []
+    for name, port in SERVICES.items():
+        prefix = name.upper()
+        replicas = int(os.environ.get(f"REPLICAS_{name}", "1"))
+        common = {f"{prefix}_ENVIRONMENT": os.environ.get(f"{prefix}_ENVIRONMENT", "development")}
+        if name == "gateway":
+            common["GATEWAY_SERVICES"] = os.environ.get("GATEWAY_SERVICES", gateway_services)
+        if name == "billing":
+            common.setdefault("BILLING_STUB_WEBHOOK_URL", f"{urls['billing']}/webhooks/provider")
+        for replica in range(replicas):
+            instance_port = port + offset() + 100 * replica
+            label = name if replica == 0 else f"{name}-{replica + 1}"
+            found.append(Process(label, [python, "-m", name],
+                                 {**common, f"{prefix}_HTTP_PORT": str(instance_port)},
+                                 f"http://127.0.0.1:{instance_port}/health/ready"))
+        found.append(Process(f"{name}-relay", [python, "-m", name, "relay"], common))
+    if _has_smtp_sink():
+        found.append(Process("smtp-sink", [python, "-m", "notify", "smtp-sink"]))
+    return found
+
+
+def _has_smtp_sink() -> bool:
+    main = Path(__file__).resolve().parents[1] / "services" / "notify" / "src" / "notify"
+    return any("smtp-sink" in p.read_text() for p in main.rglob("*.py") if p.is_file())
+
+
+async def pipe(process: Process, colour: int, width: int) -> None:
+    assert process.child and process.child.stdout
+    tag = f"\033[{colour}m{process.name:<{width}}\033[0m |" if sys.stdout.isatty() else f"{process.name:<{width}} |"
+    async for line in process.child.stdout:
+        sys.stdout.write(f"{tag} {line.decode(errors='replace').rstrip()}\n")
+        sys.stdout.flush()
+
+
+async def run_command(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
+    child = await asyncio.create_subprocess_exec(*argv, env=env, stdout=asyncio.subprocess.PIPE,
+                                                 stderr=asyncio.subprocess.STDOUT)
+    output, _ = await child.communicate()
+    return child.returncode or 0, output.decode(errors="replace")
+
+
+async def migrate(env: dict[str, str]) -> None:
+    results = await asyncio.gather(*(run_command([sys.executable, "-m", name, "migrate"], env) for name in SERVICES))
+    failed = [(name, out) for name, (code, out) in zip(SERVICES, results, strict=True) if code != 0]
+    for name, out in failed:
+        print(f"migrating {name} failed:\n{out}", file=sys.stderr)
+    if failed:
+        raise SystemExit(1)
+    print(f"migrated {len(SERVICES)} databases", flush=True)
+
+
+async def wait_ready(procs: list[Process]) -> dict[str, str]:
+    pending = {p.name: p.health_url for p in procs if p.health_url}
+    last: dict[str, str] = {}
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    async with httpx.AsyncClient(timeout=2.0) as client:
+        while pending and time.monotonic() < deadline:
+            for name, url in list(pending.items()):
+                try:
+                    response = await client.get(url)
+                    last[name] = response.text
+                    if response.status_code == 200:
+                        del pending[name]
+                except httpx.HTTPError as exc:
+                    last[name] = repr(exc)
+            dead = [p for p in procs if p.child and p.child.returncode is not None]
+            if dead:
+                raise RuntimeError(f"{dead[0].name} exited with {dead[0].child.returncode} while starting")
+            if pending:
+                await asyncio.sleep(0.5)
+    return {name: last.get(name, "no answer") for name in pending}
+
+
+def print_table(procs: list[Process], started: float) -> None:
+    urls = service_urls()
+    print(f"\nAll services are ready ({time.monotonic() - started:.1f} s):\n", flush=True)
+    print(f"  {'service':<10} {'URL':<24} OpenAPI docs")
+    for name, url in urls.items():
+        print(f"  {name:<10} {url:<24} {url}/docs")
+    print(f"\n  Through the gateway:   {urls['gateway']}/api/<service>/<path>")
+    print(f"  Everything ready:      curl {urls['gateway']}/health/ready")
+    print("  AsyncAPI (events):     docs/asyncapi.json")
+    extra = [p.name for p in procs if not p.health_url]
+    print(f"  Also running:          {', '.join(extra)}\n  Ctrl-C stops everything.\n", flush=True)
+
+
+async def stop_all(procs: list[Process]) -> None:
+    running = [p for p in procs if p.child and p.child.returncode is None]
+    for p in running:
+        p.child.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(asyncio.gather(*(p.child.wait() for p in running)), 10)
+    except TimeoutError:
+        for p in running:
+            if p.child.returncode is None:
+                print(f"{p.name} did not stop in 10 s: killing it", flush=True)
+                p.child.kill()
+
+
+async def main(exit_when_ready: bool) -> int:
+    started = time.monotonic()
+    servers.main()
+    env = dict(os.environ)
+    await migrate(env)
+    procs = processes()
+    width = max(len(p.name) for p in procs)
+    readers = []
+    for index, p in enumerate(procs):
+        p.child = await asyncio.create_subprocess_exec(*p.argv, env={**env, **p.env, "PYTHONUNBUFFERED": "1"},
+                                                       stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        readers.append(asyncio.create_task(pipe(p, COLOURS[index % len(COLOURS)], width)))
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    code = 0
+    try:
+        not_ready = await wait_ready(procs)
+        if not_ready:
+            for name, body in not_ready.items():
+                print(f"{name} is not ready after {READY_TIMEOUT_S:.0f} s: {body[:500]}", file=sys.stderr)
+            return 1
+        print_table(procs, started)
+        if exit_when_ready:
+            return 0
+        watchers = [asyncio.create_task(p.child.wait()) for p in procs]
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([stopper, *watchers], return_when=asyncio.FIRST_COMPLETED)
+        if stopper not in done:
+            dead = next(p for p in procs if p.child.returncode is not None)
+            print(f"{dead.name} exited unexpectedly with {dead.child.returncode}; stopping everything", file=sys.stderr)
+            code = 1
+        return code
+    except RuntimeError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        await stop_all(procs)
+        for reader in readers:
+            reader.cancel()
+        print("stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--exit-when-ready", action="store_true", help="stop everything once all are ready")
+    raise SystemExit(asyncio.run(main(parser.parse_args().exit_when_ready)))

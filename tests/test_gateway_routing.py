@@ -1,0 +1,58 @@
+"""The gateway routes /api/<service>/… to the services and its readiness reports every one of them."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from booking.app import build as build_booking
+from booking.settings import Settings as BookingSettings
+from gateway.app import build as build_gateway
+from gateway.settings import Settings as GatewaySettings
+from kit.testing import free_port, running_service
+from kit.testing.tokens import TokenIssuer
+
+ISSUER = TokenIssuer()
+
+
+@pytest.fixture(scope="module")
+async def routed(test_env):
+    port = free_port()
+    booking_settings = test_env.settings(BookingSettings, http_port=port, jwt_public_key=ISSUER.public_pem)
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    gateway_settings = test_env.settings(GatewaySettings, services={"booking": f"http://127.0.0.1:{port}", "billing": dead})
+    async with running_service(build_booking(booking_settings), test_env, http=True), \
+            running_service(build_gateway(gateway_settings), test_env) as gateway:
+        yield gateway
+
+
+async def test_readiness_reports_each_service(routed):
+    response = await routed.client.get("/health/ready")
+    body = response.json()
+    assert response.status_code == 503  # billing is down, so the platform is not ready
+    assert body["checks"]["services"]["booking"]["status"] == "ready"
+    assert body["checks"]["services"]["booking"]["checks"] == {"database": True, "broker": True, "consumers": True}
+    assert body["checks"]["services"]["billing"]["status"] == "unreachable"
+
+
+async def test_requests_reach_the_service_with_the_callers_token(routed):
+    client = uuid.uuid4()
+    headers = ISSUER.headers(client, "client") | {"X-Correlation-ID": "0b4f6c9e-9d8e-4c55-8a8e-2f1f0f3b6a11"}
+    response = await routed.client.get("/api/booking/bookings", headers=headers)
+    assert response.status_code == 200 and response.json() == []
+    assert response.headers["x-correlation-id"] == "0b4f6c9e-9d8e-4c55-8a8e-2f1f0f3b6a11"
+    refused = await routed.client.get("/api/booking/bookings")
+    assert refused.status_code == 401 and refused.json()["type"] == "/problems/unauthorized"
+    forged = await routed.client.get("/api/booking/bookings", headers=TokenIssuer().headers(client, "client"))
+    assert forged.status_code == 401
+
+
+async def test_unknown_and_unreachable_services(routed):
+    unknown = await routed.client.get("/api/nowhere/anything")
+    assert unknown.status_code == 404 and unknown.json()["type"] == "/problems/not-found"
+    started = time.monotonic()
+    down = await routed.client.get("/api/billing/payments/x")
+    assert down.status_code == 503 and down.json()["type"] == "/problems/service-unavailable"
+    assert time.monotonic() - started < 2.0  # fast, not a hang
