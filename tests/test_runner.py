@@ -1,0 +1,42 @@
+"""`make run` brings all six services to ready: the local runner, run as CI would, on this run's own
+databases, exchange and ports."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kit.testing import free_port
+
+SERVICES = ["gateway", "booking", "billing", "logistics", "portal", "notify"]
+RUNNER = Path(__file__).resolve().parents[1] / "deploy" / "run.py"
+
+
+@pytest.mark.slow
+def test_runner_starts_every_service_and_relay_until_ready(test_env):
+    env = dict(os.environ)
+    for name in SERVICES:
+        prefix = name.upper()
+        url = test_env.servers.database_url(f"{name}_{test_env.run_id}")
+        test_env.databases.add(url)
+        env[f"{prefix}_DATABASE_URL"] = url
+        env[f"{prefix}_EXCHANGE"] = test_env.exchange
+        env[f"{prefix}_QUEUE_PREFIX"] = test_env.queue_prefix
+        consumers = importlib.import_module(f"{name}.subscribers").consumers
+        test_env.track_queues([f"{test_env.queue_prefix}{name}.{purpose}" for purpose in consumers.queues])
+    env["RUNNER_PORT_OFFSET"] = str(free_port() % 20000 + 20000 - 8000)  # clear of a developer's make run
+
+    result = subprocess.run([sys.executable, str(RUNNER), "--exit-when-ready"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "All services are ready" in result.stdout
+    seconds = float(result.stdout.split("All services are ready (", 1)[1].split(" s)", 1)[0])
+    assert seconds < 60
+    for name in SERVICES:
+        assert f"{name} stopped cleanly" in result.stdout
+    assert "stopped." in result.stdout.splitlines()[-1]
