@@ -31,4 +31,4 @@ bench-bus: install services-up
 	@$(UV) run --frozen python bench/bus.py
 
 asyncapi: install
-	@$(UV) run --frozen python -m contracts.asyncapi > docs/asyncapi.json
+	@$(UV) run --frozen python -m kit.asyncapi > docs/asyncapi.json

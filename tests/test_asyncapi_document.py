@@ -1,0 +1,24 @@
+"""docs/asyncapi.json is generated from libs/contracts and the services' consumers, and is current."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kit.asyncapi import document
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "asyncapi.json"
+
+
+def test_committed_document_is_current():
+    assert json.loads(DOC.read_text()) == document(), "docs/asyncapi.json is stale: run `make asyncapi`"
+
+
+def test_every_channel_names_its_producer_and_carries_the_envelope():
+    doc = document()
+    assert doc["asyncapi"] == "3.0.0"
+    for name, channel in doc["channels"].items():
+        assert channel["bindings"]["amqp"]["exchange"]["name"] == "events"
+        assert f"Produced by {name.split('.')[0]}" in channel["description"]
+    booking_requested = doc["components"]["schemas"]["BookingRequestedEnvelope"]
+    assert {"event_id", "event_type", "correlation_id", "payload"} <= set(booking_requested["properties"])
