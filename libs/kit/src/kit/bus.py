@@ -93,6 +93,8 @@ def make_broker(settings: ServiceSettings, *, middlewares: tuple[Any, ...] = ())
         graceful_timeout=15.0,
         middlewares=middlewares,
         fail_fast=True,
+        # Handlers take the raw message and validate contracts themselves: no dependency injection per message.
+        apply_types=False,
     )
 
 
@@ -160,12 +162,12 @@ class EventBus:
         )
         consumer = f"{settings.service_name}.{spec.purpose}"
 
-        async def handle(message: RabbitMessage) -> None:
-            await self._deliver(consumer, name, spec, message)
+        async def handle(body: bytes) -> None:
+            await self._deliver(consumer, name, spec, self.broker.context.get_local("message"))
 
         handle.__name__ = f"consume_{spec.purpose}"
         handle.__doc__ = f"Events consumed into {consumer}: {', '.join(sorted(spec.routes))}"
-        subscriber = self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, title=name)
+        subscriber = self.broker.subscriber(queue, ack_policy=AckPolicy.MANUAL, title=name, decoder=_raw_body)
         subscriber(handle)
         return subscriber
 
@@ -257,6 +259,12 @@ class EventBus:
             persist=True,
         )
         await message.ack()
+
+
+async def _raw_body(message: RabbitMessage) -> bytes:
+    """The body as it arrived: parsing and validation happen in ``_deliver``, so a malformed message
+    reaches the dead-letter queue with a reason instead of failing inside the framework."""
+    return message.body
 
 
 def _first_error(exc: ValidationError) -> str:

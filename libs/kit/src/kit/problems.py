@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kit import context
@@ -126,6 +126,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         log.info("integrity violation on %s: %s", request.url.path, constraint)
         detail = f"conflicts with existing data ({constraint})" if constraint else "conflicts with existing data"
         return render(Problem(409, "conflict", detail), request)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if isinstance(exc, IntegrityError):
+            return await _integrity(request, exc)
+        log.warning("database error on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
+        if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
+            problem = Problem(503, "service-unavailable", "The database is not reachable right now; try again shortly.")
+            problem.headers["Retry-After"] = "2"
+            return render(problem, request)
+        return render(Problem(500, "internal-error", "Something went wrong on our side."), request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from sqlalchemy import Column, MetaData, Table, Text, insert
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, insert, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -20,6 +20,8 @@ effects = Table(
     effects_metadata,
     Column("event_id", UUID(as_uuid=True), nullable=False),
     Column("note", Text, nullable=False),
+    # when the effect was written (clock_timestamp: the moment of the insert, not of the transaction start)
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=text("clock_timestamp()")),
 )
 
 
