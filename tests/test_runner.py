@@ -22,13 +22,14 @@ def test_runner_starts_every_service_and_relay_until_ready(test_env):
     env = dict(os.environ)
     for name in SERVICES:
         prefix = name.upper()
-        url = test_env.servers.database_url(f"{name}_{test_env.run_id}")
+        url = test_env.servers.database_url(f"{name}_runner_{test_env.run_id}")
         test_env.databases.add(url)
         env[f"{prefix}_DATABASE_URL"] = url
         env[f"{prefix}_EXCHANGE"] = test_env.exchange
-        env[f"{prefix}_QUEUE_PREFIX"] = test_env.queue_prefix
+        queue_prefix = f"{test_env.queue_prefix}runner."  # apart from the in-process services of other tests
+        env[f"{prefix}_QUEUE_PREFIX"] = queue_prefix
         consumers = importlib.import_module(f"{name}.subscribers").consumers
-        test_env.track_queues([f"{test_env.queue_prefix}{name}.{purpose}" for purpose in consumers.queues])
+        test_env.track_queues([f"{queue_prefix}{name}.{purpose}" for purpose in consumers.queues])
     env["RUNNER_PORT_OFFSET"] = str(free_port() % 20000 + 20000 - 8000)  # clear of a developer's make run
 
     result = subprocess.run([sys.executable, str(RUNNER), "--exit-when-ready"], env=env, capture_output=True,

@@ -146,7 +146,7 @@ class OutboxRelay:
                 await worker.execute(_MARK_FAILED, [row_id for row_id, _ in failed])
         self.published_total += len(confirmed)
         if returned:
-            log.warning("outbox relay: %d event(s) had no queue bound and were returned", len(returned))
+            log.info("outbox relay: %d event(s) had no queue bound (no consumer wants them yet)", len(returned))
         if failed:
             raise failed[0][1]
         return PublishedBatch(len(confirmed), len(returned), rows[0]["created_at"])

@@ -129,7 +129,9 @@ class RunEnvironment:
             "database_url": database_url,
             "amqp_url": self.servers.amqp_url,
             "exchange": self.exchange,
-            "queue_prefix": self.queue_prefix,
+            # a second instance of a service (its own database) also gets its own queues: otherwise the
+            # first instance's consumers would take its messages
+            "queue_prefix": self.queue_prefix if database is None else f"{self.queue_prefix}{database}.",
             "relay_poll_interval_s": 0.25,
             "database_pool_size": 5,
             "consumer_concurrency": 4,
