@@ -33,6 +33,7 @@ sys.path.insert(0, str(HERE))
 import servers  # noqa: E402
 
 SERVICES = {"gateway": 8000, "booking": 8001, "billing": 8002, "logistics": 8003, "portal": 8004, "notify": 8005}
+SMTP_SINK_PORT = 8025
 READY_TIMEOUT_S = 60.0
 COLOURS = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96]
 
@@ -66,7 +67,9 @@ def processes() -> list[Process]:
         if name == "gateway":
             common["GATEWAY_SERVICES"] = os.environ.get("GATEWAY_SERVICES", gateway_services)
         if name == "billing":
-            common.setdefault("BILLING_STUB_WEBHOOK_URL", f"{urls['billing']}/webhooks/provider")
+            common["BILLING_STUB_WEBHOOK_URL"] = os.environ.get("BILLING_STUB_WEBHOOK_URL", f"{urls['billing']}/webhooks/provider")
+        if name == "notify":
+            common["NOTIFY_SMTP_PORT"] = os.environ.get("NOTIFY_SMTP_PORT", str(SMTP_SINK_PORT + offset()))
         for replica in range(replicas):
             instance_port = port + offset() + 100 * replica
             label = name if replica == 0 else f"{name}-{replica + 1}"
@@ -74,14 +77,9 @@ def processes() -> list[Process]:
                                  {**common, f"{prefix}_HTTP_PORT": str(instance_port)},
                                  f"http://127.0.0.1:{instance_port}/health/ready"))
         found.append(Process(f"{name}-relay", [python, "-m", name, "relay"], common))
-    if _has_smtp_sink():
-        found.append(Process("smtp-sink", [python, "-m", "notify", "smtp-sink"]))
+        if name == "notify":  # the development SMTP sink: notify's mails land there (GET /dev/mail)
+            found.append(Process("smtp-sink", [python, "-m", "notify", "smtp-sink"], common))
     return found
-
-
-def _has_smtp_sink() -> bool:
-    main = Path(__file__).resolve().parents[1] / "services" / "notify" / "src" / "notify"
-    return any("smtp-sink" in p.read_text() for p in main.rglob("*.py") if p.is_file())
 
 
 async def pipe(process: Process, colour: int, width: int) -> None:
@@ -140,6 +138,7 @@ def print_table(procs: list[Process], started: float) -> None:
     print(f"\n  Through the gateway:   {urls['gateway']}/api/<service>/<path>")
     print(f"  Everything ready:      curl {urls['gateway']}/health/ready")
     print("  AsyncAPI (events):     docs/asyncapi.json")
+    print(f"  Mails and SMS sent:    {urls['notify']}/dev/mail   {urls['notify']}/dev/sms")
     extra = [p.name for p in procs if not p.health_url]
     print(f"  Also running:          {', '.join(extra)}\n  Ctrl-C stops everything.\n", flush=True)
 

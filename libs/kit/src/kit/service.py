@@ -10,7 +10,8 @@
     if __name__ == "__main__": service.main()
 
 ``python -m <service>`` serves HTTP and consumes events; ``python -m <service> relay`` runs the outbox
-relay; ``python -m <service> migrate`` creates and migrates the database.
+relay; ``python -m <service> migrate`` creates and migrates the database; a service may add commands of
+its own (``commands={"seed": …}``).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class Service:
         ready_checks: Sequence[ReadyCheck] = (),
         background: Sequence[BackgroundTask] = (),
         on_startup: Sequence[StartupHook] = (),
+        commands: dict[str, Callable[[], Awaitable[None]]] | None = None,
         span_exporter: SpanExporter | None = None,
     ) -> None:
         self.settings = settings
@@ -73,6 +75,7 @@ class Service:
         self.ready_checks = list(ready_checks)
         self.background = list(background)
         self.on_startup = list(on_startup)
+        self.commands = dict(commands or {})
         self.span_exporter = span_exporter
 
     # -- HTTP + consumers -------------------------------------------------------------------------------
@@ -134,7 +137,7 @@ class Service:
     # -- CLI -----------------------------------------------------------------------------------------
     def main(self, argv: Sequence[str] | None = None) -> None:
         parser = argparse.ArgumentParser(prog=f"python -m {self.settings.service_name}")
-        parser.add_argument("command", nargs="?", default="serve", choices=["serve", "relay", "migrate"])
+        parser.add_argument("command", nargs="?", default="serve", choices=["serve", "relay", "migrate", *self.commands])
         args = parser.parse_args(argv)
         logging.basicConfig(
             level=self.settings.log_level.upper(),
@@ -144,6 +147,8 @@ class Service:
             asyncio.run(migrations.upgrade(self.root, self.settings.database_url))
         elif args.command == "relay":
             asyncio.run(run_until_signalled(self.run_relay))
+        elif args.command in self.commands:
+            asyncio.run(self.commands[args.command]())
         else:
             import uvicorn
 

@@ -1,21 +1,36 @@
-"""Assembles the notify service: ``create_app()`` for uvicorn, ``service.main()`` for the CLI."""
+"""Assembles the notify service: ``create_app()`` for uvicorn, ``service.main()`` for the CLI
+(``python -m notify smtp-sink`` runs the development SMTP sink)."""
 
+import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from notify.settings import Settings
-from notify.subscribers import consumers
 from kit.service import Service
+from notify.channels.sms import sms_provider
+from notify.delivery import run_sender
+from notify.routes import router
+from notify.settings import Settings
+from notify.sink import serve_sink
+from notify.subscribers import consumers
 
 ROOT = Path(__file__).resolve().parents[2]  # services/notify: alembic.ini and migrations/
+
+
+async def provide_channels(app: FastAPI) -> None:
+    app.state.sms = sms_provider(app.state.settings, app.state.db)
+    app.state.wake_sender = asyncio.Event()
 
 
 def build(settings: Settings | None = None, **overrides: object) -> Service:
     return Service(
         settings or Settings(),
         root=ROOT,
+        routers=[router],
         consumers=consumers,
+        on_startup=[provide_channels],
+        background=[run_sender],
+        commands={"smtp-sink": serve_sink},
         description="Every email and SMS the platform sends: templates, delivery log, retries, scheduled sends.",
         **overrides,  # type: ignore[arg-type]
     )

@@ -1,5 +1,49 @@
-"""Notify's event handlers: parse a contract, call a use case, nothing else."""
+"""Notify's event handlers: parse a contract, call the use case that says what it sends."""
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import Envelope
+from contracts.billing.v1 import PaymentRefunded
+from contracts.booking.v1 import BookingCancelled, BookingConfirmed, GroupAppointmentChanged
+from contracts.gateway.v1 import ContactDetailsChanged, LoginCodeRequested, TemporaryPasswordIssued
 from kit.bus import Consumers
+from notify.messages import outgoing
+from notify.messages.service import remember
 
 consumers = Consumers()
+
+
+@consumers.on(ContactDetailsChanged, queue="directory")
+async def remember_contact_details(session: AsyncSession, event: ContactDetailsChanged, envelope: Envelope) -> None:
+    await remember(session, event.account_id, event.display_name, event.email, event.phone, event.language)
+
+
+# Login codes have their own queue, so a backlog of emails never delays a code (GW-3: within a second).
+@consumers.on(LoginCodeRequested, queue="codes")
+async def send_login_code(session: AsyncSession, event: LoginCodeRequested, envelope: Envelope) -> None:
+    await outgoing.login_code(session, event, envelope)
+
+
+@consumers.on(TemporaryPasswordIssued, queue="messages")
+async def send_portal_credentials(session: AsyncSession, event: TemporaryPasswordIssued, envelope: Envelope) -> None:
+    await outgoing.portal_credentials(session, event, envelope)
+
+
+@consumers.on(BookingConfirmed, queue="messages")
+async def send_booking_confirmations(session: AsyncSession, event: BookingConfirmed, envelope: Envelope) -> None:
+    await outgoing.booking_confirmed(session, event, envelope)
+
+
+@consumers.on(BookingCancelled, queue="messages")
+async def send_cancellations(session: AsyncSession, event: BookingCancelled, envelope: Envelope) -> None:
+    await outgoing.booking_cancelled(session, event, envelope)
+
+
+@consumers.on(PaymentRefunded, queue="messages")
+async def send_refund_notice(session: AsyncSession, event: PaymentRefunded, envelope: Envelope) -> None:
+    await outgoing.refund(session, event, envelope)
+
+
+@consumers.on(GroupAppointmentChanged, queue="messages")
+async def schedule_group_notices(session: AsyncSession, event: GroupAppointmentChanged, envelope: Envelope) -> None:
+    await outgoing.group_notice(session, event, envelope)

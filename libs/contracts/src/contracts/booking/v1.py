@@ -24,6 +24,9 @@ class BookingRequested(Event):
 
 
 class BookingConfirmed(Event):
+    """The booking is paid (or paid outside the platform) and holds. Notify sends the confirmations
+    (BK-15, BK-16) from the optional details; none of them is an identity number or clinical content."""
+
     event_type: Literal["booking.booking_confirmed.v1"] = "booking.booking_confirmed.v1"
     aggregate_key = "booking_id"
 
@@ -32,6 +35,15 @@ class BookingConfirmed(Event):
     client_id: UUID
     starts_at: datetime
     ends_at: datetime
+    booked_by: Literal["client", "therapist"] = "client"
+    video: bool = False
+    on_site: bool = True
+    price: Money | None = None
+    #: The reception address (on site) from the therapist's profile.
+    address: str | None = None
+    #: The therapist's "personal information" for clients (door code, directions): sent only here.
+    therapist_note: str | None = None
+    time_zone: str = "Europe/Stockholm"
 
 
 class BookingHoldExpired(Event):
@@ -67,3 +79,21 @@ class TherapistPayoutDetailsChanged(Event):
 
     therapist_id: UUID
     bank_account: str
+
+
+class GroupAppointmentChanged(Event):
+    """A group appointment was created or changed (GR-3, GR-4) or cancelled (GR-8). When its type has
+    notifications on, notify sends each patient one notice five minutes after the last change."""
+
+    event_type: Literal["booking.group_appointment_changed.v1"] = "booking.group_appointment_changed.v1"
+    aggregate_key = "appointment_id"
+
+    appointment_id: UUID
+    practitioner_id: UUID
+    patient_ids: list[UUID]
+    appointment_type: str
+    starts_at: datetime
+    ends_at: datetime
+    notifications: bool = True
+    cancelled: bool = False
+    time_zone: str = "Europe/Oslo"

@@ -56,7 +56,9 @@ def _requested(booking: Booking) -> BookingRequested:
 def _confirmed(booking: Booking) -> BookingConfirmed:
     return BookingConfirmed(
         booking_id=booking.id, therapist_id=booking.therapist_id, client_id=booking.client_id,
-        starts_at=booking.starts_at, ends_at=booking.ends_at,
+        starts_at=booking.starts_at, ends_at=booking.ends_at, booked_by=booking.booked_by,
+        video=booking.video, on_site=booking.on_site,
+        price=Money(amount_minor=booking.price_minor, currency=booking.currency) if booking.payment == "platform" else None,
     )
 
 

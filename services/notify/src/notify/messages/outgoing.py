@@ -1,0 +1,96 @@
+"""What each event sends, to whom, in which language: one function per event, the single place to look.
+
+Recipients are looked up in the directory by account id (their language chooses the template); SMS login
+codes and portal credentials go to the address the gateway gives in the event.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import Envelope
+from contracts.billing.v1 import PaymentRefunded
+from contracts.booking.v1 import BookingCancelled, BookingConfirmed, GroupAppointmentChanged
+from contracts.gateway.v1 import LoginCodeRequested, TemporaryPasswordIssued
+from kit import context
+from notify.messages import formatting
+from notify.messages.service import enqueue, recipient
+
+CODE_MINUTES_FALLBACK = 10
+
+
+def _settings():  # noqa: ANN202
+    return context.app_state.get().settings
+
+
+async def login_code(session: AsyncSession, event: LoginCodeRequested, envelope: Envelope) -> None:
+    minutes = max(1, round((event.expires_at - envelope.occurred_at).total_seconds() / 60)) if event.expires_at else CODE_MINUTES_FALLBACK
+    await enqueue(session, envelope, channel="sms", template="login_code", language=event.language,
+                  to_address=event.phone, recipient_key=str(event.account_id), secret=True,
+                  context_values={"code": event.code, "minutes": minutes})
+
+
+async def portal_credentials(session: AsyncSession, event: TemporaryPasswordIssued, envelope: Envelope) -> None:
+    await enqueue(session, envelope, channel="email", template="portal_credentials", language=event.language,
+                  to_address=event.email, recipient_key=str(event.account_id), secret=True,
+                  context_values={"name": event.display_name, "username": event.username,
+                                  "temporary_password": event.temporary_password,
+                                  "login_url": _settings().app_base_url})
+
+
+async def booking_confirmed(session: AsyncSession, event: BookingConfirmed, envelope: Envelope) -> None:
+    client = await recipient(session, event.client_id)
+    therapist = await recipient(session, event.therapist_id)
+    common = {"length_minutes": formatting.minutes_between(event.starts_at, event.ends_at),
+              "when": formatting.when(event.starts_at, event.time_zone)}
+    prefix = "booked_by_therapist" if event.booked_by == "therapist" else "booking_confirmed"
+    await enqueue(session, envelope, channel="email", template=f"{prefix}_client", language=client.language,
+                  to_address=client.email, recipient_key=str(client.account_id),
+                  context_values={**common, "name": client.display_name, "therapist_name": therapist.display_name,
+                                  "place": formatting.place(client.language, event.video, event.on_site, event.address),
+                                  "therapist_note": event.therapist_note,
+                                  "price": formatting.money(event.price) if event.price else None})
+    await enqueue(session, envelope, channel="email", template=f"{prefix}_therapist", language=therapist.language,
+                  to_address=therapist.email, recipient_key=str(therapist.account_id),
+                  context_values={**common, "name": therapist.display_name, "client_name": client.display_name,
+                                  "place": formatting.place(therapist.language, event.video, event.on_site, event.address)})
+
+
+async def booking_cancelled(session: AsyncSession, event: BookingCancelled, envelope: Envelope) -> None:
+    client = await recipient(session, event.client_id)
+    therapist = await recipient(session, event.therapist_id)
+    when = formatting.when(event.starts_at, "Europe/Stockholm")
+    await enqueue(session, envelope, channel="email", template="booking_cancelled_client", language=client.language,
+                  to_address=client.email, recipient_key=str(client.account_id),
+                  context_values={"name": client.display_name, "therapist_name": therapist.display_name, "when": when,
+                                  "cancelled_by": event.cancelled_by, "refund": event.refund})
+    await enqueue(session, envelope, channel="email", template="booking_cancelled_therapist", language=therapist.language,
+                  to_address=therapist.email, recipient_key=str(therapist.account_id),
+                  context_values={"name": therapist.display_name, "client_name": client.display_name, "when": when,
+                                  "cancelled_by": event.cancelled_by, "therapist_paid": event.therapist_paid})
+
+
+async def refund(session: AsyncSession, event: PaymentRefunded, envelope: Envelope) -> None:
+    client = await recipient(session, event.client_id)
+    await enqueue(session, envelope, channel="email", template="refund", language=client.language,
+                  to_address=client.email, recipient_key=str(client.account_id),
+                  context_values={"name": client.display_name, "amount": formatting.money(event.amount),
+                                  "when": formatting.when(envelope.occurred_at, "Europe/Stockholm")})
+
+
+async def group_notice(session: AsyncSession, event: GroupAppointmentChanged, envelope: Envelope) -> None:
+    """GR-3: each patient gets one notice, five minutes after the last change (NT-5)."""
+    if not event.notifications:
+        return
+    due = datetime.now(UTC) + timedelta(seconds=_settings().group_notice_delay_s)
+    for patient_id in event.patient_ids:
+        patient = await recipient(session, patient_id)
+        await enqueue(session, envelope, channel="email", template="group_appointment_notice", language=patient.language,
+                      to_address=patient.email, recipient_key=str(patient.account_id), due_at=due,
+                      schedule_key=f"group-notice:{event.appointment_id}:{patient_id}",
+                      context_values={"name": patient.display_name, "appointment_type": event.appointment_type,
+                                      "when": formatting.when(event.starts_at, event.time_zone),
+                                      "length_minutes": formatting.minutes_between(event.starts_at, event.ends_at),
+                                      "cancelled": event.cancelled})

@@ -1,0 +1,88 @@
+"""Notify's HTTP routes: the delivery log (admins) and, in development and tests only, the mails and
+SMS the local sinks received, so a person (and a test) can read them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+
+from kit.auth import Principal, require_roles
+from kit.problems import not_found
+from kit.service import DbSession
+from notify.messages.service import deliveries
+from notify.models import DevMail, DevSms
+
+router = APIRouter(tags=["notify"])
+
+
+class DeliveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    channel: str
+    recipient: str
+    template: str
+    language: str
+    status: str
+    attempts: int
+    last_error: str | None
+    source_event_type: str
+    source_event_id: uuid.UUID
+    due_at: datetime
+    sent_at: datetime | None
+
+
+class MailOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    received_at: datetime
+    mail_from: str
+    rcpt_to: str
+    subject: str
+    body: str
+
+
+class SmsOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    created_at: datetime
+    to_number: str
+    sender: str
+    text: str
+
+
+@router.get("/deliveries")
+async def delivery_log(
+    session: DbSession, principal: Annotated[Principal, Depends(require_roles("admin"))],
+    status: str | None = None, template: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[DeliveryOut]:
+    """Every message with its status: queued, sent, failed (with the reason) or replaced."""
+    return [DeliveryOut.model_validate(m) for m in await deliveries(session, status=status, template=template, limit=limit)]
+
+
+def _development_only(request: Request) -> None:
+    if request.app.state.settings.environment not in ("development", "test"):
+        raise not_found("page", request.url.path)
+
+
+@router.get("/dev/mail", dependencies=[Depends(_development_only)])
+async def dev_mail(session: DbSession, to: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[MailOut]:
+    """Mails the development SMTP sink received, newest first."""
+    query = select(DevMail).order_by(DevMail.id.desc()).limit(limit)
+    if to:
+        query = query.where(DevMail.rcpt_to == to)
+    return [MailOut.model_validate(m) for m in (await session.execute(query)).scalars()]
+
+
+@router.get("/dev/sms", dependencies=[Depends(_development_only)])
+async def dev_sms(session: DbSession, to: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[SmsOut]:
+    """SMS the development adapter stored instead of sending, newest first."""
+    query = select(DevSms).order_by(DevSms.id.desc()).limit(limit)
+    if to:
+        query = query.where(DevSms.to_number == to)
+    return [SmsOut.model_validate(m) for m in (await session.execute(query)).scalars()]

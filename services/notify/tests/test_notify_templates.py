@@ -1,0 +1,69 @@
+"""Every message renders in every language, says what it should, and can never carry identity numbers
+or clinical content (the contexts never hold them)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from jinja2 import meta
+
+from notify.messages.templates import LANGUAGES, _environment, catalogue, names, render
+
+SAMPLE = {
+    "name": "Test Person", "therapist_name": "Test Terapeut", "client_name": "Test Klient", "login_url": "https://app.example/login",
+    "reason": "the licence number was not found", "link": "https://app.example/i/abc", "expires": "2026-12-01",
+    "when": "2026-12-03 09:00 (CET)", "length_minutes": 45, "place": "video", "price": "950,00 SEK",
+    "therapist_note": "Ring on the door marked 3B.", "cancelled_by": "client", "refund": True, "therapist_paid": False,
+    "approved": True, "appointment_type": "Mindfulness group", "cancelled": False, "username": "test.person",
+    "temporary_password": "Temp-Password-1", "amount": "950,00 SEK", "code": "123456", "minutes": 10,
+}
+# What a message may talk about. Identity numbers, diagnoses and journal text are not on the list.
+ALLOWED = set(SAMPLE)
+FORBIDDEN = re.compile(r"personnummer|personal_number|ssn|bsn|fodselsnummer|diagnos|journal|note_text", re.I)
+
+
+def test_every_language_has_every_message():
+    for language in LANGUAGES:
+        assert sorted(catalogue()[language]) == names(), language
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", names())
+def test_renders(language, name):
+    rendered = render(name, language, {**SAMPLE, "personal_number": "19121212-1212"})
+    assert rendered.body.strip()
+    assert "{{" not in rendered.body and "{%" not in rendered.body
+    assert "19121212" not in rendered.body and "19121212" not in (rendered.subject or "")
+    if name != "login_code":
+        assert rendered.subject and "{{" not in rendered.subject
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_templates_only_use_allowed_variables(language):
+    env = _environment()
+    for name, template in catalogue()[language].items():
+        for part in template.values():
+            used = meta.find_undeclared_variables(env.parse(part))
+            assert used <= ALLOWED, f"{language}/{name} uses {used - ALLOWED}"
+            assert not FORBIDDEN.search(" ".join(used))
+
+
+def test_language_choice_and_fallback():
+    assert render("login_code", "sv", SAMPLE).body.startswith("123456 är din inloggningskod")
+    assert render("login_code", "nb", SAMPLE).body.startswith("123456 er innloggingskoden din")
+    assert render("login_code", "nl", SAMPLE).body.startswith("123456 is je inlogcode")
+    assert render("login_code", "fi", SAMPLE).body.startswith("123456 is your login code")
+
+
+def test_cancellation_texts_follow_the_24_hour_rule():
+    late = render("booking_cancelled_client", "en", {**SAMPLE, "refund": False}).body
+    early = render("booking_cancelled_client", "en", {**SAMPLE, "refund": True}).body
+    assert "fee is kept" in late and "full fee back" in early
+    by_therapist = render("booking_cancelled_therapist", "sv", {**SAMPLE, "cancelled_by": "therapist"}).body
+    assert "klienten får hela avgiften tillbaka" in by_therapist
+
+
+def test_a_missing_variable_is_an_error_not_an_empty_greeting():
+    with pytest.raises(Exception, match="undefined"):
+        render("invitation_used", "en", {"name": "Test Person"})
