@@ -3,12 +3,13 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTHON := python3
 
-.PHONY: help install services-up run test test-fast bench-bus asyncapi
+.PHONY: help install services-up run test test-fast bench-bus bench-booking asyncapi
 
 help:
 	@echo "make run        install, start PostgreSQL/RabbitMQ if needed, migrate, start all six services"
 	@echo "make test       the whole test suite against the real PostgreSQL and RabbitMQ"
 	@echo "make bench-bus  outbox -> relay -> inbox throughput against raw aio-pika"
+	@echo "make bench-booking  paid bookings through the gateway (throughput, latency, contention)"
 	@echo "make asyncapi   regenerate docs/asyncapi.json from libs/contracts and the services' consumers"
 
 install:
@@ -32,3 +33,6 @@ bench-bus: install services-up
 
 asyncapi: install
 	@$(UV) run --frozen python -m kit.asyncapi > docs/asyncapi.json
+
+bench-booking: install services-up
+	@$(UV) run --frozen python bench/paid_bookings.py

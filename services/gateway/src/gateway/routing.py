@@ -32,7 +32,7 @@ async def open_client(app: FastAPI) -> None:
     settings = app.state.settings
     app.state.http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.proxy_timeout_s, connect=settings.proxy_connect_timeout_s),
-        limits=httpx.Limits(max_connections=500, max_keepalive_connections=100),
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
     )
 
 

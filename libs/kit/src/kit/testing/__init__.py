@@ -12,6 +12,7 @@ when the session ends.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import socket
@@ -142,8 +143,8 @@ class RunEnvironment:
     def env(self, settings: ServiceSettings, prefix: str) -> dict[str, str]:
         """Environment variables that reproduce ``settings`` in a subprocess."""
         env = dict(os.environ)
-        for key, value in settings.model_dump().items():
-            env[f"{prefix}{key}".upper()] = str(value)
+        for key, value in settings.model_dump(mode="json").items():
+            env[f"{prefix}{key}".upper()] = json.dumps(value) if isinstance(value, dict | list) else str(value)
         return env
 
     def track_queues(self, names: list[str]) -> None:

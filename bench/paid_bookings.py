@@ -1,0 +1,206 @@
+"""`make bench-booking`: paid bookings through the gateway, end to end.
+
+Starts gateway, booking and billing (each service with its relay) as processes on this run's own
+databases and queues. Therapists publish free slots; then for ``--seconds`` (default 20) ``--clients``
+concurrent clients (default 32) each repeat the whole flow through the gateway on distinct slots:
+reserve (with an Idempotency-Key) → wait for billing's payment → pay → wait until booking confirms (the
+provider stub's signed webhook → billing → event → booking). Then one contention round: 200 clients
+reserve the same slot at once.
+
+Printed last, as JSON: bookings_per_s (confirmed bookings per second), p50_ms / p99_ms (latency of the
+HTTP requests through the gateway), double_bookings (slots confirmed twice, from booking's database),
+errors_5xx, contention_winners (must be 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from itertools import count
+
+import asyncpg
+import httpx
+
+from billing.settings import Settings as BillingSettings
+from booking.settings import Settings as BookingSettings
+from gateway.settings import Settings as GatewaySettings
+from kit import migrations
+from kit.db import plain_dsn
+from kit.testing import RunEnvironment, find_servers, free_port
+from kit.testing.tokens import TokenIssuer
+
+ISSUER = TokenIssuer()
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.errors_5xx = 0
+
+    async def call(self, http: httpx.AsyncClient, method: str, url: str, **kwargs) -> httpx.Response:
+        started = time.perf_counter()
+        response = await http.request(method, url, **kwargs)
+        self.latencies.append((time.perf_counter() - started) * 1000)
+        if response.status_code >= 500:
+            self.errors_5xx += 1
+        return response
+
+
+def start(name: str, settings, extra: list[str] | None = None) -> subprocess.Popen:
+    env = RunEnvironment.env(None, settings, f"{name.upper()}_")  # type: ignore[arg-type]
+    return subprocess.Popen([sys.executable, "-m", name, *(extra or [])], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+async def wait_ready(url: str) -> None:
+    async with httpx.AsyncClient(timeout=1) as http:
+        for _ in range(240):
+            try:
+                if (await http.get(f"{url}/health/ready")).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.25)
+    raise SystemExit(f"{url} did not become ready")
+
+
+async def one_booking(http: httpx.AsyncClient, stats: Stats, slot_id: str, poll: float = 0.02) -> float | None:
+    client = ISSUER.headers(uuid.uuid4(), "client")
+    started = time.perf_counter()
+    reserved = await stats.call(http, "POST", f"/api/booking/slots/{slot_id}/reservations",
+                                headers=client | {"Idempotency-Key": uuid.uuid4().hex})
+    if reserved.status_code != 201:
+        return None
+    booking_id = reserved.json()["id"]
+    while True:
+        payment = await stats.call(http, "GET", f"/api/billing/payments/by-booking/{booking_id}", headers=client)
+        if payment.status_code == 200:
+            break
+        await asyncio.sleep(poll)
+    paid = await stats.call(http, "POST", f"/api/billing/payments/{payment.json()['id']}/pay", headers=client | {
+        "Idempotency-Key": uuid.uuid4().hex}, json={"payment_method": "stub_card_ok"})
+    if paid.status_code != 202:
+        return None
+    while True:
+        booking = await stats.call(http, "GET", f"/api/booking/bookings/{booking_id}", headers=client)
+        if booking.status_code == 200 and booking.json()["status"] == "confirmed":
+            return (time.perf_counter() - started) * 1000
+        await asyncio.sleep(poll)
+
+
+async def bench(seconds: float, clients: int) -> None:
+    env = RunEnvironment(find_servers(), "k" + uuid.uuid4().hex[:8])
+    ports = {name: free_port() for name in ("gateway", "booking", "billing")}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    settings = {
+        "booking": env.settings(BookingSettings, http_port=ports["booking"], jwt_public_key=ISSUER.public_pem,
+                                database_pool_size=20, log_level="WARNING"),
+        "billing": env.settings(BillingSettings, http_port=ports["billing"], jwt_public_key=ISSUER.public_pem,
+                                stub_webhook_url=f"{urls['billing']}/webhooks/provider", database_pool_size=20,
+                                payout_scheduler_enabled=False, log_level="WARNING"),
+        "gateway": env.settings(GatewaySettings, http_port=ports["gateway"], log_level="WARNING",
+                                services={"booking": urls["booking"], "billing": urls["billing"]}),
+    }
+    from billing.app import ROOT as billing_root
+    from booking.app import ROOT as booking_root
+    from gateway.app import ROOT as gateway_root
+
+    for root, name in ((booking_root, "booking"), (billing_root, "billing"), (gateway_root, "gateway")):
+        await migrations.upgrade(root, settings[name].database_url)
+        consumers = importlib.import_module(f"{name}.subscribers").consumers
+        env.track_queues(list(consumers.bindings(settings[name])))
+    processes = [start(n, settings[n]) for n in settings] + [start(n, settings[n], ["relay"]) for n in ("booking", "billing")]
+    try:
+        for url in urls.values():
+            await wait_ready(url)
+        limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+        async with httpx.AsyncClient(base_url=urls["gateway"], timeout=30, limits=limits) as http:
+            slots = await make_slots(http, therapists=40, per_therapist=max(50, int(seconds * 12)))
+            stats, flows = Stats(), []
+            next_slot = count()
+            deadline = time.perf_counter() + seconds
+
+            async def client_loop() -> None:
+                while time.perf_counter() < deadline:
+                    flow = await one_booking(http, stats, slots[next(next_slot)])
+                    if flow is not None:
+                        flows.append(flow)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(client_loop() for _ in range(clients)))
+            elapsed = time.perf_counter() - started
+            winners = await contention(http, stats)
+        double = await double_bookings(settings["booking"])
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        await env.cleanup()
+
+    latencies = sorted(stats.latencies)
+    p50, p99 = statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1]
+    print(f"\n{len(flows)} paid bookings confirmed in {elapsed:.1f} s by {clients} concurrent clients through the gateway")
+    print(f"  bookings/s {len(flows) / elapsed:.1f} (target ≥ 200)")
+    print(f"  request latency through the gateway: p50 {p50:.1f} ms, p99 {p99:.1f} ms (target p99 ≤ 250 ms), "
+          f"{len(latencies)} requests")
+    print(f"  whole flow (reserve → confirmed): p50 {statistics.median(flows):.0f} ms, "
+          f"p99 {sorted(flows)[int(len(flows) * 0.99) - 1]:.0f} ms")
+    print(f"  double bookings {double}, 5xx {stats.errors_5xx}, contention winners {winners} of 200\n")
+    print(json.dumps({"bookings_per_s": round(len(flows) / elapsed, 1), "p50_ms": round(p50, 1), "p99_ms": round(p99, 1),
+                      "double_bookings": double, "errors_5xx": stats.errors_5xx, "contention_winners": winners}))
+
+
+async def make_slots(http: httpx.AsyncClient, therapists: int, per_therapist: int) -> list[str]:
+    base = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
+
+    async def for_therapist() -> list[str]:
+        headers = ISSUER.headers(uuid.uuid4(), "therapist")
+        made = []
+        for i in range(per_therapist):
+            response = await http.post("/api/booking/slots", headers=headers, json={
+                "starts_at": (base + timedelta(hours=i)).isoformat(), "price_minor": 95000, "video": True})
+            made.append(response.json()["id"])
+        return made
+
+    return [slot for group in await asyncio.gather(*(for_therapist() for _ in range(therapists))) for slot in group]
+
+
+async def contention(http: httpx.AsyncClient, stats: Stats) -> int:
+    starts = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0).isoformat()
+    slot = (await http.post("/api/booking/slots", headers=ISSUER.headers(uuid.uuid4(), "therapist"),
+                            json={"starts_at": starts, "price_minor": 95000, "video": True})).json()["id"]
+    responses = await asyncio.gather(*(
+        stats.call(http, "POST", f"/api/booking/slots/{slot}/reservations", headers=ISSUER.headers(uuid.uuid4(), "client"))
+        for _ in range(200)
+    ))
+    return sum(r.status_code == 201 for r in responses)
+
+
+async def double_bookings(settings) -> int:
+    conn = await asyncpg.connect(plain_dsn(settings.database_url))
+    try:
+        return await conn.fetchval(
+            "SELECT count(*) FROM (SELECT slot_id FROM bookings WHERE status = 'confirmed' GROUP BY slot_id HAVING count(*) > 1) d")
+    finally:
+        await conn.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description="paid bookings through the gateway")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--clients", type=int, default=32)
+    args = parser.parse_args()
+    asyncio.run(bench(args.seconds, args.clients))
