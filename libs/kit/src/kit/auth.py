@@ -8,15 +8,17 @@ refused, so a token "signed" with the public key as an HMAC secret never passes.
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import httpx
 import jwt
 from fastapi import Depends, Request
 
-from kit.problems import forbidden, unauthorized
+from kit.problems import Problem, forbidden, unauthorized
 
 ALLOWED_ALGORITHMS = ["EdDSA", "ES256", "RS256"]
 ACCESS_TOKEN_TYPE = "access"
@@ -37,14 +39,35 @@ class Principal:
 
 
 class TokenVerifier:
-    def __init__(self, public_key: str, *, issuer: str, audience: str, leeway_s: int = 5) -> None:
+    """Verifies access tokens with the gateway's public key: a PEM from settings, or the keys of the
+    gateway's JWKS endpoint (fetched on first use and again when a token names an unknown key id)."""
+
+    def __init__(self, public_key: str, *, issuer: str, audience: str, jwks_url: str = "", leeway_s: int = 5) -> None:
         self.public_key = public_key
         self.issuer = issuer
         self.audience = audience
+        self.jwks_url = jwks_url
         self.leeway_s = leeway_s
+        self._jwks: dict[str, Any] = {}
+        self._jwks_fetched_at = 0.0
 
-    def verify(self, token: str) -> Principal:
-        if not self.public_key:
+    async def key_for(self, kid: str | None) -> Any:
+        if self.public_key:
+            return self.public_key
+        if kid not in self._jwks and self.jwks_url and time.monotonic() - self._jwks_fetched_at > 5:
+            self._jwks_fetched_at = time.monotonic()
+            try:
+                async with httpx.AsyncClient(timeout=2.0) as client:
+                    keys = (await client.get(self.jwks_url)).json()["keys"]
+                self._jwks = {k["kid"]: jwt.PyJWK.from_dict(k).key for k in keys}
+            except (httpx.HTTPError, KeyError, ValueError, jwt.PyJWTError) as exc:
+                raise Problem(503, "keys-unavailable", "the gateway's token keys cannot be fetched right now") from exc
+        if kid not in self._jwks:
+            raise unauthorized("the token is signed with an unknown key")
+        return self._jwks[kid]
+
+    async def verify(self, token: str, *, allow_limited: bool = False) -> Principal:
+        if not (self.public_key or self.jwks_url):
             raise unauthorized("this service has no token key configured")
         try:
             header = jwt.get_unverified_header(token)
@@ -52,10 +75,11 @@ class TokenVerifier:
             raise unauthorized(f"malformed token: {exc}") from exc
         if header.get("alg") not in ALLOWED_ALGORITHMS:
             raise unauthorized(f"token algorithm {header.get('alg')!r} is not accepted")
+        key = await self.key_for(header.get("kid"))
         try:
             claims = jwt.decode(
                 token,
-                self.public_key,
+                key,
                 algorithms=ALLOWED_ALGORITHMS,
                 audience=self.audience,
                 issuer=self.issuer,
@@ -68,6 +92,8 @@ class TokenVerifier:
             raise unauthorized(f"token rejected: {exc}") from exc
         if claims.get("typ") != ACCESS_TOKEN_TYPE:
             raise unauthorized("not an access token")
+        if claims.get("scp") == "limited" and not allow_limited:
+            raise forbidden("finish signing in first: change the temporary password and accept the terms of use")
         try:
             account_id = uuid.UUID(claims["sub"])
             acting_for = uuid.UUID(claims["act"]) if claims.get("act") else None
@@ -90,10 +116,10 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def current_principal(request: Request) -> Principal:
+async def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the verified caller (401 problem when the token is missing or bad)."""
     verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier.verify(bearer_token(request))
+    return await verifier.verify(bearer_token(request))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -110,5 +136,3 @@ def require_roles(*roles: str) -> Callable[[Principal], Principal]:
     return dependency
 
 
-def roles_of(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(values)

@@ -32,7 +32,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kit import context, metrics, migrations, telemetry
+from kit import context, identity_routes, metrics, migrations, telemetry
 from kit.auth import TokenVerifier
 from kit.bus import Consumers, EventBus
 from kit.db import Database
@@ -119,11 +119,13 @@ class Service:
         )
         app.state.settings = settings
         app.state.token_verifier = TokenVerifier(
-            settings.jwt_public_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience
+            settings.jwt_public_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+            jwks_url=settings.jwt_jwks_url,
         )
         install_problem_handlers(app)
         app.include_router(health_router(self.ready_checks))
         app.include_router(metrics.metrics_router())
+        app.include_router(identity_routes.router)
         for router in self.routers:
             app.include_router(router)
         app.add_middleware(CorrelationIdMiddleware)

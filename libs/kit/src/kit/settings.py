@@ -46,6 +46,8 @@ class ServiceSettings(BaseSettings):
     jwt_public_key: str = ""
     jwt_issuer: str = "care-gateway"
     jwt_audience: str = "care-platform"
+    #: Where the gateway publishes its public keys; used when jwt_public_key is empty
+    jwt_jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
 
     # Telemetry
     otel_exporter: Literal["none", "console", "otlp"] = "none"

@@ -4,7 +4,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from gateway.routing import close_client, open_client, router as routing_router, services_ready
+from gateway.identity.bankid import BankIdStub
+from gateway.identity.keys import load_signing_key
+from gateway.identity.routes import jwks_router
+from gateway.identity.routes import router as identity_router
+from gateway.routing import close_client, open_client, services_ready
+from gateway.routing import router as routing_router
 from gateway.settings import Settings
 from gateway.subscribers import consumers
 from kit.service import Service
@@ -12,13 +17,21 @@ from kit.service import Service
 ROOT = Path(__file__).resolve().parents[2]  # services/gateway: alembic.ini and migrations/
 
 
+async def provide_identity(app: FastAPI) -> None:
+    """The signing key (its public half also verifies the gateway's own routes) and the BankID stub."""
+    settings: Settings = app.state.settings
+    app.state.signing_key = load_signing_key(settings)
+    app.state.token_verifier.public_key = app.state.signing_key.public_pem()
+    app.state.bankid = BankIdStub(settings.identity_hmac_key, settings.bankid_order_ttl_s)
+
+
 def build(settings: Settings | None = None, **overrides: object) -> Service:
     return Service(
         settings or Settings(),
         root=ROOT,
-        routers=[routing_router],
+        routers=[jwks_router, identity_router, routing_router],
         consumers=consumers,
-        on_startup=[open_client],
+        on_startup=[provide_identity, open_client],
         background=[close_client],
         ready_checks=[services_ready],
         description="Identity (BankID, SITHS, password + SMS code), sessions, roles, routing to the services, login audit.",

@@ -5,3 +5,8 @@ from sqlalchemy.orm import DeclarativeBase
 
 class Base(DeclarativeBase):
     pass
+
+
+def load_all_models() -> None:
+    """Import every feature's models so Base.metadata knows all tables (alembic autogenerate)."""
+    import gateway.identity.models  # noqa: F401

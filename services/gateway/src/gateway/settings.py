@@ -26,3 +26,23 @@ class Settings(ServiceSettings):
     #: A service that does not accept the connection within this time is reported down (fast 503).
     proxy_connect_timeout_s: float = 1.0
     proxy_timeout_s: float = 30.0
+
+    # Tokens: Ed25519 signing key as PEM (production: from a secret), else a file created on first start
+    signing_key_pem: str = ""
+    signing_key_path: str = "var/keys/gateway-ed25519.pem"
+    access_token_ttl_s: int = Field(default=600, ge=30)
+    refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
+    #: Keys personal identity numbers are hashed with for look-up (never stored or logged in clear)
+    identity_hmac_key: str = "development-identity-key-change-me"
+
+    # Password + SMS code (GW-3)
+    code_ttl_s: int = Field(default=600, ge=30, le=600)
+    code_max_attempts: int = 5
+    codes_per_account_per_10_min: int = 5
+    codes_per_ip_per_10_min: int = 30
+    # Temporary passwords (GW-4): the policy for chosen passwords
+    password_min_length: int = Field(default=12, ge=8)
+    # Terms of use (GW-5)
+    terms_version: str = "2026-11"
+    # BankID stub: an order not completed in this time expires (expiredTransaction)
+    bankid_order_ttl_s: int = 180

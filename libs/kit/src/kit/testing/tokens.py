@@ -29,6 +29,13 @@ class TokenIssuer:
         self.issuer = issuer
         self.audience = audience
 
+    @property
+    def private_pem(self) -> str:
+        """The signing key as PEM: give it to a gateway under test so both sign alike."""
+        return self.private_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+
     def token(
         self,
         account_id: uuid.UUID | str,

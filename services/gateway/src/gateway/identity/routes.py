@@ -1,0 +1,314 @@
+"""Identity routes, served by the gateway itself under /identity (thin; use cases in identity.service)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, EmailStr, Field
+
+from contracts.identity import HsaId, SwedishPersonalNumber
+from gateway.identity import service, tokens
+from gateway.identity.models import Account
+from kit.auth import CurrentPrincipal, Principal, bearer_token
+from kit.problems import not_found
+from kit.service import DbSession
+
+router = APIRouter(prefix="/identity", tags=["identity"])
+Language = Literal["sv", "nb", "nl", "en"]
+
+
+class TokensOut(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str = "Bearer"
+    expires_in: int
+    scope: str
+
+
+def _out(issued: tokens.Tokens) -> TokensOut:
+    return TokensOut(access_token=issued.access_token, refresh_token=issued.refresh_token, expires_in=issued.expires_in,
+                     scope=issued.scope)
+
+
+def _ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def principal_allowing_limited(request: Request) -> Principal:
+    """For the steps that finish signing in (password change, terms): a limited token is enough."""
+    return await request.app.state.token_verifier.verify(bearer_token(request), allow_limited=True)
+
+
+SigningIn = Annotated[Principal, Depends(principal_allowing_limited)]
+
+
+jwks_router = APIRouter(tags=["identity"])
+
+
+@jwks_router.get("/.well-known/jwks.json")
+async def jwks(request: Request) -> dict:
+    """The public keys services verify the gateway's tokens with."""
+    return {"keys": [request.app.state.signing_key.jwk()]}
+
+
+# -- BankID ------------------------------------------------------------------------------------------------------
+class OrderRef(BaseModel):
+    order_ref: uuid.UUID
+
+
+class BankIdStarted(BaseModel):
+    order_ref: uuid.UUID
+    auto_start_token: str
+    qr: str
+
+
+class BankIdStatus(BaseModel):
+    status: Literal["pending", "failed", "complete"]
+    hint_code: str | None = None
+    name: str | None = None
+    tokens: TokensOut | None = None
+
+
+@router.post("/bankid/auth")
+async def bankid_start(request: Request, session: DbSession) -> BankIdStarted:
+    """Start a BankID login. Show the QR (refresh it every second from /bankid/qr) or open the app with
+    the autoStartToken; then poll /bankid/collect."""
+    bankid = request.app.state.bankid
+    started = await bankid.auth(session, _ip(request))
+    order = await bankid.order(session, uuid.UUID(started["orderRef"]), lock=False)
+    return BankIdStarted(order_ref=order.order_ref, auto_start_token=started["autoStartToken"], qr=bankid.qr(order))
+
+
+@router.get("/bankid/qr/{order_ref}")
+async def bankid_qr(order_ref: uuid.UUID, request: Request, session: DbSession) -> dict[str, str]:
+    bankid = request.app.state.bankid
+    return {"qr": bankid.qr(await bankid.order(session, order_ref, lock=False))}
+
+
+@router.post("/bankid/collect")
+async def bankid_collect(body: OrderRef, request: Request, session: DbSession) -> BankIdStatus:
+    bankid = request.app.state.bankid
+    answer = await bankid.collect(session, body.order_ref)
+    if answer["status"] != "complete":
+        return BankIdStatus(status=answer["status"], hint_code=answer.get("hintCode"))
+    order = await bankid.order(session, body.order_ref)
+    if order.collected:
+        return BankIdStatus(status="failed", hint_code="alreadyCollected")
+    order.collected = True
+    issued = await service.bankid_login(session, request.app.state.settings, request.app.state.signing_key, order, _ip(request))
+    return BankIdStatus(status="complete", name=order.name, tokens=_out(issued))
+
+
+@router.post("/bankid/cancel", status_code=204)
+async def bankid_cancel(body: OrderRef, request: Request, session: DbSession) -> None:
+    await request.app.state.bankid.cancel(session, body.order_ref)
+
+
+class SimulatedSign(BaseModel):
+    order_ref: uuid.UUID
+    personal_number: str
+    name: str = Field(min_length=1, max_length=200)
+
+
+def _simulator_enabled(request: Request) -> None:
+    if request.app.state.settings.environment not in ("development", "test"):
+        raise not_found("page", request.url.path)
+
+
+@router.post("/dev/bankid/sign", status_code=204, dependencies=[Depends(_simulator_enabled)])
+async def simulate_sign(body: SimulatedSign, request: Request, session: DbSession) -> None:
+    """Development and tests only: the user's BankID app signs the order as this person."""
+    await request.app.state.bankid.simulate_sign(session, body.order_ref, body.personal_number, body.name)
+
+
+@router.post("/dev/bankid/cancel", status_code=204, dependencies=[Depends(_simulator_enabled)])
+async def simulate_cancel(body: OrderRef, request: Request, session: DbSession) -> None:
+    """Development and tests only: the user cancels in the BankID app."""
+    await request.app.state.bankid.simulate_cancel(session, body.order_ref)
+
+
+# -- SITHS, password + SMS code, email -------------------------------------------------------------------------------
+class SithsIn(BaseModel):
+    """The stub takes the HSA-ID the card's certificate carries (a real SITHS login reads it from mTLS)."""
+
+    hsa_id: HsaId
+
+
+@router.post("/siths/login")
+async def siths_login(body: SithsIn, request: Request, session: DbSession) -> TokensOut:
+    state = request.app.state
+    return _out(await service.siths_login(session, state.db, state.settings, state.signing_key, body.hsa_id, _ip(request)))
+
+
+class PasswordIn(BaseModel):
+    username: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class CodeSent(BaseModel):
+    attempt_id: uuid.UUID
+    sent_to: str = "the mobile number of the account"
+
+
+@router.post("/password/login")
+async def password_login(body: PasswordIn, request: Request, session: DbSession) -> CodeSent:
+    """Step 1 of a portal login: the password. When it is right, a code goes to the account's mobile."""
+    state = request.app.state
+    return CodeSent(attempt_id=await service.start_password_login(session, state.db, state.settings, body.username,
+                                                                  body.password, _ip(request)))
+
+
+class CodeIn(BaseModel):
+    attempt_id: uuid.UUID
+    code: str = Field(pattern=r"^\d{6}$")
+
+
+@router.post("/password/code")
+async def password_code(body: CodeIn, request: Request, session: DbSession) -> TokensOut:
+    """Step 2: the six-digit code (valid 10 minutes, this attempt only, five tries)."""
+    state = request.app.state
+    return _out(await service.finish_password_login(session, state.db, state.settings, state.signing_key,
+                                                    body.attempt_id, body.code, _ip(request)))
+
+
+class EmailIn(BaseModel):
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=1000)
+
+
+@router.post("/email/login")
+async def email_login(body: EmailIn, request: Request, session: DbSession) -> TokensOut:
+    """GW-8: therapists who signed up with email and password."""
+    state = request.app.state
+    return _out(await service.email_login(session, state.db, state.settings, state.signing_key, body.email,
+                                          body.password, _ip(request)))
+
+
+class RegisterIn(BaseModel):
+    display_name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$")
+    password: str = Field(min_length=1, max_length=1000)
+    language: Language = "sv"
+
+
+@router.post("/register", status_code=201)
+async def register(body: RegisterIn, request: Request, session: DbSession) -> TokensOut:
+    """A therapist's own sign-up (BK-1): then the application in booking, reviewed by an admin."""
+    state = request.app.state
+    account = await service.register_therapist(session, state.settings, display_name=body.display_name, email=body.email,
+                                               phone=body.phone, password=body.password, language=body.language)
+    return _out(await tokens.issue(session, state.signing_key, state.settings, account))
+
+
+# -- finishing sign-in, sessions ------------------------------------------------------------------------------------
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1000)
+    new_password: str = Field(min_length=1, max_length=1000)
+
+
+@router.post("/password/change")
+async def change_password(body: PasswordChangeIn, request: Request, session: DbSession, principal: SigningIn) -> TokensOut:
+    state = request.app.state
+    return _out(await service.change_password(session, state.db, state.settings, state.signing_key, principal,
+                                              body.current_password, body.new_password, _ip(request)))
+
+
+class TermsIn(BaseModel):
+    version: str
+
+
+@router.post("/terms/accept")
+async def accept_terms(body: TermsIn, request: Request, session: DbSession, principal: SigningIn) -> TokensOut:
+    state = request.app.state
+    return _out(await service.accept_terms(session, state.settings, state.signing_key, principal, body.version, _ip(request)))
+
+
+class ClientOut(BaseModel):
+    id: uuid.UUID
+    display_name: str
+
+
+class MeOut(BaseModel):
+    id: uuid.UUID
+    display_name: str
+    roles: list[str]
+    must_change_password: bool
+    terms_required: str | None
+    acting_for: uuid.UUID | None
+    represents: list[ClientOut]
+
+
+@router.get("/me")
+async def me(request: Request, session: DbSession, principal: SigningIn) -> MeOut:
+    account = await session.get(Account, principal.account_id)
+    if account is None:
+        raise not_found("account", principal.account_id)
+    settings = request.app.state.settings
+    clients = await service.represented(session, account.id) if "representative" in account.roles else []
+    return MeOut(id=account.id, display_name=account.display_name, roles=account.roles,
+                 must_change_password=account.must_change_password,
+                 terms_required=None if account.terms_version == settings.terms_version else settings.terms_version,
+                 acting_for=principal.acting_for, represents=[ClientOut(id=c.id, display_name=c.display_name) for c in clients])
+
+
+class ActForIn(BaseModel):
+    client_id: uuid.UUID
+
+
+@router.post("/act-for")
+async def act_for(body: ActForIn, request: Request, session: DbSession, principal: CurrentPrincipal) -> TokensOut:
+    """GW-6: a representative opens one client's portal; the new tokens act for that client only."""
+    state = request.app.state
+    return _out(await service.act_for(session, state.settings, state.signing_key, principal, body.client_id, _ip(request)))
+
+
+class RefreshIn(BaseModel):
+    refresh_token: str = Field(min_length=10, max_length=200)
+
+
+@router.post("/token/refresh")
+async def refresh(body: RefreshIn, request: Request, session: DbSession) -> TokensOut:
+    state = request.app.state
+    return _out(await service.refresh(session, state.db, state.settings, state.signing_key, body.refresh_token, _ip(request)))
+
+
+@router.post("/logout", status_code=204)
+async def logout(body: RefreshIn, request: Request, session: DbSession) -> None:
+    await service.logout(session, body.refresh_token, _ip(request))
+
+
+# -- accounts made by others -----------------------------------------------------------------------------------------
+class AccountIn(BaseModel):
+    display_name: str = Field(min_length=1, max_length=200)
+    roles: list[Literal["admin", "therapist", "client", "representative", "care_coordinator", "prescriber",
+                        "aid_centre_staff"]] = Field(min_length=1)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$")
+    language: Language = "sv"
+    personal_number: SwedishPersonalNumber | None = None
+    hsa_id: HsaId | None = None
+    username: str | None = Field(default=None, min_length=3, max_length=100)
+    represents: list[uuid.UUID] = []
+
+
+class AccountOut(BaseModel):
+    id: uuid.UUID
+    display_name: str
+    roles: list[str]
+    username: str | None
+    temporary_password_sent: bool
+
+
+@router.post("/accounts", status_code=201)
+async def create_account(body: AccountIn, request: Request, session: DbSession, principal: CurrentPrincipal) -> AccountOut:
+    """An account made by an admin, a care coordinator (portal users, PT-1) or a therapist (a client, BK-12).
+    The temporary password goes to the email through notify, never in this answer."""
+    account, temporary = await service.create_account(
+        session, request.app.state.settings, principal, display_name=body.display_name, roles=list(body.roles),
+        email=body.email, phone=body.phone, language=body.language, personal_number=body.personal_number,
+        hsa_id=body.hsa_id, username=body.username, represents=body.represents)
+    return AccountOut(id=account.id, display_name=account.display_name, roles=account.roles, username=account.username,
+                      temporary_password_sent=temporary is not None)

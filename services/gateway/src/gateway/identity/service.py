@@ -1,0 +1,306 @@
+"""Identity use cases. Successes are written in the request's transaction; failures (wrong password or
+code, lock-outs, token reuse) are written in a transaction of their own first, because the request's
+transaction is rolled back when the problem is raised."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.gateway.v1 import AccountCreated, ContactDetailsChanged, LoginCodeRequested, TemporaryPasswordIssued
+from contracts.identity import mask
+from gateway.identity import rules, tokens
+from gateway.identity.keys import SigningKey
+from gateway.identity.models import Account, AuditEntry, BankIdOrder, CodeAttempt, RefreshToken, Representation
+from gateway.settings import Settings
+from kit import outbox
+from kit.auth import Principal
+from kit.db import Database
+from kit.problems import Problem, conflict, forbidden, invalid, not_found, unauthorized
+
+# argon2id with OWASP's minimum cost (19 MiB, 2 passes): ~20 ms a check
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_DUMMY_HASH = HASHER.hash("no such account: the same work is done either way")
+WRONG_CREDENTIALS = "wrong username or password"
+
+
+async def record(db: Database, event: str, *, account_id: uuid.UUID | None = None, method: str | None = None,
+                 ip: str | None = None, detail: str | None = None) -> None:
+    """Write an audit entry in its own transaction (kept even when the request fails)."""
+    async with db.transaction() as session:
+        session.add(AuditEntry(event=event, account_id=account_id, method=method, ip=ip, detail=detail))
+
+
+def audit(session: AsyncSession, event: str, account: Account, method: str, ip: str | None, detail: str | None = None) -> None:
+    session.add(AuditEntry(event=event, account_id=account.id, method=method, ip=ip, detail=detail))
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """Always does one argon2 verification, so timing does not tell whether the account exists."""
+    try:
+        return await asyncio.to_thread(HASHER.verify, password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(HASHER.hash, password)
+
+
+async def _publish_contact(session: AsyncSession, account: Account) -> None:
+    await outbox.add(session, ContactDetailsChanged(account_id=account.id, display_name=account.display_name,
+                                                    email=account.email, phone=account.phone, language=account.language))
+
+
+# -- accounts ---------------------------------------------------------------------------------------------------
+#: Who may create which accounts: an admin anything, a coordinator portal users, a therapist clients.
+CREATABLE = {
+    "admin": {"admin", "therapist", "client", "representative", "care_coordinator", "prescriber", "aid_centre_staff"},
+    "care_coordinator": {"client", "representative"},
+    "therapist": {"client"},
+}
+
+
+async def create_account(session: AsyncSession, settings: Settings, creator: Principal, *, display_name: str,
+                         roles: list[str], email: str | None, phone: str | None, language: str,
+                         personal_number: str | None, hsa_id: str | None, username: str | None,
+                         represents: list[uuid.UUID]) -> tuple[Account, str | None]:
+    """An account made by someone else (GW-4, BK-12, PT-1). With an email it gets a temporary password,
+    sent by notify; a personal identity number links a later BankID login to it."""
+    allowed = set().union(*(CREATABLE.get(role, set()) for role in creator.roles))
+    if not roles or not set(roles) <= allowed:
+        raise forbidden(f"you may create accounts with the roles: {', '.join(sorted(allowed)) or 'none'}")
+    pn_hmac = rules.identity_hmac(settings.identity_hmac_key, personal_number) if personal_number else None
+    for column, value, what in ((Account.personal_number_hmac, pn_hmac, "personal identity number"),
+                                (Account.email, email, "email"), (Account.hsa_id, hsa_id, "HSA-ID"),
+                                (Account.username, username, "username")):
+        if value and (await session.execute(select(Account.id).where(column == value))).first():
+            raise conflict("account-exists", f"an account with this {what} exists already")
+    # Portal users (made by a coordinator) and staff get a temporary password by email; a client a
+    # therapist creates with a personal number signs in with BankID instead (BK-12).
+    temporary = _temporary_password() if email and not personal_number else None
+    account = Account(
+        id=uuid.uuid4(), display_name=display_name, roles=roles, email=email, phone=phone, language=language,
+        username=username or email, password_hash=await hash_password(temporary) if temporary else None,
+        must_change_password=temporary is not None, personal_number_hmac=pn_hmac,
+        personal_number_masked=mask(personal_number) if personal_number else None, hsa_id=hsa_id,
+        created_by=creator.account_id,
+    )
+    session.add(account)
+    await session.flush()
+    for client_id in represents:
+        if await session.get(Account, client_id) is None:
+            raise not_found("client account", client_id)
+        session.add(Representation(representative_id=account.id, client_id=client_id))
+    await _publish_contact(session, account)
+    await outbox.add(session, AccountCreated(account_id=account.id, roles=roles, display_name=display_name,
+                                             created_by=creator.account_id, has_personal_number=pn_hmac is not None))
+    if temporary:
+        await outbox.add(session, TemporaryPasswordIssued(account_id=account.id, display_name=display_name,
+                                                          username=account.username or "", temporary_password=temporary,
+                                                          email=email or "", language=language))  # type: ignore[arg-type]
+    return account, temporary
+
+
+def _temporary_password() -> str:
+    return secrets.token_urlsafe(9) + "-7a"  # ≥ 12 characters with upper, lower and a non-letter
+
+
+async def register_therapist(session: AsyncSession, settings: Settings, *, display_name: str, email: str,
+                             phone: str | None, password: str, language: str) -> Account:
+    """GW-8 / BK-1: a therapist signs up with email and password (authorisation happens in booking)."""
+    if problems := rules.password_problems(password, settings.password_min_length):
+        raise invalid(f"the password needs {', '.join(problems)}", missing=problems)
+    if (await session.execute(select(Account.id).where(Account.email == email))).first():
+        raise conflict("account-exists", "an account with this email exists already")
+    account = Account(id=uuid.uuid4(), display_name=display_name, roles=["therapist"], email=email, phone=phone,
+                      language=language, username=email, password_hash=await hash_password(password))
+    session.add(account)
+    await session.flush()
+    await _publish_contact(session, account)
+    await outbox.add(session, AccountCreated(account_id=account.id, roles=["therapist"], display_name=display_name))
+    return account
+
+
+# -- password + SMS code (GW-3) -----------------------------------------------------------------------------------
+async def start_password_login(session: AsyncSession, db: Database, settings: Settings, username: str, password: str,
+                               ip: str) -> uuid.UUID:
+    account = (await session.execute(select(Account).where(Account.username == username))).scalar_one_or_none()
+    password_ok = await verify_password(account.password_hash if account else None, password)
+    if account is None or not password_ok:
+        await record(db, "login_failed", account_id=account.id if account else None, method="password", ip=ip,
+                     detail="wrong password" if account else "unknown username")
+        raise unauthorized(WRONG_CREDENTIALS)
+    if not account.phone:
+        raise Problem(409, "no-phone", "this account has no mobile number for the login code; ask your coordinator")
+    window = datetime.now(UTC) - timedelta(minutes=10)
+    per_account = (await session.execute(select(func.count()).where(CodeAttempt.account_id == account.id,
+                                                                     CodeAttempt.created_at > window))).scalar_one()
+    per_ip = (await session.execute(select(func.count()).where(CodeAttempt.ip == ip, CodeAttempt.created_at > window))).scalar_one()
+    if per_account >= settings.codes_per_account_per_10_min or per_ip >= settings.codes_per_ip_per_10_min:
+        await record(db, "code_rate_limited", account_id=account.id, method="password", ip=ip)
+        problem = Problem(429, "too-many-codes", "too many login codes were requested; wait a few minutes")
+        problem.headers["Retry-After"] = "600"
+        raise problem
+    attempt_id = uuid.uuid4()
+    code = rules.new_code()
+    expires = datetime.now(UTC) + timedelta(seconds=settings.code_ttl_s)
+    session.add(CodeAttempt(id=attempt_id, account_id=account.id, code_hash=rules.hash_code(code, str(attempt_id)),
+                            expires_at=expires, ip=ip))
+    await outbox.add(session, LoginCodeRequested(attempt_id=attempt_id, account_id=account.id, phone=account.phone,
+                                                 language=account.language, code=code, expires_at=expires))  # type: ignore[arg-type]
+    return attempt_id
+
+
+async def finish_password_login(session: AsyncSession, db: Database, settings: Settings, key: SigningKey,
+                                attempt_id: uuid.UUID, code: str, ip: str, now: datetime | None = None) -> tokens.Tokens:
+    now = now or datetime.now(UTC)
+    attempt = await session.get(CodeAttempt, attempt_id)
+    if attempt is None or attempt.state != "open":
+        raise unauthorized("this login attempt is not valid any more; start again")
+    if attempt.expires_at <= now:
+        await record(db, "login_failed", account_id=attempt.account_id, method="sms_code", ip=ip, detail="code expired")
+        raise unauthorized("the code has expired; start again")
+    if not rules.codes_equal(attempt.code_hash, rules.hash_code(code, str(attempt.id))):
+        async with db.transaction() as own:  # counted atomically, and kept although this request fails
+            tries = (await own.execute(
+                update(CodeAttempt).where(CodeAttempt.id == attempt.id, CodeAttempt.state == "open")
+                .values(wrong_tries=CodeAttempt.wrong_tries + 1).returning(CodeAttempt.wrong_tries))).scalar_one_or_none()
+            dead = tries is None or tries >= settings.code_max_attempts
+            if tries is not None and dead:
+                await own.execute(update(CodeAttempt).where(CodeAttempt.id == attempt.id).values(state="dead"))
+            own.add(AuditEntry(event="locked_out" if dead else "login_failed", account_id=attempt.account_id,
+                               method="sms_code", ip=ip, detail=f"wrong code ({tries})"))
+        raise unauthorized("wrong code; too many tries, start again" if dead else "wrong code")
+    used = (await session.execute(
+        update(CodeAttempt).where(CodeAttempt.id == attempt.id, CodeAttempt.state == "open").values(state="used")
+        .returning(CodeAttempt.id))).first()
+    if used is None:  # a parallel request used it, or the fifth wrong try killed it
+        raise unauthorized("this login attempt is not valid any more; start again")
+    account = await session.get(Account, attempt.account_id)
+    assert account is not None
+    audit(session, "login_succeeded", account, "password+sms_code", ip)
+    return await tokens.issue(session, key, settings, account)
+
+
+async def email_login(session: AsyncSession, db: Database, settings: Settings, key: SigningKey, email: str,
+                      password: str, ip: str) -> tokens.Tokens:
+    """GW-8: therapists who chose email and password at sign-up (no SMS code)."""
+    account = (await session.execute(select(Account).where(Account.email == email))).scalar_one_or_none()
+    ok = await verify_password(account.password_hash if account else None, password)
+    if account is None or not ok or "therapist" not in account.roles:
+        await record(db, "login_failed", account_id=account.id if account else None, method="email", ip=ip)
+        raise unauthorized(WRONG_CREDENTIALS)
+    audit(session, "login_succeeded", account, "email", ip)
+    return await tokens.issue(session, key, settings, account)
+
+
+# -- BankID (GW-1) and SITHS (GW-2) ----------------------------------------------------------------------------------
+async def bankid_login(session: AsyncSession, settings: Settings, key: SigningKey, order: BankIdOrder, ip: str) -> tokens.Tokens:
+    """A completed order logs the person in: the account with that personal number (one a therapist made
+    for them is linked now, BK-12), or a new client account."""
+    account = (await session.execute(select(Account).where(Account.personal_number_hmac == order.personal_number_hmac))).scalar_one_or_none()
+    if account is None:
+        account = Account(id=uuid.uuid4(), display_name=order.name or "BankID user", roles=["client"],
+                          personal_number_hmac=order.personal_number_hmac,
+                          personal_number_masked=order.personal_number_masked, terms_version=None)
+        session.add(account)
+        await session.flush()
+        await _publish_contact(session, account)
+        await outbox.add(session, AccountCreated(account_id=account.id, roles=["client"], display_name=account.display_name,
+                                                 has_personal_number=True))
+    audit(session, "login_succeeded", account, "bankid", ip)
+    return await tokens.issue(session, key, settings, account)
+
+
+async def siths_login(session: AsyncSession, db: Database, settings: Settings, key: SigningKey, hsa: str, ip: str) -> tokens.Tokens:
+    account = (await session.execute(select(Account).where(Account.hsa_id == hsa))).scalar_one_or_none()
+    if account is None or not {"prescriber", "aid_centre_staff", "admin"} & set(account.roles):
+        await record(db, "login_failed", method="siths", ip=ip, detail="unknown HSA-ID")
+        raise unauthorized("no prescriber or aid-centre account has this HSA-ID")
+    audit(session, "login_succeeded", account, "siths", ip)
+    return await tokens.issue(session, key, settings, account)
+
+
+# -- after login ----------------------------------------------------------------------------------------------------
+async def change_password(session: AsyncSession, db: Database, settings: Settings, key: SigningKey, principal: Principal,
+                          current: str, new: str, ip: str) -> tokens.Tokens:
+    account = await session.get(Account, principal.account_id)
+    if account is None:
+        raise unauthorized("the account no longer exists")
+    if not await verify_password(account.password_hash, current):
+        await record(db, "password_change_failed", account_id=account.id, ip=ip)
+        raise unauthorized("the current password is wrong")
+    if problems := rules.password_problems(new, settings.password_min_length):
+        raise invalid(f"the new password needs {', '.join(problems)}", missing=problems)
+    if new == current:
+        raise invalid("choose a new password, not the temporary one")
+    account.password_hash = await hash_password(new)
+    account.must_change_password = False
+    audit(session, "password_changed", account, "password", ip)
+    return await tokens.issue(session, key, settings, account)
+
+
+async def accept_terms(session: AsyncSession, settings: Settings, key: SigningKey, principal: Principal, version: str,
+                       ip: str) -> tokens.Tokens:
+    if version != settings.terms_version:
+        raise conflict("terms-version", f"the current terms are version {settings.terms_version}", current=settings.terms_version)
+    account = await session.get(Account, principal.account_id)
+    assert account is not None
+    account.terms_version, account.terms_accepted_at = version, datetime.now(UTC)
+    audit(session, "terms_accepted", account, None, ip, detail=f"version {version}")
+    return await tokens.issue(session, key, settings, account)
+
+
+async def represented(session: AsyncSession, representative_id: uuid.UUID) -> list[Account]:
+    query = select(Account).join(Representation, Representation.client_id == Account.id).where(
+        Representation.representative_id == representative_id).order_by(Account.display_name)
+    return list((await session.execute(query)).scalars())
+
+
+async def act_for(session: AsyncSession, settings: Settings, key: SigningKey, principal: Principal, client_id: uuid.UUID,
+                  ip: str) -> tokens.Tokens:
+    """GW-6: a representative chooses which client's portal to open; the new session acts for that one."""
+    if client_id not in {c.id for c in await represented(session, principal.account_id)}:
+        raise forbidden("you do not represent this client")
+    account = await session.get(Account, principal.account_id)
+    assert account is not None
+    audit(session, "acting_for", account, None, ip, detail=str(client_id))
+    return await tokens.issue(session, key, settings, account, acting_for=client_id)
+
+
+async def refresh(session: AsyncSession, db: Database, settings: Settings, key: SigningKey, refresh_token: str,
+                  ip: str) -> tokens.Tokens:
+    now = datetime.now(UTC)
+    claimed = (await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.token_hash == tokens.hash_token(refresh_token), RefreshToken.used_at.is_(None),
+               RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > now)
+        .values(used_at=now).returning(RefreshToken))).scalar_one_or_none()
+    if claimed is None:
+        stored = await tokens.find(session, refresh_token, lock=False)
+        if stored is not None and stored.used_at is not None and stored.revoked_at is None:
+            # a second use: the token was copied; end the whole session
+            async with db.transaction() as own:
+                await tokens.revoke_family(own, stored.family_id)
+                own.add(AuditEntry(event="refresh_token_reused", account_id=stored.account_id, ip=ip, detail="session revoked"))
+            raise unauthorized("this refresh token was used before; the session has been ended for safety")
+        raise unauthorized("the refresh token is not valid; sign in again")
+    account = await session.get(Account, claimed.account_id)
+    assert account is not None
+    return await tokens.issue(session, key, settings, account, family_id=claimed.family_id, acting_for=claimed.acting_for)
+
+
+async def logout(session: AsyncSession, refresh_token: str, ip: str) -> None:
+    stored = await tokens.find(session, refresh_token)
+    if stored is None:
+        return
+    await tokens.revoke_family(session, stored.family_id)
+    session.add(AuditEntry(event="logout", account_id=stored.account_id, ip=ip))

@@ -1,0 +1,288 @@
+"""Every login path of the gateway start to finish, sessions and token attacks, with the real gateway,
+database and broker, and a service (portal) verifying the gateway's tokens through its JWKS."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import pytest
+
+from gateway.app import build as build_gateway
+from gateway.settings import Settings as GatewaySettings
+from kit.testing import fetch, free_port, probe, running_service
+from kit.testing.tokens import TokenIssuer
+from portal.app import build as build_portal
+from portal.settings import Settings as PortalSettings
+
+KEY = TokenIssuer()  # the gateway under test signs with this key, so the test can also act as an admin
+ADMIN = KEY.headers(uuid.uuid4(), "admin")
+PERSONAL_NUMBER = "19121212-1212"
+
+
+@pytest.fixture(scope="module")
+async def gw(test_env):
+    gateway_port, portal_port = free_port(), free_port()
+    portal_settings = test_env.settings(PortalSettings, http_port=portal_port, jwt_public_key="",
+                                        jwt_jwks_url=f"http://127.0.0.1:{gateway_port}/.well-known/jwks.json")
+    gateway_settings = test_env.settings(GatewaySettings, http_port=gateway_port, signing_key_pem=KEY.private_pem,
+                                         services={"portal": f"http://127.0.0.1:{portal_port}"})
+    async with running_service(build_gateway(gateway_settings), test_env, http=True) as gateway, \
+            running_service(build_portal(portal_settings), test_env, http=True):
+        yield gateway
+
+
+def bearer(tokens: dict) -> dict:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def whoami(gw, tokens: dict) -> dict:
+    response = await gw.client.get("/api/portal/whoami", headers=bearer(tokens))
+    return {"status": response.status_code, **(response.json() if response.headers.get("content-type", "").startswith("application/") else {})}
+
+
+async def bankid_login(gw, personal_number: str, name: str) -> dict:
+    started = (await gw.client.post("/identity/bankid/auth")).json()
+    ref = started["order_ref"]
+    pending = (await gw.client.post("/identity/bankid/collect", json={"order_ref": ref})).json()
+    assert pending == {"status": "pending", "hint_code": "outstandingTransaction", "name": None, "tokens": None}
+    assert (await gw.client.post("/identity/dev/bankid/sign", json={"order_ref": ref, "personal_number": personal_number,
+                                                                   "name": name})).status_code == 204
+    done = (await gw.client.post("/identity/bankid/collect", json={"order_ref": ref})).json()
+    assert done["status"] == "complete" and done["name"] == name
+    again = (await gw.client.post("/identity/bankid/collect", json={"order_ref": ref})).json()
+    assert again["hint_code"] == "alreadyCollected"
+    tokens = done["tokens"]
+    if tokens["scope"] == "limited":  # terms of use are accepted once, before first use (GW-5)
+        tokens = (await gw.client.post("/identity/terms/accept", headers=bearer(tokens),
+                                       json={"version": gw.settings.terms_version})).json()
+    assert tokens["scope"] == "full"
+    return tokens
+
+
+async def test_bankid_login_start_to_finish(gw):
+    started = (await gw.client.post("/identity/bankid/auth")).json()
+    assert re.fullmatch(r"bankid\.[0-9a-f-]{36}\.\d+\.[0-9a-f]{64}", started["qr"])
+    tokens = await bankid_login(gw, "19900101-0017", "Test Bankid")
+    seen = await whoami(gw, tokens)
+    assert seen["status"] == 200 and seen["roles"] == ["client"]
+    audit = await fetch(gw.settings, "SELECT event, method, detail FROM login_audit WHERE account_id = $1",
+                        uuid.UUID(seen["account_id"]))
+    assert ("login_succeeded", "bankid") in [(a["event"], a["method"]) for a in audit]
+    dump = await fetch(gw.settings, "SELECT * FROM accounts WHERE id = $1", uuid.UUID(seen["account_id"]))
+    assert "199001010017" not in json.dumps([dict(r) for r in dump], default=str)  # only a hash and a masked form
+
+
+async def test_bankid_cancel_expiry_and_bad_input(gw):
+    ref = (await gw.client.post("/identity/bankid/auth")).json()["order_ref"]
+    await gw.client.post("/identity/dev/bankid/cancel", json={"order_ref": ref})
+    assert (await gw.client.post("/identity/bankid/collect", json={"order_ref": ref})).json()["hint_code"] == "userCancel"
+
+    ref = (await gw.client.post("/identity/bankid/auth")).json()["order_ref"]
+    async with gw.app.state.db.transaction() as session:
+        late = datetime.now(UTC) + timedelta(seconds=gw.settings.bankid_order_ttl_s + 1)
+        expired = await gw.app.state.bankid.collect(session, uuid.UUID(ref), now=late)
+    assert expired == {"orderRef": ref, "status": "failed", "hintCode": "expiredTransaction"}
+
+    unknown = await gw.client.post("/identity/bankid/collect", json={"order_ref": str(uuid.uuid4())})
+    assert unknown.status_code == 400 and unknown.json()["type"] == "/problems/bankid-invalid-parameters"
+    ref = (await gw.client.post("/identity/bankid/auth")).json()["order_ref"]
+    malformed = await gw.client.post("/identity/dev/bankid/sign", json={"order_ref": ref, "personal_number": "19121212-1213",
+                                                                       "name": "X"})
+    assert malformed.status_code == 422 and "check digit" in malformed.json()["detail"]
+
+
+async def test_an_account_a_therapist_made_is_linked_on_the_first_bankid_login(gw, test_env):
+    therapist = KEY.headers(uuid.uuid4(), "therapist")
+    async with probe(test_env, "gateway.account_created.v1") as created:
+        response = await gw.client.post("/identity/accounts", headers=therapist, json={
+            "display_name": "Test Klient Länkad", "roles": ["client"], "personal_number": PERSONAL_NUMBER,
+            "email": "linked.client@example.org", "phone": "+46700000200"})
+        assert response.status_code == 201 and response.json()["temporary_password_sent"] is False
+        event = json.loads((await created.next()).body)
+    assert event["payload"]["has_personal_number"] is True and "1212" not in json.dumps(event)
+    tokens = await bankid_login(gw, PERSONAL_NUMBER, "Test Klient Länkad")
+    assert (await whoami(gw, tokens))["account_id"] == response.json()["id"]
+    duplicate = await gw.client.post("/identity/accounts", headers=therapist, json={
+        "display_name": "Again", "roles": ["client"], "personal_number": PERSONAL_NUMBER})
+    assert duplicate.status_code == 409
+    not_allowed = await gw.client.post("/identity/accounts", headers=therapist, json={"display_name": "X", "roles": ["admin"]})
+    assert not_allowed.status_code == 403
+
+
+async def test_siths_login(gw):
+    hsa = "SE2321000016-PRE1"
+    created = await gw.client.post("/identity/accounts", headers=ADMIN, json={
+        "display_name": "Test Förskrivare", "roles": ["prescriber"], "hsa_id": hsa})
+    assert created.status_code == 201
+    tokens = (await gw.client.post("/identity/siths/login", json={"hsa_id": hsa.lower()})).json()
+    assert tokens["scope"] == "limited"  # first use: the terms come first
+    tokens = (await gw.client.post("/identity/terms/accept", headers=bearer(tokens),
+                                   json={"version": gw.settings.terms_version})).json()
+    assert (await whoami(gw, tokens))["roles"] == ["prescriber"]
+    malformed = await gw.client.post("/identity/siths/login", json={"hsa_id": "SE123-ABC"})
+    assert malformed.status_code == 422
+    unknown = await gw.client.post("/identity/siths/login", json={"hsa_id": "SE2321000016-NOBODY"})
+    assert unknown.status_code == 401
+
+
+async def portal_user(gw, test_env, *, represents: list[str] | None = None, roles=("client",)) -> tuple[str, str, str]:
+    """A coordinator makes a portal account; returns (username, temporary password, account id)."""
+    coordinator = KEY.headers(uuid.uuid4(), "care_coordinator")
+    username = f"portal.{uuid.uuid4().hex[:8]}"
+    async with probe(test_env, "gateway.temporary_password_issued.v1") as issued:
+        response = await gw.client.post("/identity/accounts", headers=coordinator, json={
+            "display_name": f"Test {username}", "roles": list(roles), "email": f"{username}@example.org",
+            "phone": "+46700000300", "username": username, "language": "nl", "represents": represents or []})
+        assert response.status_code == 201, response.text
+        event = json.loads((await issued.next()).body)
+    return username, event["payload"]["temporary_password"], response.json()["id"]
+
+
+async def code_login(gw, test_env, username: str, password: str) -> dict:
+    async with probe(test_env, "gateway.login_code_requested.v1") as codes:
+        started = await gw.client.post("/identity/password/login", json={"username": username, "password": password})
+        assert started.status_code == 200, started.text
+        code = json.loads((await codes.next()).body)["payload"]["code"]
+    response = await gw.client.post("/identity/password/code", json={"attempt_id": started.json()["attempt_id"], "code": code})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def finish_sign_in(gw, tokens: dict, temporary: str) -> dict:
+    weak = await gw.client.post("/identity/password/change", headers=bearer(tokens),
+                                json={"current_password": temporary, "new_password": "short"})
+    assert weak.status_code == 422 and "at least 12 characters" in weak.json()["detail"]
+    changed = await gw.client.post("/identity/password/change", headers=bearer(tokens),
+                                   json={"current_password": temporary, "new_password": "Veilig-Wachtwoord-2026"})
+    assert changed.status_code == 200 and changed.json()["scope"] == "limited"  # the terms are still to accept
+    accepted = await gw.client.post("/identity/terms/accept", headers=bearer(changed.json()),
+                                    json={"version": gw.settings.terms_version})
+    assert accepted.status_code == 200 and accepted.json()["scope"] == "full"
+    return accepted.json()
+
+
+async def test_password_sms_code_forced_change_and_terms(gw, test_env):
+    username, temporary, account_id = await portal_user(gw, test_env)
+    limited = await code_login(gw, test_env, username, temporary)
+    assert limited["scope"] == "limited"
+    refused = await whoami(gw, limited)
+    assert refused["status"] == 403 and "finish signing in" in refused["detail"]
+    full = await finish_sign_in(gw, limited, temporary)
+    assert (await whoami(gw, full))["account_id"] == account_id
+    events = {r["event"] for r in await fetch(gw.settings, "SELECT event FROM login_audit WHERE account_id = $1", uuid.UUID(account_id))}
+    assert {"login_succeeded", "password_changed", "terms_accepted"} <= events
+
+
+async def test_wrong_password_and_unknown_user_look_the_same(gw, test_env):
+    username, _, _ = await portal_user(gw, test_env)
+    timings, answers = {}, {}
+    for case, name in (("wrong password", username), ("unknown user", "nobody.here")):
+        started = time.perf_counter()
+        response = await gw.client.post("/identity/password/login", json={"username": name, "password": "Wrong-password-1"})
+        timings[case], answers[case] = time.perf_counter() - started, (response.status_code, response.json()["detail"])
+    assert answers["wrong password"] == answers["unknown user"] == (401, "wrong username or password")
+    assert abs(timings["wrong password"] - timings["unknown user"]) < 0.2  # both pay for one argon2 check
+
+
+async def test_five_wrong_codes_kill_the_attempt(gw, test_env):
+    username, temporary, account_id = await portal_user(gw, test_env)
+    async with probe(test_env, "gateway.login_code_requested.v1") as codes:
+        attempt = (await gw.client.post("/identity/password/login", json={"username": username, "password": temporary})).json()
+        code = json.loads((await codes.next()).body)["payload"]["code"]
+    wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+    answers = [(await gw.client.post("/identity/password/code", json={**attempt, "code": wrong})).json()["detail"] for _ in range(5)]
+    assert answers[:4] == ["wrong code"] * 4 and "too many tries" in answers[4]
+    too_late = await gw.client.post("/identity/password/code", json={**attempt, "code": code})
+    assert too_late.status_code == 401
+    events = [r["event"] for r in await fetch(gw.settings, "SELECT event FROM login_audit WHERE account_id = $1 ORDER BY id",
+                                              uuid.UUID(account_id))]
+    assert events.count("login_failed") == 4 and "locked_out" in events
+
+
+async def test_an_expired_code_is_refused(gw, test_env):
+    from gateway.identity import service
+
+    username, temporary, _ = await portal_user(gw, test_env)
+    async with probe(test_env, "gateway.login_code_requested.v1") as codes:
+        attempt = (await gw.client.post("/identity/password/login", json={"username": username, "password": temporary})).json()
+        code = json.loads((await codes.next()).body)["payload"]["code"]
+    later = datetime.now(UTC) + timedelta(seconds=gw.settings.code_ttl_s + 1)
+    with pytest.raises(Exception, match="expired"):
+        async with gw.app.state.db.transaction() as session:
+            await service.finish_password_login(session, gw.app.state.db, gw.settings, gw.app.state.signing_key,
+                                                uuid.UUID(attempt["attempt_id"]), code, "127.0.0.1", now=later)
+    assert (await gw.client.post("/identity/password/code", json={**attempt, "code": code})).status_code == 200
+
+
+async def test_refresh_rotates_and_reuse_ends_the_session(gw):
+    tokens = await bankid_login(gw, "19800101-0019", "Test Refresh")
+    rotated = (await gw.client.post("/identity/token/refresh", json={"refresh_token": tokens["refresh_token"]})).json()
+    assert rotated["refresh_token"] != tokens["refresh_token"]
+    reused = await gw.client.post("/identity/token/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert reused.status_code == 401 and "used before" in reused.json()["detail"]
+    after = await gw.client.post("/identity/token/refresh", json={"refresh_token": rotated["refresh_token"]})
+    assert after.status_code == 401  # the whole family was revoked
+
+    fresh = await bankid_login(gw, "19800101-0019", "Test Refresh")
+    assert (await gw.client.post("/identity/logout", json={"refresh_token": fresh["refresh_token"]})).status_code == 204
+    assert (await gw.client.post("/identity/token/refresh", json={"refresh_token": fresh["refresh_token"]})).status_code == 401
+
+
+async def test_a_representative_chooses_among_their_clients_only(gw, test_env):
+    _, _, first = await portal_user(gw, test_env)
+    _, _, second = await portal_user(gw, test_env)
+    _, _, third = await portal_user(gw, test_env)
+    username, temporary, _ = await portal_user(gw, test_env, represents=[first, second], roles=("representative",))
+    tokens = await finish_sign_in(gw, await code_login(gw, test_env, username, temporary), temporary)
+    me = (await gw.client.get("/identity/me", headers=bearer(tokens))).json()
+    assert sorted(c["id"] for c in me["represents"]) == sorted([first, second])
+    for client in (first, second):
+        acting = (await gw.client.post("/identity/act-for", headers=bearer(tokens), json={"client_id": client})).json()
+        assert (await whoami(gw, acting))["acting_for"] == client
+    refused = await gw.client.post("/identity/act-for", headers=bearer(tokens), json={"client_id": third})
+    assert refused.status_code == 403
+
+
+async def test_token_attacks_are_refused_by_a_service(gw):
+    tokens = await bankid_login(gw, "19700101-0011", "Test Attack")
+    claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    public_pem = gw.app.state.signing_key.public_pem()
+    forged = {
+        "alg none": jwt.encode(claims, None, algorithm="none"),
+        "HS256 with the public key": hs256_forgery(claims, public_pem.encode()),
+        "expired": jwt.encode({**claims, "exp": int(time.time()) - 60, "iat": int(time.time()) - 700},
+                              gw.app.state.signing_key.private, algorithm="EdDSA", headers={"kid": gw.app.state.signing_key.kid}),
+        "wrong audience": jwt.encode({**claims, "aud": "someone-else"}, gw.app.state.signing_key.private, algorithm="EdDSA",
+                                     headers={"kid": gw.app.state.signing_key.kid}),
+        "another key": TokenIssuer().token(claims["sub"], "client"),
+    }
+    for case, token in forged.items():
+        response = await gw.client.get("/api/portal/whoami", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401, case
+    assert (await gw.client.get("/api/portal/whoami")).status_code == 401
+    assert (await whoami(gw, tokens))["status"] == 200
+
+
+def hs256_forgery(claims: dict, secret: bytes) -> str:
+    """The classic attack: an HMAC "signature" keyed with the public key (PyJWT refuses to make one)."""
+    import base64
+    import hashlib
+    import hmac
+
+    def part(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = part(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." + part(json.dumps(claims).encode())
+    return signing_input + "." + part(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())
+
+
+async def test_the_login_audit_cannot_be_changed(gw):
+    import asyncpg
+
+    with pytest.raises(asyncpg.exceptions.InsufficientPrivilegeError):
+        await fetch(gw.settings, "DELETE FROM login_audit")
