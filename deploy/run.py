@@ -105,6 +105,9 @@ async def migrate(env: dict[str, str]) -> None:
     if failed:
         raise SystemExit(1)
     print(f"migrated {len(SERVICES)} databases", flush=True)
+    if env.get("GATEWAY_ENVIRONMENT", "development") == "development":
+        code, out = await run_command([sys.executable, "-m", "gateway", "seed"], env)
+        print(out.strip().splitlines()[-1] if out.strip() else f"seeding exited {code}", flush=True)
 
 
 async def wait_ready(procs: list[Process]) -> dict[str, str]:

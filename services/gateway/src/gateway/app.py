@@ -10,6 +10,7 @@ from gateway.identity.routes import jwks_router
 from gateway.identity.routes import router as identity_router
 from gateway.routing import close_client, open_client, services_ready
 from gateway.routing import router as routing_router
+from gateway.seed import seed
 from gateway.settings import Settings
 from gateway.subscribers import consumers
 from kit.service import Service
@@ -34,6 +35,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
         on_startup=[provide_identity, open_client],
         background=[close_client],
         ready_checks=[services_ready],
+        commands={"seed": seed},
         description="Identity (BankID, SITHS, password + SMS code), sessions, roles, routing to the services, login audit.",
         **overrides,  # type: ignore[arg-type]
     )
