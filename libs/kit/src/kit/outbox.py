@@ -28,15 +28,18 @@ async def add(
     *,
     correlation_id: uuid.UUID | None = None,
     causation_id: uuid.UUID | None = None,
+    trace_context: dict[str, str] | None = None,
 ) -> Envelope:
-    """Stage ``event`` for publication when ``session``'s transaction commits. Returns its envelope."""
+    """Stage ``event`` for publication when ``session``'s transaction commits. Returns its envelope.
+
+    ``trace_context`` (W3C headers saved earlier, see ``current_trace_context``) continues a trace that
+    an outside party interrupted, such as a payment provider's webhook; by default the current one goes."""
     envelope = Envelope.wrap(
         event,
         correlation_id=correlation_id or context.correlation_id.get() or uuid.uuid4(),
         causation_id=causation_id or context.causation_id.get(),
     )
-    headers: dict[str, str] = {}
-    propagate.inject(headers)
+    headers = dict(trace_context) if trace_context else current_trace_context()
     await session.execute(
         insert(outbox).values(
             event_id=envelope.event_id,
@@ -48,3 +51,10 @@ async def add(
         )
     )
     return envelope
+
+
+def current_trace_context() -> dict[str, str]:
+    """The current W3C trace context as headers (``traceparent``, ``tracestate``), to store and reuse."""
+    headers: dict[str, str] = {}
+    propagate.inject(headers)
+    return headers

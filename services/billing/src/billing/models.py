@@ -45,6 +45,8 @@ class Payment(Base):
     #: The saga's correlation id (from BookingRequested), carried by every event about this payment,
     #: including those caused by the provider's webhooks.
     correlation_id: Mapped[uuid.UUID | None]
+    #: The trace of the client's "pay" request; the provider's webhook continues it (one trace per booking)
+    trace_context: Mapped[dict | None] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

@@ -128,6 +128,7 @@ async def pay(
         raise Problem(422, "payment-refused", str(exc)) from exc
     payment.status = "processing"
     payment.failure_reason = None
+    payment.trace_context = outbox.current_trace_context()
     return payment
 
 
@@ -153,7 +154,7 @@ async def handle_webhook(session: AsyncSession, provider: PaymentProvider, event
             await outbox.add(
                 session,
                 PaymentFailed(payment_id=payment.id, booking_id=payment.booking_id, reason=payment.failure_reason),
-                correlation_id=payment.correlation_id,
+                correlation_id=payment.correlation_id, trace_context=payment.trace_context,
             )
     elif event.type == "refund.succeeded":
         if payment.status == "refund_pending":
@@ -167,7 +168,7 @@ async def handle_webhook(session: AsyncSession, provider: PaymentProvider, event
                 session,
                 PaymentRefunded(payment_id=payment.id, booking_id=payment.booking_id, client_id=payment.client_id,
                                 amount=_money(payment), reason=payment.refund_reason or "cancelled_by_client"),
-                correlation_id=payment.correlation_id,
+                correlation_id=payment.correlation_id, trace_context=payment.trace_context,
             )
     return True
 
@@ -186,7 +187,7 @@ async def _captured(session: AsyncSession, provider: PaymentProvider, payment: P
         await outbox.add(
             session,
             PaymentCaptured(payment_id=payment.id, booking_id=payment.booking_id, amount=_money(payment)),
-            correlation_id=payment.correlation_id,
+            correlation_id=payment.correlation_id, trace_context=payment.trace_context,
         )
     else:  # paid after the hold expired: give the money back at once
         await _refund(session, provider, payment, "captured_after_void")
