@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from portal.clients.routes import router
 from portal.settings import Settings
 from portal.subscribers import consumers
 from kit.service import Service
@@ -15,6 +16,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
     return Service(
         settings or Settings(),
         root=ROOT,
+        routers=[router],
         consumers=consumers,
         description="The client portal: reports, support plans, measurements, appointments, representatives.",
         **overrides,  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Everything about one client in the portal: access rules, profile, reports, plans, appointments, measurements."""
