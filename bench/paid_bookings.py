@@ -32,6 +32,7 @@ import httpx
 
 from billing.settings import Settings as BillingSettings
 from booking.settings import Settings as BookingSettings
+from booking.testing import authorised_therapist
 from gateway.settings import Settings as GatewaySettings
 from kit import migrations
 from kit.db import plain_dsn
@@ -167,7 +168,7 @@ async def make_slots(http: httpx.AsyncClient, therapists: int, per_therapist: in
     base = (datetime.now(UTC) + timedelta(days=2)).replace(minute=0, second=0, microsecond=0)
 
     async def for_therapist() -> list[str]:
-        headers = ISSUER.headers(uuid.uuid4(), "therapist")
+        _, headers = await authorised_therapist(http, ISSUER, prefix="/api/booking")
         made = []
         for i in range(per_therapist):
             response = await http.post("/api/booking/slots", headers=headers, json={
@@ -180,7 +181,8 @@ async def make_slots(http: httpx.AsyncClient, therapists: int, per_therapist: in
 
 async def contention(http: httpx.AsyncClient, stats: Stats) -> int:
     starts = (datetime.now(UTC) + timedelta(days=30)).replace(microsecond=0).isoformat()
-    slot = (await http.post("/api/booking/slots", headers=ISSUER.headers(uuid.uuid4(), "therapist"),
+    _, therapist = await authorised_therapist(http, ISSUER, prefix="/api/booking")
+    slot = (await http.post("/api/booking/slots", headers=therapist,
                             json={"starts_at": starts, "price_minor": 95000, "video": True})).json()["id"]
     responses = await asyncio.gather(*(
         stats.call(http, "POST", f"/api/booking/slots/{slot}/reservations", headers=ISSUER.headers(uuid.uuid4(), "client"))

@@ -14,6 +14,7 @@ from billing.app import build as build_billing
 from billing.settings import Settings as BillingSettings
 from booking.app import build as build_booking
 from booking.settings import Settings as BookingSettings
+from booking.testing import authorised_therapist
 from contracts.gateway.v1 import ContactDetailsChanged
 from gateway.app import build as build_gateway
 from gateway.settings import Settings as GatewaySettings
@@ -57,6 +58,7 @@ async def test_a_paid_booking_is_one_trace_across_the_platform(traced, test_env)
     as_client = KEY.headers(client, "client") | traceparent
 
     starts = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
+    await authorised_therapist(gateway.client, KEY, prefix="/api/booking", therapist_id=therapist)
     slot = (await gateway.client.post("/api/booking/slots", headers=KEY.headers(therapist, "therapist"),
                                       json={"starts_at": starts, "price_minor": 95000, "video": True})).json()
     booking = (await gateway.client.post(f"/api/booking/slots/{slot['id']}/reservations", headers=as_client)).json()

@@ -13,6 +13,7 @@ from billing.app import build as build_billing
 from billing.settings import Settings as BillingSettings
 from booking.app import build as build_booking
 from booking.settings import Settings as BookingSettings
+from booking.testing import authorised_therapist
 from kit.testing import free_port, running_service, wait_for
 from kit.testing.tokens import TokenIssuer
 
@@ -38,6 +39,7 @@ class People:
     def __init__(self) -> None:
         self.therapist = uuid.uuid4()
         self.client = uuid.uuid4()
+        self.authorised = False
 
     def as_therapist(self):
         return ISSUER.headers(self.therapist, "therapist")
@@ -47,6 +49,9 @@ class People:
 
 
 async def new_slot(booking, people: People, *, starts_in: timedelta = timedelta(days=3), **extra) -> dict:
+    if not people.authorised:
+        await authorised_therapist(booking.client, ISSUER, therapist_id=people.therapist)
+        people.authorised = True
     starts_at = (datetime.now(UTC) + starts_in).replace(microsecond=0)
     body = {"starts_at": starts_at.isoformat(), "price_minor": 95000, "currency": "SEK", "video": True, **extra}
     response = await booking.client.post("/slots", json=body, headers=people.as_therapist())
@@ -179,8 +184,11 @@ async def test_slot_rules(platform):
     moved = await booking.client.patch(f"/slots/{first['id']}", json={"starts_at": (start + timedelta(days=1)).isoformat(),
                                                                        "length_minutes": 60}, headers=people.as_therapist())
     assert moved.status_code == 200 and moved.json()["ends_at"] != first["ends_at"]
-    someone_else = await booking.client.delete(f"/slots/{first['id']}", headers=ISSUER.headers(uuid.uuid4(), "therapist"))
+    _, other_therapist = await authorised_therapist(booking.client, ISSUER)
+    someone_else = await booking.client.delete(f"/slots/{first['id']}", headers=other_therapist)
     assert someone_else.status_code == 404
+    unauthorised = await booking.client.delete(f"/slots/{first['id']}", headers=ISSUER.headers(uuid.uuid4(), "therapist"))
+    assert unauthorised.status_code == 403
     past = await booking.client.post("/slots", headers=people.as_therapist(), json={
         "starts_at": "2020-01-01T09:00:00+01:00", "price_minor": 1, "video": True})
     assert past.status_code == 422

@@ -18,6 +18,7 @@ from billing.app import ROOT as BILLING_ROOT
 from billing.settings import Settings as BillingSettings
 from booking.app import ROOT as BOOKING_ROOT
 from booking.settings import Settings as BookingSettings
+from booking.testing import authorised_therapist
 from kit import migrations
 from kit.testing import fetch, free_port, wait_for
 from kit.testing.tokens import TokenIssuer
@@ -92,9 +93,9 @@ async def rabbitmq(command: str) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("restart", ["booking", "billing", "rabbitmq"])
 async def test_saga_completes_once_across_a_restart(platform, restart):
-    therapist = ISSUER.headers(uuid.uuid4(), "therapist")
     client = ISSUER.headers(uuid.uuid4(), "client")
     async with httpx.AsyncClient(timeout=10) as http:
+        _, therapist = await authorised_therapist(http, ISSUER, prefix=platform.url("booking"))
         starts = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
         slot = (await http.post(f"{platform.url('booking')}/slots", headers=therapist,
                                 json={"starts_at": starts, "price_minor": 70000, "video": True})).json()

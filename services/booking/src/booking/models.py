@@ -11,3 +11,5 @@ def load_all_models() -> None:
     """Import every feature's models so Base.metadata knows all tables (alembic autogenerate)."""
     import booking.bookings.models  # noqa: F401
     import booking.calendar.models  # noqa: F401
+    import booking.clients.models  # noqa: F401
+    import booking.therapists.models  # noqa: F401

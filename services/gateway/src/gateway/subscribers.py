@@ -1,5 +1,17 @@
-"""Gateway's event handlers: parse a contract, call a use case, nothing else."""
+"""The gateway's event handlers: parse a contract, call a use case, nothing else."""
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts import Envelope
+from contracts.booking.v1 import InvitationAccepted
+from gateway.identity import service
+from kit import context
 from kit.bus import Consumers
 
 consumers = Consumers()
+
+
+@consumers.on(InvitationAccepted, queue="invitations")
+async def create_invited_account(session: AsyncSession, event: InvitationAccepted, envelope: Envelope) -> None:
+    await service.account_from_invitation(session, context.app_state.get().settings, event.invitation_id,
+                                          event.therapist_id, event.email, event.display_name, event.language)

@@ -4,7 +4,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Envelope
 from contracts.billing.v1 import PaymentRefunded
-from contracts.booking.v1 import BookingCancelled, BookingConfirmed, GroupAppointmentChanged
+from contracts.booking.v1 import (
+    BookingCancelled, BookingConfirmed, ClientInvited, GroupAppointmentChanged, InvitationUsed,
+    TherapistApplicationRejected, TherapistAuthorised,
+)
 from contracts.gateway.v1 import ContactDetailsChanged, LoginCodeRequested, TemporaryPasswordIssued
 from kit.bus import Consumers
 from notify.messages import outgoing
@@ -47,3 +50,23 @@ async def send_refund_notice(session: AsyncSession, event: PaymentRefunded, enve
 @consumers.on(GroupAppointmentChanged, queue="messages")
 async def schedule_group_notices(session: AsyncSession, event: GroupAppointmentChanged, envelope: Envelope) -> None:
     await outgoing.group_notice(session, event, envelope)
+
+
+@consumers.on(TherapistAuthorised, queue="messages")
+async def send_authorised(session: AsyncSession, event: TherapistAuthorised, envelope: Envelope) -> None:
+    await outgoing.therapist_authorised(session, event, envelope)
+
+
+@consumers.on(TherapistApplicationRejected, queue="messages")
+async def send_rejected(session: AsyncSession, event: TherapistApplicationRejected, envelope: Envelope) -> None:
+    await outgoing.application_rejected(session, event, envelope)
+
+
+@consumers.on(ClientInvited, queue="messages")
+async def send_invitation(session: AsyncSession, event: ClientInvited, envelope: Envelope) -> None:
+    await outgoing.invitation(session, event, envelope)
+
+
+@consumers.on(InvitationUsed, queue="messages")
+async def send_invitation_used(session: AsyncSession, event: InvitationUsed, envelope: Envelope) -> None:
+    await outgoing.invitation_used(session, event, envelope)

@@ -97,3 +97,61 @@ class GroupAppointmentChanged(Event):
     notifications: bool = True
     cancelled: bool = False
     time_zone: str = "Europe/Oslo"
+
+
+class TherapistAuthorised(Event):
+    """An admin checked the licence and authorised the therapist's account (BK-2)."""
+
+    event_type: Literal["booking.therapist_authorised.v1"] = "booking.therapist_authorised.v1"
+    aggregate_key = "therapist_id"
+
+    therapist_id: UUID
+
+
+class TherapistApplicationRejected(Event):
+    event_type: Literal["booking.therapist_application_rejected.v1"] = "booking.therapist_application_rejected.v1"
+    aggregate_key = "therapist_id"
+
+    therapist_id: UUID
+    reason: str
+
+
+class ClientInvited(Event):
+    """A therapist invites a client by email (BK-11). ``link`` holds a single-use secret: notify sends it
+    and keeps only a redacted copy; ``reminder`` is true for a re-sent invitation."""
+
+    event_type: Literal["booking.client_invited.v1"] = "booking.client_invited.v1"
+    aggregate_key = "invitation_id"
+
+    invitation_id: UUID
+    therapist_id: UUID
+    email: str
+    language: Literal["sv", "nb", "nl", "en"] = "sv"
+    link: str
+    expires_at: datetime
+    reminder: bool = False
+
+
+class InvitationAccepted(Event):
+    """The invited person followed the link: the gateway creates their client account (with a temporary
+    password sent by email) and announces it with ``gateway.account_created.v1`` carrying ``invitation_id``."""
+
+    event_type: Literal["booking.invitation_accepted.v1"] = "booking.invitation_accepted.v1"
+    aggregate_key = "invitation_id"
+
+    invitation_id: UUID
+    therapist_id: UUID
+    email: str
+    display_name: str
+    language: Literal["sv", "nb", "nl", "en"] = "sv"
+
+
+class InvitationUsed(Event):
+    """The invitation became an account and the client is now the therapist's client; notify tells the therapist."""
+
+    event_type: Literal["booking.invitation_used.v1"] = "booking.invitation_used.v1"
+    aggregate_key = "invitation_id"
+
+    invitation_id: UUID
+    therapist_id: UUID
+    client_id: UUID

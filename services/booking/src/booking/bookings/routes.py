@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from booking.bookings import service
+from booking.therapists.service import authorised
 from booking.bookings.schemas import BookForClientIn, BookingOut, CancelOut
 from kit.auth import CurrentPrincipal
 from kit.idempotency import IdempotencyKey, idempotent
@@ -42,8 +43,7 @@ async def reserve(slot_id: uuid.UUID, request: Request, session: DbSession, prin
 async def book_for_client(slot_id: uuid.UUID, body: BookForClientIn, request: Request, session: DbSession,
                           principal: CurrentPrincipal, key: IdempotencyKey = None) -> JSONResponse:
     """BK-16: the therapist books a free slot for a client (who pays through the platform, or has paid outside it)."""
-    if not principal.has("therapist"):
-        raise forbidden("only the therapist books for a client")
+    await authorised(session, principal)
 
     async def run() -> BookingOut:
         booking = await service.book_for_client(session, principal, slot_id, body.client_id, body.payment, _hold(request))

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from booking.bookings import rules
 from booking.bookings.models import Booking
 from booking.calendar.models import Slot
+from booking.clients.service import add_client, is_client_of
 from contracts.booking.v1 import BookingCancelled, BookingConfirmed, BookingHoldExpired, BookingRequested
 from contracts.money import Money
 from kit import outbox
@@ -20,11 +21,8 @@ from kit.problems import conflict, forbidden, not_found
 
 
 async def is_existing_client(session: AsyncSession, therapist_id: uuid.UUID, client_id: uuid.UUID) -> bool:
-    """A client who has had a booking with the therapist (held, confirmed or past)."""
-    query = select(Booking.id).where(
-        Booking.therapist_id == therapist_id, Booking.client_id == client_id, Booking.status.in_(("confirmed",))
-    )
-    return (await session.execute(query.limit(1))).first() is not None
+    """A client on the therapist's list (booked before, invited, or created by the therapist)."""
+    return await is_client_of(session, therapist_id, client_id)
 
 
 async def _take_free_slot(session: AsyncSession, slot_id: uuid.UUID, now: datetime) -> Slot:
@@ -118,6 +116,7 @@ async def confirm_paid(session: AsyncSession, booking_id: uuid.UUID) -> None:
         return
     booking.status = "confirmed"
     await session.execute(update(Slot).where(Slot.id == booking.slot_id).values(status="booked"))
+    await add_client(session, booking.therapist_id, booking.client_id, "matched")  # BK-9, BK-19
     await outbox.add(session, _confirmed(booking))
 
 

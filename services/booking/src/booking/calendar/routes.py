@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from booking.bookings.schemas import BookingOut
 from booking.calendar import ical, service
+from booking.therapists.service import authorised
 from booking.calendar.schemas import CalendarEntry, FeedOut, PublicSlotOut, SlotChange, SlotIn, SlotOut, WeekOut
 from kit.auth import CurrentPrincipal
 from kit.service import DbSession
@@ -21,21 +22,21 @@ router = APIRouter(tags=["calendar"])
 @router.post("/slots", status_code=201)
 async def create_slot(body: SlotIn, session: DbSession, principal: CurrentPrincipal) -> SlotOut:
     """A free slot at a time (default 45 minutes). Slots of one therapist never overlap (409)."""
-    service.require_therapist(principal)
+    await authorised(session, principal)
     return SlotOut.model_validate(await service.create_slot(session, principal.account_id, body))
 
 
 @router.patch("/slots/{slot_id}")
 async def change_slot(slot_id: uuid.UUID, body: SlotChange, session: DbSession, principal: CurrentPrincipal) -> SlotOut:
     """Move (starts_at), resize (length_minutes) or change a free slot."""
-    service.require_therapist(principal)
+    await authorised(session, principal)
     return SlotOut.model_validate(await service.change_slot(session, principal, slot_id, body))
 
 
 @router.delete("/slots/{slot_id}", status_code=204)
 async def delete_slot(slot_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> None:
     """Delete a free slot; a booked one is cancelled instead (409 here)."""
-    service.require_therapist(principal)
+    await authorised(session, principal)
     await service.delete_slot(session, principal, slot_id)
 
 
@@ -55,7 +56,7 @@ async def free_slots(
 async def calendar_week(iso_week: str, session: DbSession, principal: CurrentPrincipal,
                         tz: str = "Europe/Stockholm") -> WeekOut:
     """The therapist's week: free, held and booked slots, and the bookings cancelled that week."""
-    service.require_therapist(principal)
+    await authorised(session, principal)
     rows, cancelled = await service.week(session, principal.account_id, iso_week, tz)
     entries = [
         CalendarEntry(slot=SlotOut.model_validate(slot), booking_id=booking.id if booking else None,
@@ -69,14 +70,14 @@ async def calendar_week(iso_week: str, session: DbSession, principal: CurrentPri
 @router.post("/calendar/feed", status_code=201)
 async def create_feed(request: Request, session: DbSession, principal: CurrentPrincipal) -> FeedOut:
     """A new secret iCalendar URL (shown once); the previous one stops working."""
-    service.require_therapist(principal)
+    await authorised(session, principal)
     token = await service.new_feed(session, principal.account_id)
     return FeedOut(url=f"{request.app.state.settings.public_base_url}/calendar/feed/{token}.ics")
 
 
 @router.delete("/calendar/feed", status_code=204)
 async def revoke_feed(session: DbSession, principal: CurrentPrincipal) -> None:
-    service.require_therapist(principal)
+    await authorised(session, principal)
     await service.revoke_feeds(session, principal.account_id)
 
 

@@ -17,7 +17,7 @@ from booking.calendar import rules
 from booking.calendar.models import CalendarFeed, Slot
 from booking.calendar.schemas import SlotChange, SlotIn
 from kit.auth import Principal
-from kit.problems import Problem, conflict, forbidden, invalid, not_found
+from kit.problems import Problem, conflict, invalid, not_found
 
 
 def _overlap() -> Problem:
@@ -151,8 +151,3 @@ async def feed_bookings(session: AsyncSession, token: str) -> list[Booking]:
         raise not_found("calendar feed", "with that address")
     query = select(Booking).where(Booking.therapist_id == feed.therapist_id, Booking.status == "confirmed").order_by(Booking.starts_at)
     return list((await session.execute(query)).scalars())
-
-
-def require_therapist(principal: Principal) -> None:
-    if not principal.has("therapist"):
-        raise forbidden("only a therapist has a calendar")

@@ -304,3 +304,26 @@ async def logout(session: AsyncSession, refresh_token: str, ip: str) -> None:
         return
     await tokens.revoke_family(session, stored.family_id)
     session.add(AuditEntry(event="logout", account_id=stored.account_id, ip=ip))
+
+
+async def account_from_invitation(session: AsyncSession, settings: Settings, invitation_id: uuid.UUID,
+                                  therapist_id: uuid.UUID, email: str, display_name: str, language: str) -> None:
+    """BK-11: an accepted invitation becomes a client account with a temporary password (emailed by
+    notify); ``AccountCreated`` names the invitation so booking lists the client with the therapist. An
+    existing account with that email is reused (a person invited twice, or already a client)."""
+    account = (await session.execute(select(Account).where(Account.email == email))).scalar_one_or_none()
+    temporary = None
+    if account is None:
+        temporary = _temporary_password()
+        account = Account(id=uuid.uuid4(), display_name=display_name, roles=["client"], email=email, language=language,
+                          username=email, password_hash=await hash_password(temporary), must_change_password=True,
+                          created_by=therapist_id)
+        session.add(account)
+        await session.flush()
+        await _publish_contact(session, account)
+    await outbox.add(session, AccountCreated(account_id=account.id, roles=list(account.roles), display_name=account.display_name,
+                                             created_by=therapist_id, invitation_id=invitation_id,
+                                             has_personal_number=account.personal_number_hmac is not None))
+    if temporary:
+        await outbox.add(session, TemporaryPasswordIssued(account_id=account.id, display_name=display_name, username=email,
+                                                          temporary_password=temporary, email=email, language=language))  # type: ignore[arg-type]

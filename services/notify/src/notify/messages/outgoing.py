@@ -12,7 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Envelope
 from contracts.billing.v1 import PaymentRefunded
-from contracts.booking.v1 import BookingCancelled, BookingConfirmed, GroupAppointmentChanged
+from contracts.booking.v1 import (
+    BookingCancelled, BookingConfirmed, ClientInvited, GroupAppointmentChanged, InvitationUsed,
+    TherapistApplicationRejected, TherapistAuthorised,
+)
 from contracts.gateway.v1 import LoginCodeRequested, TemporaryPasswordIssued
 from kit import context
 from notify.messages import formatting
@@ -94,3 +97,34 @@ async def group_notice(session: AsyncSession, event: GroupAppointmentChanged, en
                                       "when": formatting.when(event.starts_at, event.time_zone),
                                       "length_minutes": formatting.minutes_between(event.starts_at, event.ends_at),
                                       "cancelled": event.cancelled})
+
+
+async def therapist_authorised(session: AsyncSession, event: TherapistAuthorised, envelope: Envelope) -> None:
+    therapist = await recipient(session, event.therapist_id)
+    await enqueue(session, envelope, channel="email", template="account_authorised", language=therapist.language,
+                  to_address=therapist.email, recipient_key=str(therapist.account_id),
+                  context_values={"name": therapist.display_name, "login_url": _settings().app_base_url})
+
+
+async def application_rejected(session: AsyncSession, event: TherapistApplicationRejected, envelope: Envelope) -> None:
+    therapist = await recipient(session, event.therapist_id)
+    await enqueue(session, envelope, channel="email", template="application_rejected", language=therapist.language,
+                  to_address=therapist.email, recipient_key=str(therapist.account_id),
+                  context_values={"name": therapist.display_name, "reason": event.reason})
+
+
+async def invitation(session: AsyncSession, event: ClientInvited, envelope: Envelope) -> None:
+    """The invitation (or its reminder) goes to an address, not an account; its link is a secret."""
+    therapist = await recipient(session, event.therapist_id)
+    await enqueue(session, envelope, channel="email", template="invitation_reminder" if event.reminder else "invitation",
+                  language=event.language, to_address=event.email, recipient_key=event.email, secret=True,
+                  context_values={"therapist_name": therapist.display_name, "link": event.link,
+                                  "expires": f"{event.expires_at:%Y-%m-%d}"})
+
+
+async def invitation_used(session: AsyncSession, event: InvitationUsed, envelope: Envelope) -> None:
+    therapist = await recipient(session, event.therapist_id)
+    client = await recipient(session, event.client_id)
+    await enqueue(session, envelope, channel="email", template="invitation_used", language=therapist.language,
+                  to_address=therapist.email, recipient_key=str(therapist.account_id),
+                  context_values={"name": therapist.display_name, "client_name": client.display_name})
