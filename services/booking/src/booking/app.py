@@ -8,25 +8,30 @@ from booking.bookings.expiry import sweep_expired_holds
 from booking.bookings.routes import router as bookings_router
 from booking.calendar.routes import router as calendar_router
 from booking.clients.routes import router as clients_router
+from booking.journal.routes import router as journal_router
 from booking.settings import Settings
 from booking.therapists.routes import router as therapists_router
 from booking.therapists.rules import DevelopmentLicenceRegister
 from booking.subscribers import consumers
+from kit.crypto import KeyRing
 from kit.service import Service
 
 ROOT = Path(__file__).resolve().parents[2]  # services/booking: alembic.ini and migrations/
 
 
 async def provide_licence_register(app: FastAPI) -> None:
-    """Socialstyrelsen's licence register behind an interface; the development stub knows a few numbers."""
+    """Socialstyrelsen's licence register behind an interface (the development stub knows a few numbers),
+    and the journal's key ring."""
     app.state.licence_register = DevelopmentLicenceRegister()
+    settings: Settings = app.state.settings
+    app.state.journal_keys = KeyRing(settings.journal_keys, settings.journal_key_current)
 
 
 def build(settings: Settings | None = None, **overrides: object) -> Service:
     return Service(
         settings or Settings(),
         root=ROOT,
-        routers=[therapists_router, clients_router, calendar_router, bookings_router],
+        routers=[therapists_router, clients_router, journal_router, calendar_router, bookings_router],
         on_startup=[provide_licence_register],
         consumers=consumers,
         background=[sweep_expired_holds],

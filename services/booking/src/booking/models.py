@@ -12,4 +12,5 @@ def load_all_models() -> None:
     import booking.bookings.models  # noqa: F401
     import booking.calendar.models  # noqa: F401
     import booking.clients.models  # noqa: F401
+    import booking.journal.models  # noqa: F401
     import booking.therapists.models  # noqa: F401

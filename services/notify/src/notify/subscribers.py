@@ -5,7 +5,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import Envelope
 from contracts.billing.v1 import PaymentRefunded
 from contracts.booking.v1 import (
-    BookingCancelled, BookingConfirmed, ClientInvited, GroupAppointmentChanged, InvitationUsed,
+    BookingCancelled, BookingConfirmed, ClientInvited, ConsentAnswered, ConsentRequested, GroupAppointmentChanged,
+    InvitationUsed,
     TherapistApplicationRejected, TherapistAuthorised,
 )
 from contracts.gateway.v1 import ContactDetailsChanged, LoginCodeRequested, TemporaryPasswordIssued
@@ -70,3 +71,13 @@ async def send_invitation(session: AsyncSession, event: ClientInvited, envelope:
 @consumers.on(InvitationUsed, queue="messages")
 async def send_invitation_used(session: AsyncSession, event: InvitationUsed, envelope: Envelope) -> None:
     await outgoing.invitation_used(session, event, envelope)
+
+
+@consumers.on(ConsentRequested, queue="messages")
+async def send_consent_request(session: AsyncSession, event: ConsentRequested, envelope: Envelope) -> None:
+    await outgoing.consent_requested(session, event, envelope)
+
+
+@consumers.on(ConsentAnswered, queue="messages")
+async def send_consent_answer(session: AsyncSession, event: ConsentAnswered, envelope: Envelope) -> None:
+    await outgoing.consent_answered(session, event, envelope)

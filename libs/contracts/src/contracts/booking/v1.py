@@ -155,3 +155,26 @@ class InvitationUsed(Event):
     invitation_id: UUID
     therapist_id: UUID
     client_id: UUID
+
+
+class ConsentRequested(Event):
+    """JR-2: a therapist asks the client for access to earlier therapists' notes. ``link`` (a single-use
+    secret) lets the client answer; notify emails the client and confirms to the therapist."""
+
+    event_type: Literal["booking.consent_requested.v1"] = "booking.consent_requested.v1"
+    aggregate_key = "consent_id"
+
+    consent_id: UUID
+    client_id: UUID
+    therapist_id: UUID
+    link: str
+
+
+class ConsentAnswered(Event):
+    event_type: Literal["booking.consent_answered.v1"] = "booking.consent_answered.v1"
+    aggregate_key = "consent_id"
+
+    consent_id: UUID
+    client_id: UUID
+    therapist_id: UUID
+    approved: bool

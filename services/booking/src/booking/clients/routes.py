@@ -12,6 +12,7 @@ from sqlalchemy import select
 from booking.bookings.schemas import BookingOut
 from booking.clients import service
 from booking.clients.models import Invitation
+from booking.journal import audit
 from booking.therapists.service import authorised
 from kit.auth import CurrentPrincipal
 from kit.problems import forbidden, not_found
@@ -82,6 +83,7 @@ async def client_card(client_id: uuid.UUID, session: DbSession, principal: Curre
     """BK-10: contact, questionnaire summary, reason, the information field, future and past meetings."""
     therapist = await authorised(session, principal)
     data = await service.card(session, therapist.id, client_id)
+    await audit.write(session, actor=therapist.id, client=client_id, action="read client card")
     return CardOut(**{**data, "future_meetings": [BookingOut.model_validate(b) for b in data["future_meetings"]],
                       "past_meetings": [BookingOut.model_validate(b) for b in data["past_meetings"]]})
 
@@ -94,6 +96,7 @@ class InformationIn(BaseModel):
 async def set_information(client_id: uuid.UUID, body: InformationIn, session: DbSession, principal: CurrentPrincipal) -> None:
     therapist = await authorised(session, principal)
     await service.set_information(session, therapist.id, client_id, body.information)
+    await audit.write(session, actor=therapist.id, client=client_id, action="write client card")
 
 
 class InviteIn(BaseModel):

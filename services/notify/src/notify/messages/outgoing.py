@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import Envelope
 from contracts.billing.v1 import PaymentRefunded
 from contracts.booking.v1 import (
-    BookingCancelled, BookingConfirmed, ClientInvited, GroupAppointmentChanged, InvitationUsed,
+    BookingCancelled, BookingConfirmed, ClientInvited, ConsentAnswered, ConsentRequested, GroupAppointmentChanged,
+    InvitationUsed,
     TherapistApplicationRejected, TherapistAuthorised,
 )
 from contracts.gateway.v1 import LoginCodeRequested, TemporaryPasswordIssued
@@ -128,3 +129,23 @@ async def invitation_used(session: AsyncSession, event: InvitationUsed, envelope
     await enqueue(session, envelope, channel="email", template="invitation_used", language=therapist.language,
                   to_address=therapist.email, recipient_key=str(therapist.account_id),
                   context_values={"name": therapist.display_name, "client_name": client.display_name})
+
+
+async def consent_requested(session: AsyncSession, event: ConsentRequested, envelope: Envelope) -> None:
+    """JR-2: the client gets the request with the answer link; the therapist a confirmation."""
+    client = await recipient(session, event.client_id)
+    therapist = await recipient(session, event.therapist_id)
+    await enqueue(session, envelope, channel="email", template="consent_request", language=client.language,
+                  to_address=client.email, recipient_key=str(client.account_id), secret=True,
+                  context_values={"name": client.display_name, "therapist_name": therapist.display_name, "link": event.link})
+    await enqueue(session, envelope, channel="email", template="consent_request_sent", language=therapist.language,
+                  to_address=therapist.email, recipient_key=str(therapist.account_id),
+                  context_values={"name": therapist.display_name, "client_name": client.display_name})
+
+
+async def consent_answered(session: AsyncSession, event: ConsentAnswered, envelope: Envelope) -> None:
+    client = await recipient(session, event.client_id)
+    therapist = await recipient(session, event.therapist_id)
+    await enqueue(session, envelope, channel="email", template="consent_answer", language=therapist.language,
+                  to_address=therapist.email, recipient_key=str(therapist.account_id),
+                  context_values={"name": therapist.display_name, "client_name": client.display_name, "approved": event.approved})

@@ -1,0 +1,143 @@
+"""Journal routes (thin; use cases in journal.service)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from booking.journal import audit, service
+from booking.journal.models import AuditRecord, Consent
+from kit.auth import CurrentPrincipal, Principal, require_roles
+from kit.service import DbSession
+
+router = APIRouter(tags=["journal"])
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1)
+    kind: Literal["clinical", "administrative"] = "clinical"
+
+
+class NoteOut(BaseModel):
+    id: uuid.UUID
+    author_id: uuid.UUID
+    kind: str
+    text: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def _out(note, text: str) -> NoteOut:  # noqa: ANN001
+    return NoteOut(id=note.id, author_id=note.author_id, kind=note.kind, text=text, version=note.version,
+                   created_at=note.created_at, updated_at=note.updated_at)
+
+
+@router.post("/clients/{client_id}/notes", status_code=201)
+async def write_note(client_id: uuid.UUID, body: NoteIn, request: Request, session: DbSession, principal: CurrentPrincipal) -> NoteOut:
+    state = request.app.state
+    note = await service.write_note(session, state.db, state.journal_keys, principal, client_id, body.text, body.kind)
+    return _out(note, body.text)
+
+
+@router.get("/clients/{client_id}/notes")
+async def read_notes(client_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal) -> list[NoteOut]:
+    """JR-1/JR-2: your own notes, and earlier therapists' notes the client let you read. Every read is audited."""
+    state = request.app.state
+    return [_out(n, t) for n, t in await service.readable_notes(session, state.db, state.journal_keys, principal, client_id)]
+
+
+class EditIn(BaseModel):
+    text: str = Field(min_length=1)
+
+
+@router.put("/notes/{note_id}")
+async def edit_note(note_id: uuid.UUID, body: EditIn, request: Request, session: DbSession, principal: CurrentPrincipal) -> NoteOut:
+    """Edit your note (JR-3: administrative notes from group sessions too); earlier versions are kept."""
+    state = request.app.state
+    note = await service.edit_note(session, state.db, state.journal_keys, principal, note_id, body.text)
+    return _out(note, body.text)
+
+
+class ConsentIn(BaseModel):
+    earlier_therapists: list[uuid.UUID] = Field(min_length=1)
+
+
+class ConsentOut(BaseModel):
+    id: uuid.UUID
+    status: str
+    requester_id: uuid.UUID | None = None
+    earlier_therapists: list[uuid.UUID] = []
+    requested_at: datetime | None = None
+    answered_at: datetime | None = None
+
+
+@router.post("/clients/{client_id}/consents", status_code=201)
+async def request_consent(client_id: uuid.UUID, body: ConsentIn, request: Request, session: DbSession,
+                          principal: CurrentPrincipal) -> ConsentOut:
+    state = request.app.state
+    consent = await service.request_consent(session, state.db, principal, client_id, body.earlier_therapists,
+                                            state.settings.app_base_url)
+    return ConsentOut(id=consent.id, status=consent.status)
+
+
+class AnswerIn(BaseModel):
+    approve: bool
+
+
+@router.post("/consents/{token}/answer")
+async def answer_consent(token: str, body: AnswerIn, session: DbSession) -> ConsentOut:
+    """The client's answer through the link in the email (single use; a forged link finds nothing)."""
+    consent = await service.answer_consent(session, token, body.approve)
+    return ConsentOut(id=consent.id, status=consent.status)
+
+
+@router.get("/clients/me/consents")
+async def my_consents(session: DbSession, principal: CurrentPrincipal) -> list[ConsentOut]:
+    """The client's consents: who asked to read whose notes, and the answer (withdraw an approved one)."""
+    rows = (await session.execute(select(Consent).where(Consent.client_id == principal.account_id)
+                                  .order_by(Consent.requested_at.desc()))).scalars()
+    return [ConsentOut(id=c.id, status=c.status, requester_id=c.requester_id, earlier_therapists=c.author_ids,
+                       requested_at=c.requested_at, answered_at=c.answered_at) for c in rows]
+
+
+@router.post("/consents/{consent_id}/withdraw")
+async def withdraw(consent_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> ConsentOut:
+    consent = await service.withdraw_consent(session, principal, consent_id)
+    return ConsentOut(id=consent.id, status=consent.status)
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: datetime
+    actor_id: uuid.UUID
+    client_id: uuid.UUID | None
+    action: str
+    target: str | None
+    allowed: bool
+
+
+@router.get("/admin/journal/audit")
+async def audit_log(session: DbSession, principal: Admin, client_id: uuid.UUID | None = None, limit: int = 200) -> list[AuditOut]:
+    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(min(limit, 1000))
+    if client_id:
+        query = query.where(AuditRecord.client_id == client_id)
+    return [AuditOut.model_validate(r, from_attributes=True) for r in (await session.execute(query)).scalars()]
+
+
+@router.get("/admin/journal/audit/verify")
+async def verify(request: Request, session: DbSession, principal: Admin) -> dict:
+    """Walks the hash chain: an edited or deleted audit row is found here."""
+    return await audit.verify_chain(session, request.app.state.settings.audit_retention_days)
+
+
+@router.post("/admin/journal/rewrap")
+async def rewrap(request: Request, session: DbSession, principal: Admin) -> dict[str, int]:
+    """After adding a new key-encryption key and making it current: re-wrap every note's data key."""
+    return {"rewrapped": await service.rewrap_all(session, request.app.state.journal_keys)}

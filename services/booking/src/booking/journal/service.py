@@ -1,0 +1,166 @@
+"""Journal use cases: write and read notes (only the author in plaintext, others with the client's
+consent), administrative notes with history, consent requests and answers, key rotation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from booking.clients.service import is_client_of
+from booking.journal import audit
+from booking.journal.models import Consent, JournalNote, NoteVersion
+from booking.therapists.models import Therapist
+from contracts.booking.v1 import ConsentAnswered, ConsentRequested
+from kit import outbox
+from kit.auth import Principal
+from kit.crypto import DecryptionError, KeyRing, Sealed
+from kit.db import Database
+from kit.problems import Problem, conflict, invalid, not_found
+
+NOTE_MAX = 20_000
+
+
+def _aad(note_id: uuid.UUID, client_id: uuid.UUID) -> bytes:
+    return f"journal-note:{note_id}|client:{client_id}".encode()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def _therapist_of(session: AsyncSession, db: Database, principal: Principal, client_id: uuid.UUID, action: str) -> None:
+    therapist = await session.get(Therapist, principal.account_id)
+    if therapist is None or therapist.status != "authorised" or not await is_client_of(session, principal.account_id, client_id):
+        await audit.write_denial(db, actor=principal.account_id, client=client_id, action=action)
+        raise not_found("client", client_id)
+
+
+async def write_note(session: AsyncSession, db: Database, ring: KeyRing, principal: Principal, client_id: uuid.UUID,
+                     text: str, kind: str = "clinical") -> JournalNote:
+    await _therapist_of(session, db, principal, client_id, "write note")
+    if not text.strip() or len(text) > NOTE_MAX:
+        raise invalid(f"a note has between 1 and {NOTE_MAX} characters")
+    note = JournalNote(id=uuid.uuid4(), client_id=client_id, author_id=principal.account_id, kind=kind)
+    _seal_into(note, ring, text)
+    session.add(note)
+    await session.flush()
+    await audit.write(session, actor=principal.account_id, client=client_id, action="write note", target=str(note.id))
+    return note
+
+
+def _seal_into(note: JournalNote, ring: KeyRing, text: str) -> None:
+    sealed = ring.seal(text.encode(), aad=_aad(note.id, note.client_id))
+    note.key_id, note.wrapped_key, note.nonce, note.ciphertext = sealed.key_id, sealed.wrapped_key, sealed.nonce, sealed.ciphertext
+
+
+def _open(note: JournalNote, ring: KeyRing) -> str:
+    return ring.open(Sealed(note.key_id, note.wrapped_key, note.nonce, note.ciphertext), aad=_aad(note.id, note.client_id)).decode()
+
+
+async def add_administrative_note(session: AsyncSession, ring: KeyRing, author_id: uuid.UUID, client_id: uuid.UUID, text: str) -> JournalNote:
+    """JR-3 / GR-7: the shared group note, stored in each patient's journal by the closing practitioner."""
+    note = JournalNote(id=uuid.uuid4(), client_id=client_id, author_id=author_id, kind="administrative")
+    _seal_into(note, ring, text)
+    session.add(note)
+    await session.flush()
+    await audit.write(session, actor=author_id, client=client_id, action="write administrative note", target=str(note.id))
+    return note
+
+
+async def edit_note(session: AsyncSession, db: Database, ring: KeyRing, principal: Principal, note_id: uuid.UUID, text: str) -> JournalNote:
+    note = await session.get(JournalNote, note_id, with_for_update=True)
+    if note is None or note.author_id != principal.account_id:
+        await audit.write_denial(db, actor=principal.account_id, client=note.client_id if note else None, action="edit note",
+                                 target=str(note_id))
+        raise not_found("note", note_id)
+    session.add(NoteVersion(note_id=note.id, version=note.version, key_id=note.key_id, wrapped_key=note.wrapped_key,
+                            nonce=note.nonce, ciphertext=note.ciphertext, edited_by=principal.account_id))
+    _seal_into(note, ring, text)
+    note.version += 1
+    note.updated_at = datetime.now(UTC)
+    await audit.write(session, actor=principal.account_id, client=note.client_id, action="edit note", target=str(note.id))
+    return note
+
+
+async def readable_notes(session: AsyncSession, db: Database, ring: KeyRing, principal: Principal,
+                         client_id: uuid.UUID) -> list[tuple[JournalNote, str]]:
+    """The caller's own notes, and earlier therapists' notes covered by an approved consent (written before
+    the approval, by the therapists it names). Each read is audited; a ciphertext that does not open is
+    refused and audited as tampering."""
+    await _therapist_of(session, db, principal, client_id, "read notes")
+    consents = (await session.execute(select(Consent).where(Consent.client_id == client_id, Consent.requester_id == principal.account_id,
+                                                            Consent.status == "approved"))).scalars().all()
+    notes = (await session.execute(select(JournalNote).where(JournalNote.client_id == client_id).order_by(JournalNote.created_at))).scalars().all()
+    readable = []
+    for note in notes:
+        own = note.author_id == principal.account_id
+        shared = any(note.author_id in c.author_ids and note.created_at <= (c.answered_at or note.created_at) for c in consents)
+        if not (own or shared):
+            continue
+        try:
+            readable.append((note, _open(note, ring)))
+        except DecryptionError as exc:
+            # before any audit row of this request: the denial's own transaction takes the chain's lock
+            await audit.write_denial(db, actor=principal.account_id, client=client_id, action="read note: does not decrypt",
+                                     target=str(note.id))
+            raise Problem(409, "note-tampered", f"note {note.id} does not decrypt: it was changed outside the journal") from exc
+    for note, _ in readable:
+        await audit.write(session, actor=principal.account_id, client=client_id, action="read note", target=str(note.id))
+    return readable
+
+
+async def request_consent(session: AsyncSession, db: Database, principal: Principal, client_id: uuid.UUID,
+                          author_ids: list[uuid.UUID], base_url: str) -> Consent:
+    await _therapist_of(session, db, principal, client_id, "request consent")
+    if not author_ids or principal.account_id in author_ids:
+        raise invalid("name the earlier therapists whose notes you ask to read (not yourself)")
+    token = secrets.token_urlsafe(24)
+    consent = Consent(id=uuid.uuid4(), client_id=client_id, requester_id=principal.account_id, author_ids=author_ids,
+                      token_hash=_hash(token))
+    session.add(consent)
+    await session.flush()
+    await outbox.add(session, ConsentRequested(consent_id=consent.id, client_id=client_id, therapist_id=principal.account_id,
+                                               link=f"{base_url}/consents/{token}"))
+    await audit.write(session, actor=principal.account_id, client=client_id, action="request consent", target=str(consent.id))
+    return consent
+
+
+async def answer_consent(session: AsyncSession, token: str, approve: bool) -> Consent:
+    consent = (await session.execute(select(Consent).where(Consent.token_hash == _hash(token)).with_for_update())).scalar_one_or_none()
+    if consent is None:
+        raise not_found("consent request", "with that link")
+    if consent.status != "pending":
+        raise conflict("consent-answered", f"this request was {consent.status} already; the link works once")
+    consent.status, consent.answered_at = ("approved" if approve else "denied"), datetime.now(UTC)
+    await outbox.add(session, ConsentAnswered(consent_id=consent.id, client_id=consent.client_id,
+                                              therapist_id=consent.requester_id, approved=approve))
+    await audit.write(session, actor=consent.client_id, client=consent.client_id, action=f"consent {consent.status}",
+                      target=str(consent.id))
+    return consent
+
+
+async def withdraw_consent(session: AsyncSession, principal: Principal, consent_id: uuid.UUID) -> Consent:
+    consent = await session.get(Consent, consent_id, with_for_update=True)
+    if consent is None or consent.client_id != principal.account_id:
+        raise not_found("consent", consent_id)
+    if consent.status != "approved":
+        raise conflict("consent-not-approved", f"the consent is {consent.status}")
+    consent.status = "withdrawn"
+    await audit.write(session, actor=principal.account_id, client=consent.client_id, action="consent withdrawn", target=str(consent.id))
+    return consent
+
+
+async def rewrap_all(session: AsyncSession, ring: KeyRing) -> int:
+    """Key rotation: re-wrap every data key with the current KEK; the notes are not re-encrypted."""
+    count = 0
+    for model in (JournalNote, NoteVersion):
+        rows = (await session.execute(select(model).where(model.key_id != ring.current).with_for_update())).scalars().all()
+        for row in rows:
+            row.key_id, row.wrapped_key = ring.rewrap(row.key_id, row.wrapped_key)
+            count += 1
+    return count
