@@ -70,3 +70,15 @@ def test_every_object_is_valid_and_every_service_is_operable(overlay):
     if overlay == "production":
         assert all(c["spec"]["instances"] == 3 for c in by_kind["Cluster"].values())
         assert all(d["metadata"]["namespace"] == "care" for d in by_kind["Deployment"].values())
+
+
+def test_the_compose_file_runs_every_service_with_its_migration_and_relay():
+    compose = yaml.safe_load((K8S.parent / "compose.yaml").read_text())["services"]
+    for name in SERVICES:
+        api, relay, migrate = compose[name], compose[f"{name}-relay"], compose[f"{name}-migrate"]
+        assert relay["command"][-1] == "relay" and migrate["command"][-1] == "migrate"
+        assert api["environment"] == relay["environment"] == migrate["environment"]
+        assert all(key.startswith(f"{name.upper()}_") for key in api["environment"])
+        assert api["environment"][f"{name.upper()}_DATABASE_URL"].endswith(f"/{name}")
+        assert api["depends_on"][f"{name}-migrate"] == {"condition": "service_completed_successfully"}
+        assert (K8S.parents[1] / migrate["build"]["dockerfile"]).is_file()

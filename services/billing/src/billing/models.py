@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -205,3 +205,52 @@ class Payout(Base):
     bank_account: Mapped[str] = mapped_column(Text)
     bank_reference: Mapped[str] = mapped_column(Text)
     paid_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+CARD_STATUSES = ("pay_later", "invoiced", "paid")
+
+
+class BillingCard(Base):
+    """BL-7: one attended patient of a closed group session, to be paid later, on the spot or on a
+    collective invoice. HELFO tariff codes and the guarantee (exemption) code come with it; the
+    problem/diagnosis stays in booking's journal."""
+
+    __tablename__ = "billing_cards"
+    __table_args__ = (
+        CheckConstraint(f"status IN {CARD_STATUSES}", name="billing_card_status"),
+        CheckConstraint("amount_minor >= 0", name="billing_card_amount_not_negative"),
+        UniqueConstraint("appointment_id", "patient_id", name="one_card_per_patient_and_session"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    appointment_id: Mapped[uuid.UUID]
+    patient_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    practitioner_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    appointment_type: Mapped[str] = mapped_column(Text)
+    session_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    tariff_codes: Mapped[list[str]] = mapped_column(ARRAY(Text))
+    guarantee_code: Mapped[str | None] = mapped_column(Text)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(10), default="pay_later")
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("collective_invoices.id"))
+    payment_method: Mapped[str | None] = mapped_column(String(20))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class CollectiveInvoice(Base):
+    """BL-7: several "pay later" cards of one patient combined into one invoice (samleregning)."""
+
+    __tablename__ = "collective_invoices"
+    __table_args__ = (CheckConstraint("status IN ('open', 'paid')", name="collective_invoice_status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    practitioner_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    total_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    payment_method: Mapped[str | None] = mapped_column(String(20))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

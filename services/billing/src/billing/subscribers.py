@@ -3,10 +3,13 @@
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.cards import service as cards
 from billing.models import Person, TherapistAccount
 from billing.payments import service
 from contracts import Envelope
-from contracts.booking.v1 import BookingCancelled, BookingHoldExpired, BookingRequested, TherapistPayoutDetailsChanged
+from contracts.booking.v1 import (
+    BookingCancelled, BookingHoldExpired, BookingRequested, GroupSessionClosed, TherapistPayoutDetailsChanged,
+)
 from contracts.gateway.v1 import ContactDetailsChanged
 from kit import context
 from kit.bus import Consumers
@@ -31,6 +34,11 @@ async def void_payment(session: AsyncSession, event: BookingHoldExpired, envelop
 @consumers.on(BookingCancelled, queue="payments")
 async def settle_cancellation(session: AsyncSession, event: BookingCancelled, envelope: Envelope) -> None:
     await service.settle_cancellation(session, _provider(), event)
+
+
+@consumers.on(GroupSessionClosed, queue="billing-cards")
+async def open_billing_cards(session: AsyncSession, event: GroupSessionClosed, envelope: Envelope) -> None:
+    await cards.open_cards(session, event)
 
 
 @consumers.on(TherapistPayoutDetailsChanged, queue="directory")

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from booking.appointments.routes import router as appointments_router
 from booking.bookings.expiry import sweep_expired_holds
 from booking.bookings.routes import router as bookings_router
 from booking.calendar.routes import router as calendar_router
@@ -31,7 +32,8 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
     return Service(
         settings or Settings(),
         root=ROOT,
-        routers=[therapists_router, clients_router, journal_router, calendar_router, bookings_router],
+        routers=[therapists_router, clients_router, journal_router, calendar_router, bookings_router,
+                 appointments_router],
         on_startup=[provide_licence_register],
         consumers=consumers,
         background=[sweep_expired_holds],

@@ -9,6 +9,7 @@ class Base(DeclarativeBase):
 
 def load_all_models() -> None:
     """Import every feature's models so Base.metadata knows all tables (alembic autogenerate)."""
+    import booking.appointments.models  # noqa: F401
     import booking.bookings.models  # noqa: F401
     import booking.calendar.models  # noqa: F401
     import booking.clients.models  # noqa: F401

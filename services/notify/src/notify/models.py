@@ -27,7 +27,7 @@ class Recipient(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), onupdate=func.now())
 
 
-MESSAGE_STATUSES = ("queued", "sent", "failed", "replaced")
+MESSAGE_STATUSES = ("queued", "sent", "failed", "replaced", "withdrawn")
 
 
 class Message(Base):

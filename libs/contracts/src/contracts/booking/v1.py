@@ -4,6 +4,8 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from pydantic import BaseModel
+
 from contracts.envelope import Event
 from contracts.money import Money
 
@@ -97,6 +99,9 @@ class GroupAppointmentChanged(Event):
     notifications: bool = True
     cancelled: bool = False
     time_zone: str = "Europe/Oslo"
+    #: Patients taken off the appointment by this change (GR-8 on a patient's behalf, or an edit): a notice
+    #: still waiting for them is withdrawn, one already sent is followed by a cancellation.
+    removed_patient_ids: list[UUID] = []
 
 
 class TherapistAuthorised(Event):
@@ -178,3 +183,26 @@ class ConsentAnswered(Event):
     client_id: UUID
     therapist_id: UUID
     approved: bool
+
+
+class BillingCardLine(BaseModel):
+    """One attended patient to bill (GR-7 → BL-7). HELFO tariff codes and the guarantee (exemption) code
+    are administrative; the problem/diagnosis stays in booking's journal, never on the bus."""
+
+    patient_id: UUID
+    tariff_codes: list[str] = []
+    fee: Money
+    guarantee_code: str | None = None
+
+
+class GroupSessionClosed(Event):
+    """A group appointment was closed (GR-7): billing opens a card with status "pay later" per line."""
+
+    event_type: Literal["booking.group_session_closed.v1"] = "booking.group_session_closed.v1"
+    aggregate_key = "appointment_id"
+
+    appointment_id: UUID
+    practitioner_id: UUID
+    appointment_type: str
+    starts_at: datetime
+    cards: list[BillingCardLine]

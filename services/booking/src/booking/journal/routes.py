@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from booking.journal import audit, service
-from booking.journal.models import AuditRecord, Consent
+from booking.journal.models import AuditRecord, Consent, JournalNote
+from booking.journal.rules import PROBLEM_CODE
 from kit.auth import CurrentPrincipal, Principal, require_roles
 from kit.service import DbSession
 
@@ -22,6 +23,8 @@ Admin = Annotated[Principal, Depends(require_roles("admin"))]
 class NoteIn(BaseModel):
     text: str = Field(min_length=1)
     kind: Literal["clinical", "administrative"] = "clinical"
+    #: the problem/diagnosis (ICPC-2 such as P74, or ICD-10 such as F41.1); closing a group session takes it from here
+    problem_code: str | None = Field(default=None, pattern=PROBLEM_CODE)
 
 
 class NoteOut(BaseModel):
@@ -29,21 +32,23 @@ class NoteOut(BaseModel):
     author_id: uuid.UUID
     kind: str
     text: str
+    problem_code: str | None
     version: int
     created_at: datetime
     updated_at: datetime
 
 
-def _out(note, text: str) -> NoteOut:  # noqa: ANN001
-    return NoteOut(id=note.id, author_id=note.author_id, kind=note.kind, text=text, version=note.version,
-                   created_at=note.created_at, updated_at=note.updated_at)
+def _out(note: JournalNote, content: service.NoteContent) -> NoteOut:
+    return NoteOut(id=note.id, author_id=note.author_id, kind=note.kind, text=content.text, problem_code=content.problem_code,
+                   version=note.version, created_at=note.created_at, updated_at=note.updated_at)
 
 
 @router.post("/clients/{client_id}/notes", status_code=201)
 async def write_note(client_id: uuid.UUID, body: NoteIn, request: Request, session: DbSession, principal: CurrentPrincipal) -> NoteOut:
     state = request.app.state
-    note = await service.write_note(session, state.db, state.journal_keys, principal, client_id, body.text, body.kind)
-    return _out(note, body.text)
+    content = service.NoteContent(body.text, body.problem_code)
+    note = await service.write_note(session, state.db, state.journal_keys, principal, client_id, content, body.kind)
+    return _out(note, content)
 
 
 @router.get("/clients/{client_id}/notes")
@@ -61,8 +66,7 @@ class EditIn(BaseModel):
 async def edit_note(note_id: uuid.UUID, body: EditIn, request: Request, session: DbSession, principal: CurrentPrincipal) -> NoteOut:
     """Edit your note (JR-3: administrative notes from group sessions too); earlier versions are kept."""
     state = request.app.state
-    note = await service.edit_note(session, state.db, state.journal_keys, principal, note_id, body.text)
-    return _out(note, body.text)
+    return _out(*await service.edit_note(session, state.db, state.journal_keys, principal, note_id, body.text))
 
 
 class ConsentIn(BaseModel):

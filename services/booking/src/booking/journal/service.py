@@ -4,8 +4,10 @@ consent), administrative notes with history, consent requests and answers, key r
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -41,38 +43,50 @@ async def _therapist_of(session: AsyncSession, db: Database, principal: Principa
 
 
 async def write_note(session: AsyncSession, db: Database, ring: KeyRing, principal: Principal, client_id: uuid.UUID,
-                     text: str, kind: str = "clinical") -> JournalNote:
+                     content: NoteContent, kind: str = "clinical") -> JournalNote:
     await _therapist_of(session, db, principal, client_id, "write note")
-    if not text.strip() or len(text) > NOTE_MAX:
+    if not content.text.strip() or len(content.text) > NOTE_MAX:
         raise invalid(f"a note has between 1 and {NOTE_MAX} characters")
     note = JournalNote(id=uuid.uuid4(), client_id=client_id, author_id=principal.account_id, kind=kind)
-    _seal_into(note, ring, text)
+    _seal_into(note, ring, content)
     session.add(note)
     await session.flush()
     await audit.write(session, actor=principal.account_id, client=client_id, action="write note", target=str(note.id))
     return note
 
 
-def _seal_into(note: JournalNote, ring: KeyRing, text: str) -> None:
-    sealed = ring.seal(text.encode(), aad=_aad(note.id, note.client_id))
+@dataclass(frozen=True)
+class NoteContent:
+    """What is sealed: the text and the problem/diagnosis code (ICPC-2 or ICD-10), both clinical."""
+
+    text: str
+    problem_code: str | None = None
+
+
+def _seal_into(note: JournalNote, ring: KeyRing, content: NoteContent) -> None:
+    plaintext = json.dumps({"text": content.text, "problem_code": content.problem_code}).encode()
+    sealed = ring.seal(plaintext, aad=_aad(note.id, note.client_id))
     note.key_id, note.wrapped_key, note.nonce, note.ciphertext = sealed.key_id, sealed.wrapped_key, sealed.nonce, sealed.ciphertext
 
 
-def _open(note: JournalNote, ring: KeyRing) -> str:
-    return ring.open(Sealed(note.key_id, note.wrapped_key, note.nonce, note.ciphertext), aad=_aad(note.id, note.client_id)).decode()
+def _open(note: JournalNote, ring: KeyRing) -> NoteContent:
+    plaintext = ring.open(Sealed(note.key_id, note.wrapped_key, note.nonce, note.ciphertext), aad=_aad(note.id, note.client_id))
+    return NoteContent(**json.loads(plaintext))
 
 
-async def add_administrative_note(session: AsyncSession, ring: KeyRing, author_id: uuid.UUID, client_id: uuid.UUID, text: str) -> JournalNote:
+async def add_administrative_note(session: AsyncSession, ring: KeyRing, author_id: uuid.UUID, client_id: uuid.UUID,
+                                  content: NoteContent) -> JournalNote:
     """JR-3 / GR-7: the shared group note, stored in each patient's journal by the closing practitioner."""
     note = JournalNote(id=uuid.uuid4(), client_id=client_id, author_id=author_id, kind="administrative")
-    _seal_into(note, ring, text)
+    _seal_into(note, ring, content)
     session.add(note)
     await session.flush()
     await audit.write(session, actor=author_id, client=client_id, action="write administrative note", target=str(note.id))
     return note
 
 
-async def edit_note(session: AsyncSession, db: Database, ring: KeyRing, principal: Principal, note_id: uuid.UUID, text: str) -> JournalNote:
+async def edit_note(session: AsyncSession, db: Database, ring: KeyRing, principal: Principal, note_id: uuid.UUID,
+                    text: str) -> tuple[JournalNote, NoteContent]:
     note = await session.get(JournalNote, note_id, with_for_update=True)
     if note is None or note.author_id != principal.account_id:
         await audit.write_denial(db, actor=principal.account_id, client=note.client_id if note else None, action="edit note",
@@ -80,15 +94,36 @@ async def edit_note(session: AsyncSession, db: Database, ring: KeyRing, principa
         raise not_found("note", note_id)
     session.add(NoteVersion(note_id=note.id, version=note.version, key_id=note.key_id, wrapped_key=note.wrapped_key,
                             nonce=note.nonce, ciphertext=note.ciphertext, edited_by=principal.account_id))
-    _seal_into(note, ring, text)
+    content = NoteContent(text, open_note(note, ring).problem_code)
+    _seal_into(note, ring, content)
     note.version += 1
     note.updated_at = datetime.now(UTC)
     await audit.write(session, actor=principal.account_id, client=note.client_id, action="edit note", target=str(note.id))
-    return note
+    return note, content
+
+
+def open_note(note: JournalNote, ring: KeyRing) -> NoteContent:
+    """The note's content; a ciphertext that does not open is a 409 (the caller audits the read)."""
+    try:
+        return _open(note, ring)
+    except DecryptionError as exc:
+        raise Problem(409, "note-tampered", f"note {note.id} does not decrypt: it was changed outside the journal") from exc
+
+
+async def last_problem_code(session: AsyncSession, ring: KeyRing, author_id: uuid.UUID, client_id: uuid.UUID) -> str | None:
+    """GR-7: the problem/diagnosis of the client's last clinical note by this practitioner (audited read)."""
+    note = (await session.execute(
+        select(JournalNote).where(JournalNote.client_id == client_id, JournalNote.author_id == author_id,
+                                  JournalNote.kind == "clinical").order_by(JournalNote.created_at.desc()).limit(1)
+    )).scalar_one_or_none()
+    if note is None:
+        return None
+    await audit.write(session, actor=author_id, client=client_id, action="read note: problem code", target=str(note.id))
+    return open_note(note, ring).problem_code
 
 
 async def readable_notes(session: AsyncSession, db: Database, ring: KeyRing, principal: Principal,
-                         client_id: uuid.UUID) -> list[tuple[JournalNote, str]]:
+                         client_id: uuid.UUID) -> list[tuple[JournalNote, NoteContent]]:
     """The caller's own notes, and earlier therapists' notes covered by an approved consent (written before
     the approval, by the therapists it names). Each read is audited; a ciphertext that does not open is
     refused and audited as tampering."""

@@ -85,19 +85,20 @@ async def refund(session: AsyncSession, event: PaymentRefunded, envelope: Envelo
 
 
 async def group_notice(session: AsyncSession, event: GroupAppointmentChanged, envelope: Envelope) -> None:
-    """GR-3: each patient gets one notice, five minutes after the last change (NT-5)."""
+    """GR-3: each patient gets one notice, five minutes after the last change (NT-5). A patient taken off
+    the appointment loses a notice still waiting; one already told gets a cancellation."""
     if not event.notifications:
         return
     due = datetime.now(UTC) + timedelta(seconds=_settings().group_notice_delay_s)
-    for patient_id in event.patient_ids:
+    for patient_id, removed in [*((p, False) for p in event.patient_ids), *((p, True) for p in event.removed_patient_ids)]:
         patient = await recipient(session, patient_id)
         await enqueue(session, envelope, channel="email", template="group_appointment_notice", language=patient.language,
                       to_address=patient.email, recipient_key=str(patient.account_id), due_at=due,
-                      schedule_key=f"group-notice:{event.appointment_id}:{patient_id}",
+                      schedule_key=f"group-notice:{event.appointment_id}:{patient_id}", only_if_told=removed,
                       context_values={"name": patient.display_name, "appointment_type": event.appointment_type,
                                       "when": formatting.when(event.starts_at, event.time_zone),
                                       "length_minutes": formatting.minutes_between(event.starts_at, event.ends_at),
-                                      "cancelled": event.cancelled})
+                                      "cancelled": event.cancelled or removed})
 
 
 async def therapist_authorised(session: AsyncSession, event: TherapistAuthorised, envelope: Envelope) -> None:

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,7 +55,13 @@ async def enqueue(
     secret: bool = False,
     due_at: datetime | None = None,
     schedule_key: str | None = None,
+    only_if_told: bool = False,
 ) -> None:
+    """Queue one message. With a ``schedule_key`` it is the newest word under that key: it replaces a
+    pending one, and an event older than what the key already holds changes nothing (events about one
+    thing may be handled out of order). ``only_if_told``: send only when an earlier message under the
+    key went out; otherwise the pending one is dropped and this one is logged as withdrawn (a patient
+    taken off an appointment before being told of it hears nothing)."""
     rendered = render(template, language, context_values)
     valid = addresses.valid_email(to_address) if channel == "email" else addresses.valid_phone(to_address)
     values = {
@@ -69,24 +75,24 @@ async def enqueue(
     if not valid and secret:
         values["body"] = "(not kept)"
     if schedule_key is not None and valid:
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtext(schedule_key))))  # one change at a time per key
+        newest = await session.scalar(select(func.max(Message.source_occurred_at)).where(Message.schedule_key == schedule_key))
+        if newest is not None and newest > envelope.occurred_at:
+            return  # a newer change already decided what this key says
         pending = (
             await session.execute(
                 select(Message).where(Message.schedule_key == schedule_key, Message.status == "queued").with_for_update()
             )
         ).scalar_one_or_none()
         if pending is not None:
-            if _later(pending, envelope):
-                return  # a newer change is already scheduled
             pending.status = "replaced"
             await session.flush()
+        if only_if_told and await session.scalar(
+                select(Message.id).where(Message.schedule_key == schedule_key, Message.status == "sent").limit(1)) is None:
+            values["status"], values["last_error"] = "withdrawn", "not sent: nothing had been sent under this key"
     await session.execute(insert(Message).values(**values).on_conflict_do_nothing(
         constraint="one_message_per_event_and_recipient"))
     _wake_sender()
-
-
-def _later(pending: Message, envelope: Envelope) -> bool:
-    """True when the pending message came from a change that happened after this event's."""
-    return pending.source_occurred_at is not None and pending.source_occurred_at > envelope.occurred_at
 
 
 def _wake_sender() -> None:

@@ -1,0 +1,1 @@
+"""Billing cards from closed group sessions and collective invoices (BL-7)."""
