@@ -105,9 +105,10 @@ async def migrate(env: dict[str, str]) -> None:
     if failed:
         raise SystemExit(1)
     print(f"migrated {len(SERVICES)} databases", flush=True)
-    if env.get("GATEWAY_ENVIRONMENT", "development") == "development":
-        code, out = await run_command([sys.executable, "-m", "gateway", "seed"], env)
-        print(out.strip().splitlines()[-1] if out.strip() else f"seeding exited {code}", flush=True)
+    if env.get("GATEWAY_ENVIRONMENT", "development") == "development":  # invented demo data
+        for name in ("gateway", "logistics"):
+            code, out = await run_command([sys.executable, "-m", name, "seed"], env)
+            print(out.strip().splitlines()[-1] if out.strip() else f"seeding {name} exited {code}", flush=True)
 
 
 async def wait_ready(procs: list[Process]) -> dict[str, str]:

@@ -84,6 +84,19 @@ async def declare_topology(
             await queue.bind(exchange, routing_key=key)
 
 
+async def forward_events(settings: ServiceSettings, destination: str, event_types: list[type[Event]]) -> None:
+    """Declare the durable topic exchange ``destination`` and bind it to the service's exchange for
+    ``event_types``: those events (and only those) also reach whoever consumes ``destination`` — e.g.
+    partner regions on ``partner.logistics`` — without a second publish. Idempotent."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        source = await channel.declare_exchange(settings.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        target = await channel.declare_exchange(destination, aio_pika.ExchangeType.TOPIC, durable=True)
+        for event_type in event_types:
+            await target.bind(source, routing_key=event_type.type_name())
+
+
 def make_broker(settings: ServiceSettings, *, middlewares: tuple[Any, ...] = ()) -> RabbitBroker:
     return RabbitBroker(
         settings.amqp_url,

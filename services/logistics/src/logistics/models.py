@@ -5,3 +5,13 @@ from sqlalchemy.orm import DeclarativeBase
 
 class Base(DeclarativeBase):
     pass
+
+
+def load_all_models() -> None:
+    """Import every feature's models so Base.metadata knows all tables (alembic autogenerate)."""
+    import logistics.case_numbers  # noqa: F401
+    import logistics.catalogue.models  # noqa: F401
+    import logistics.orders.models  # noqa: F401
+    import logistics.prescribers.models  # noqa: F401
+    import logistics.recipients.models  # noqa: F401
+    import logistics.stock.models  # noqa: F401

@@ -1,5 +1,6 @@
 """Logistics settings: environment variables prefixed ``LOGISTICS_``."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import ServiceSettings
@@ -11,3 +12,9 @@ class Settings(ServiceSettings):
     service_name: str = "logistics"
     http_port: int = 8003
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/logistics"
+    #: Article search shows availability in the chosen warehouse only below this many hits (LG-4)
+    search_availability_max_hits: int = Field(default=200, ge=1)
+    #: Partner regions consume logistics events from this exchange (LG-19)
+    partner_exchange: str = "partner.logistics"
+    #: Key of the recipient pseudonyms in partner events; production sets a secret (LOGISTICS_PARTNER_PSEUDONYM_KEY)
+    partner_pseudonym_key: str = "development-only-pseudonym-key"

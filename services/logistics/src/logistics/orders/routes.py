@@ -1,0 +1,166 @@
+"""Order routes (thin; use cases in orders.service)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field, model_validator
+
+from logistics.access import AidCentre, Staff
+from logistics.orders import service
+from logistics.prescribers import service as prescribers
+from kit.problems import conflict
+from kit.service import DbSession
+
+router = APIRouter(tags=["orders"])
+
+
+class LineOut(BaseModel):
+    id: uuid.UUID
+    article_id: uuid.UUID | None
+    article_number: str | None
+    name: str | None
+    manual_text: str | None
+    quantity: int
+    source: str
+    warehouse_code: str | None
+    components: list[dict]
+    comment: str | None
+
+
+class OrderOut(BaseModel):
+    id: uuid.UUID
+    case_number: str | None
+    status: str
+    recipient_id: uuid.UUID
+    service_unit: str
+    infection_flag: bool
+    delivery_address: str | None
+    delivery_contact: str | None
+    instructions: str | None
+    joint_delivery: bool
+    comment: str | None
+    planned_delivery: date | None
+    submitted_at: datetime | None
+    lines: list[LineOut]
+
+
+async def _out(session: DbSession, order) -> OrderOut:  # noqa: ANN001
+    rows = await service.lines(session, order.id)
+    return OrderOut(**{k: getattr(order, k) for k in OrderOut.model_fields if k != "lines"}, lines=[
+        LineOut(id=line.id, article_id=line.article_id, article_number=a.number if a else None, name=a.name if a else None,
+                manual_text=line.manual_text, quantity=line.quantity, source=line.source, warehouse_code=line.warehouse_code,
+                components=line.components, comment=line.comment) for line, a in rows])
+
+
+@router.post("/recipients/{recipient_id}/cart")
+async def cart(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> OrderOut:
+    """The ongoing order for this recipient (made on first use)."""
+    prescriber = await prescribers.me(session, me.account_id)
+    return await _out(session, await service.cart(session, prescriber, recipient_id))
+
+
+class LineIn(BaseModel):
+    article_id: uuid.UUID | None = None
+    manual_text: str | None = Field(default=None, max_length=500, description="MANUELL: an article outside the assortment")
+    quantity: int = Field(default=1, gt=0, le=1000)
+    source: Literal["aid_centre", "own_store"] = "aid_centre"
+    warehouse_code: str | None = None
+    comment: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LineIn:
+        if (self.article_id is None) == (self.manual_text is None):
+            raise ValueError("a line names an article_id, or is a manual prescription with manual_text")
+        return self
+
+
+@router.post("/orders/{order_id}/lines", status_code=201)
+async def add_line(order_id: uuid.UUID, body: LineIn, session: DbSession, me: Staff) -> OrderOut:
+    """Add a line. Not enough available in the warehouse: 409 with the ranked replacements that have."""
+    prescriber = await prescribers.me(session, me.account_id)
+    await service.add_line(session, prescriber, order_id, **body.model_dump())
+    return await _out(session, await service.own_order(session, me.account_id, order_id))
+
+
+class ComponentsIn(BaseModel):
+    removed: list[str] = Field(default=[], description="Standard components taken off (article ids)")
+    added: list[dict] = Field(default=[], description='Other components: [{"article_id": …, "quantity": 1}]')
+
+
+@router.put("/orders/{order_id}/lines/{line_id}/components")
+async def components(order_id: uuid.UUID, line_id: uuid.UUID, body: ComponentsIn, session: DbSession, me: Staff) -> OrderOut:
+    prescriber = await prescribers.me(session, me.account_id)
+    await service.change_components(session, prescriber, order_id, line_id, body.removed, body.added)
+    return await _out(session, await service.own_order(session, me.account_id, order_id))
+
+
+@router.delete("/orders/{order_id}/lines/{line_id}", status_code=204)
+async def remove_line(order_id: uuid.UUID, line_id: uuid.UUID, session: DbSession, me: Staff) -> Response:
+    prescriber = await prescribers.me(session, me.account_id)
+    await service.remove_line(session, prescriber, order_id, line_id)
+    return Response(status_code=204)
+
+
+class OrderChange(BaseModel):
+    delivery_address: str | None = Field(default=None, max_length=400)
+    delivery_contact: str | None = Field(default=None, max_length=200)
+    instructions: str | None = Field(default=None, max_length=2000)
+    joint_delivery: bool | None = None
+    infection_flag: bool | None = Field(default=None, description="For this order only; the recipient's default stays")
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+@router.patch("/orders/{order_id}")
+async def change(order_id: uuid.UUID, body: OrderChange, session: DbSession, me: Staff) -> OrderOut:
+    order = await service.own_order(session, me.account_id, order_id, lock=True)
+    if order.status != "cart":
+        raise conflict("order-submitted", f"the order is {order.status}")
+    for field, value in body.model_dump(exclude_unset=True).items():
+        setattr(order, field, value)
+    return await _out(session, order)
+
+
+@router.post("/orders/{order_id}/submit")
+async def submit(order_id: uuid.UUID, request: Request, session: DbSession, me: Staff) -> OrderOut:
+    """The confirmation: case number, status, planned delivery; the stock is reserved."""
+    prescriber = await prescribers.me(session, me.account_id)
+    return await _out(session, await service.submit(session, prescriber, order_id, request.app.state.settings.partner_pseudonym_key))
+
+
+@router.post("/orders/{order_id}/cancel")
+async def cancel(order_id: uuid.UUID, session: DbSession, me: Staff) -> OrderOut:
+    """Only while the order is registered."""
+    prescriber = await prescribers.me(session, me.account_id)
+    return await _out(session, await service.cancel(session, prescriber, order_id))
+
+
+@router.post("/orders/{order_id}/delivery")
+async def deliver(order_id: uuid.UUID, request: Request, session: DbSession, me: AidCentre) -> OrderOut:
+    """The aid centre delivered the order."""
+    return await _out(session, await service.deliver(session, me.account_id, order_id, request.app.state.settings.partner_pseudonym_key))
+
+
+@router.get("/orders/by-case-number/{case_number}")
+async def quick_search(case_number: str, session: DbSession, me: Staff) -> OrderOut:
+    """LG-16's quick search: a full case number opens the order."""
+    return await _out(session, await service.by_case_number(session, case_number))
+
+
+class OrderedOut(BaseModel):
+    case_number: str
+    article_number: str | None
+    name: str | None
+    quantity: int
+    planned_delivery: date | None
+
+
+@router.get("/recipients/{recipient_id}/ordered")
+async def ordered(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> list[OrderedOut]:
+    """LG-10: ordered but not yet delivered."""
+    return [OrderedOut(case_number=o.case_number, article_number=a.number if a else None, name=a.name if a else line.manual_text,
+                       quantity=line.quantity, planned_delivery=o.planned_delivery)
+            for o, line, a in await service.ordered_for(session, recipient_id)]

@@ -1,0 +1,230 @@
+"""Order use cases (LG-11): the cart per prescriber and recipient, lines with availability and ranked
+replacements, components, submit (case number, planned delivery, stock reserved atomically), cancel
+while registered, delivery (stock taken, individuals to the recipient). Every step a partner region
+cares about publishes a partner-safe event (LG-19)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.logistics.v1 import IndividualStatusChanged, OrderCancelled, OrderDelivered, OrderedArticle, OrderRegistered
+from kit import outbox
+from kit.problems import Problem, conflict, invalid, not_found
+from logistics.case_numbers import SWEDEN, next_case_number
+from logistics.catalogue import service as catalogue
+from logistics.catalogue.models import Article, ArticleComponent
+from logistics.orders import rules
+from logistics.orders.models import Order, OrderLine
+from logistics.prescribers.models import Prescriber
+from logistics.recipients import service as recipients
+from logistics.stock.models import Individual, IndividualEvent, StockBalance
+
+
+def recipient_ref(key: str, recipient_id: uuid.UUID) -> str:
+    """The pseudonym partner regions see instead of the recipient (stable, not reversible without the key)."""
+    return hmac.new(key.encode(), str(recipient_id).encode(), hashlib.sha256).hexdigest()[:32]
+
+
+async def cart(session: AsyncSession, prescriber: Prescriber, recipient_id: uuid.UUID) -> Order:
+    """The ongoing order for this recipient, made on first use (the infection flag from the recipient)."""
+    recipient = await recipients.recipient(session, recipient_id)
+    await session.execute(insert(Order).values(
+        id=uuid.uuid4(), prescriber_id=prescriber.account_id, service_unit=prescriber.service_units[0], recipient_id=recipient.id,
+        status="cart", infection_flag=recipient.infection_flag, joint_delivery=False,
+        delivery_address=f"{recipient.street}, {recipient.postal_code} {recipient.city}",
+    ).on_conflict_do_nothing(index_elements=["prescriber_id", "recipient_id"], index_where=text("status = 'cart'")))
+    return (await session.execute(select(Order).where(Order.prescriber_id == prescriber.account_id, Order.recipient_id == recipient.id,
+                                                      Order.status == "cart"))).scalar_one()
+
+
+async def own_order(session: AsyncSession, prescriber_id: uuid.UUID | None, order_id: uuid.UUID, *, lock: bool = False) -> Order:
+    query = select(Order).where(Order.id == order_id)
+    order = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+    if order is None or (prescriber_id is not None and order.prescriber_id != prescriber_id):
+        raise not_found("order", order_id)
+    return order
+
+
+def _must_be_cart(order: Order) -> None:
+    if order.status != "cart":
+        raise conflict("order-submitted", f"the order is {order.status}; lines change only before it is submitted")
+
+
+async def available(session: AsyncSession, article_id: uuid.UUID, warehouse: str) -> int:
+    row = (await session.execute(select(StockBalance.quantity - StockBalance.reserved).where(
+        StockBalance.article_id == article_id, StockBalance.warehouse_code == warehouse))).scalar()
+    return row or 0
+
+
+async def add_line(session: AsyncSession, prescriber: Prescriber, order_id: uuid.UUID, *, article_id: uuid.UUID | None,
+                   manual_text: str | None, quantity: int, source: str, warehouse_code: str | None, comment: str | None) -> dict:
+    """A line, with the article's availability in the warehouse; when it has too little, the ranked
+    replacements that have stock are offered (the line is not added)."""
+    order = await own_order(session, prescriber.account_id, order_id, lock=True)
+    _must_be_cart(order)
+    if manual_text is not None:
+        if not (comment or "").strip():
+            raise invalid("a manual prescription (MANUELL) needs a comment saying what and why")
+        line = OrderLine(id=uuid.uuid4(), order_id=order.id, manual_text=manual_text, quantity=quantity, source="aid_centre",
+                         warehouse_code=None, comment=comment, components=[])
+        session.add(line)
+        await session.flush()
+        return {"line": line, "available": None, "replacements": []}
+    article = await catalogue.article(session, article_id)
+    if source == "own_store" and warehouse_code not in prescriber.own_stores:
+        raise Problem(403, "forbidden", f"store {warehouse_code} is not one of your own stores")
+    if warehouse_code is None:
+        raise invalid("choose the warehouse the line is delivered from")
+    stock = await available(session, article.id, warehouse_code)
+    if stock < quantity:
+        offers = [r for r in await catalogue.replacements(session, article.id, warehouse_code)
+                  if r["article"].id != article.id and (r["available"] or 0) >= quantity]
+        raise conflict("not-available", f"{article.number} has {max(stock, 0)} available in {warehouse_code}",
+                       available=max(stock, 0), replacements=[{"rank": r["rank"], "article_id": str(r["article"].id),
+                                                               "article_number": r["article"].number, "name": r["article"].name,
+                                                               "available": r["available"]} for r in offers])
+    template = [{"article_id": str(c.component_id), "quantity": c.quantity, "standard": True}
+                for c in (await session.execute(select(ArticleComponent).where(ArticleComponent.article_id == article.id,
+                                                                               ArticleComponent.standard))).scalars()]
+    line = OrderLine(id=uuid.uuid4(), order_id=order.id, article_id=article.id, quantity=quantity, source=source,
+                     warehouse_code=warehouse_code, comment=comment, components=template)
+    session.add(line)
+    await session.flush()
+    return {"line": line, "available": stock, "replacements": []}
+
+
+async def change_components(session: AsyncSession, prescriber: Prescriber, order_id: uuid.UUID, line_id: uuid.UUID,
+                            removed: list[str], added: list[dict]) -> OrderLine:
+    order = await own_order(session, prescriber.account_id, order_id, lock=True)
+    _must_be_cart(order)
+    line = await session.get(OrderLine, line_id)
+    if line is None or line.order_id != order.id or line.article_id is None:
+        raise not_found("order line", line_id)
+    allowed = {str(c) for c in (await session.execute(select(ArticleComponent.component_id).where(
+        ArticleComponent.article_id == line.article_id))).scalars()}
+    template = [{"article_id": str(c.component_id), "quantity": c.quantity, "standard": True}
+                for c in (await session.execute(select(ArticleComponent).where(ArticleComponent.article_id == line.article_id,
+                                                                               ArticleComponent.standard))).scalars()]
+    try:
+        line.components = rules.components_after_change(template, allowed, set(removed), added)
+    except rules.OrderRuleError as exc:
+        raise invalid(str(exc)) from exc
+    return line
+
+
+async def remove_line(session: AsyncSession, prescriber: Prescriber, order_id: uuid.UUID, line_id: uuid.UUID) -> None:
+    order = await own_order(session, prescriber.account_id, order_id, lock=True)
+    _must_be_cart(order)
+    line = await session.get(OrderLine, line_id)
+    if line is None or line.order_id != order.id:
+        raise not_found("order line", line_id)
+    await session.delete(line)
+
+
+async def lines(session: AsyncSession, order_id: uuid.UUID) -> list[tuple[OrderLine, Article | None]]:
+    query = (select(OrderLine, Article).outerjoin(Article, Article.id == OrderLine.article_id)
+             .where(OrderLine.order_id == order_id).order_by(OrderLine.added_at, OrderLine.id))
+    return [(line, article) for line, article in (await session.execute(query)).all()]
+
+
+def _ordered(rows: list[tuple[OrderLine, Article | None]]) -> list[OrderedArticle]:
+    return [OrderedArticle(article_number=a.number if a else None, quantity=line.quantity, warehouse=line.warehouse_code)
+            for line, a in rows]
+
+
+async def submit(session: AsyncSession, prescriber: Prescriber, order_id: uuid.UUID, pseudonym_key: str) -> Order:
+    """Reserve every line's stock (all or nothing), give a case number and a planned delivery date."""
+    order = await own_order(session, prescriber.account_id, order_id, lock=True)
+    _must_be_cart(order)
+    rows = await lines(session, order.id)
+    if not rows:
+        raise invalid("the order has no lines")
+    for line, article in sorted(rows, key=lambda r: (r[0].warehouse_code or "", str(r[0].article_id))):
+        if article is None:
+            continue
+        reserved = await session.execute(
+            update(StockBalance).where(StockBalance.article_id == article.id, StockBalance.warehouse_code == line.warehouse_code,
+                                       StockBalance.quantity - StockBalance.reserved >= line.quantity)
+            .values(reserved=StockBalance.reserved + line.quantity).returning(StockBalance.article_id))
+        if reserved.first() is None:
+            raise conflict("not-available", f"{article.number}: {line.quantity} no longer available in {line.warehouse_code}; "
+                                            "nothing was reserved", article_number=article.number)
+    now = datetime.now(UTC)
+    order.case_number = await next_case_number(session, now)
+    order.status, order.submitted_at = "registered", now
+    order.planned_delivery = rules.planned_delivery(now.astimezone(SWEDEN).date())
+    await outbox.add(session, OrderRegistered(order_id=order.id, case_number=order.case_number, service_unit=order.service_unit,
+                                              recipient_ref=recipient_ref(pseudonym_key, order.recipient_id), lines=_ordered(rows),
+                                              planned_delivery=order.planned_delivery))
+    return order
+
+
+async def cancel(session: AsyncSession, prescriber: Prescriber, order_id: uuid.UUID) -> Order:
+    order = await own_order(session, prescriber.account_id, order_id, lock=True)
+    try:
+        rules.may_cancel(order.status)
+    except rules.OrderRuleError as exc:
+        raise conflict("order-not-registered", str(exc)) from exc
+    for line, article in await lines(session, order.id):
+        if article is not None:
+            await session.execute(update(StockBalance).where(StockBalance.article_id == article.id,
+                                                             StockBalance.warehouse_code == line.warehouse_code)
+                                  .values(reserved=StockBalance.reserved - line.quantity))
+    order.status, order.closed_at = "cancelled", datetime.now(UTC)
+    await outbox.add(session, OrderCancelled(order_id=order.id, case_number=order.case_number, service_unit=order.service_unit))
+    return order
+
+
+async def deliver(session: AsyncSession, actor: uuid.UUID, order_id: uuid.UUID, pseudonym_key: str) -> Order:
+    """The aid centre delivered: stock leaves the warehouses; individual-marked aids are taken from the
+    warehouse's individuals in stock and are on the recipient's list from now on."""
+    order = await own_order(session, None, order_id, lock=True)
+    if order.status != "registered":
+        raise conflict("order-not-registered", f"the order is {order.status}")
+    rows = await lines(session, order.id)
+    ref = recipient_ref(pseudonym_key, order.recipient_id)
+    for line, article in rows:
+        if article is None:
+            continue
+        await session.execute(update(StockBalance).where(StockBalance.article_id == article.id,
+                                                         StockBalance.warehouse_code == line.warehouse_code)
+                              .values(quantity=StockBalance.quantity - line.quantity, reserved=StockBalance.reserved - line.quantity))
+        if article.individual_tracked:
+            chosen = list((await session.execute(select(Individual).where(
+                Individual.article_id == article.id, Individual.warehouse_code == line.warehouse_code, Individual.status == "in_stock")
+                .order_by(Individual.number).limit(line.quantity).with_for_update(skip_locked=True))).scalars())
+            if len(chosen) < line.quantity:
+                raise conflict("no-individual", f"{article.number}: only {len(chosen)} individual(s) in {line.warehouse_code}")
+            for individual in chosen:
+                individual.status, individual.recipient_id, individual.warehouse_code = "delivered", order.recipient_id, None
+                session.add(IndividualEvent(individual_id=individual.id, kind="delivered", detail=f"order {order.case_number}",
+                                            recipient_id=order.recipient_id, actor_id=actor))
+                await outbox.add(session, IndividualStatusChanged(individual_id=individual.id, individual_number=individual.number,
+                                                                  article_number=article.number, status="delivered", recipient_ref=ref))
+    now = datetime.now(UTC)
+    order.status, order.closed_at = "delivered", now
+    await outbox.add(session, OrderDelivered(order_id=order.id, case_number=order.case_number, service_unit=order.service_unit,
+                                             recipient_ref=ref, lines=_ordered(rows), delivered_at=now))
+    return order
+
+
+async def by_case_number(session: AsyncSession, case_number: str) -> Order:
+    order = (await session.execute(select(Order).where(Order.case_number == case_number))).scalar_one_or_none()
+    if order is None:
+        raise not_found("order", case_number)
+    return order
+
+
+async def ordered_for(session: AsyncSession, recipient_id: uuid.UUID) -> list[tuple[Order, OrderLine, Article | None]]:
+    """LG-10: ordered but not delivered."""
+    query = (select(Order, OrderLine, Article).join(OrderLine, OrderLine.order_id == Order.id)
+             .outerjoin(Article, Article.id == OrderLine.article_id)
+             .where(Order.recipient_id == recipient_id, Order.status == "registered").order_by(Order.submitted_at.desc()))
+    return [(o, line, a) for o, line, a in (await session.execute(query)).all()]

@@ -1,0 +1,61 @@
+"""Printouts of a recipient (LG-10): the aid list (current or prescribed only) and the return receipt."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.identity import mask
+from kit.pdf import PdfDocument
+from kit.problems import invalid
+from logistics.orders import service as orders
+from logistics.recipients.models import Recipient
+from logistics.recipients.service import recipient
+from logistics.stock import service as stock
+
+
+def _who(found: Recipient) -> list[tuple[str, object]]:
+    ident = mask(found.personal_number) if found.personal_number else f"Vårdenhet {found.care_unit_number}"
+    return [("Mottagare", found.name), ("Id", ident), ("Adress", f"{found.street}, {found.postal_code} {found.city}")]
+
+
+async def aid_list_pdf(session: AsyncSession, recipient_id: uuid.UUID, variant: str) -> bytes:
+    """LG-10: the aid list — ``current`` (aids, ordered, open activities) or ``prescribed`` (aids only)."""
+    found = await recipient(session, recipient_id)
+    doc = PdfDocument("Hjälpmedelslista" if variant == "current" else "Förskrivna hjälpmedel",
+                      subtitle=f"Utskriven {datetime.now(UTC).date().isoformat()}")
+    doc.facts(_who(found))
+    aids = await stock.recipient_individuals(session, recipient_id)
+    doc.heading("Hjälpmedel")
+    doc.table(["Individ", "Artikel", "Benämning", "Levererad"],
+              [[i.number, a.number, a.name, at.date().isoformat()] for i, a, at in aids], widths=[30, 25, 100, 25],
+              empty="Inga hjälpmedel")
+    if variant == "current":
+        doc.heading("Beställda, ej levererade")
+        doc.table(["Ordernummer", "Artikel", "Benämning", "Antal", "Planerad leverans"],
+                  [[o.case_number, a.number if a else "MANUELL", a.name if a else line.manual_text, line.quantity,
+                    o.planned_delivery.isoformat() if o.planned_delivery else ""]
+                   for o, line, a in await orders.ordered_for(session, recipient_id)],
+                  widths=[25, 22, 85, 15, 33], empty="Inga öppna beställningar")
+        doc.heading("Öppna aktiviteter")
+        doc.table(["Aktivitet", "Typ"], [], empty="Inga öppna aktiviteter")
+    return doc.output()
+
+
+async def return_receipt_pdf(session: AsyncSession, recipient_id: uuid.UUID, individual_ids: list[uuid.UUID]) -> bytes:
+    """LG-10: the return receipt, made before the return, listing what is handed back; signed on paper."""
+    found = await recipient(session, recipient_id)
+    aids = {i.id: (i, a) for i, a, _ in await stock.recipient_individuals(session, recipient_id)}
+    strangers = [str(i) for i in individual_ids if i not in aids]
+    if strangers:
+        raise invalid(f"not with this recipient: {', '.join(strangers)}")
+    doc = PdfDocument("Returkvitto", subtitle=f"Utskrivet {datetime.now(UTC).date().isoformat()}")
+    doc.facts(_who(found))
+    doc.heading("Återlämnas")
+    doc.table(["Individ", "Serienummer", "Artikel", "Benämning"],
+              [[aids[i][0].number, aids[i][0].serial_number, aids[i][1].number, aids[i][1].name] for i in individual_ids],
+              widths=[30, 35, 25, 90])
+    doc.signature_lines(["Lämnat av", "Mottaget av", "Datum"])
+    return doc.output()

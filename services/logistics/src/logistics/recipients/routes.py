@@ -1,0 +1,114 @@
+"""Recipient routes (thin; use cases in recipients.service)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from contracts.identity import mask
+from logistics.access import Staff
+from logistics.recipients import printouts, service
+from logistics.stock import service as stock
+from kit.service import DbSession
+
+router = APIRouter(tags=["recipients"])
+
+
+class PatientIn(BaseModel):
+    kind: Literal["patient"]
+    personal_number: str = Field(description="12 digits, YYYYMMDDNNNC (a hyphen before the last four is accepted)")
+
+
+class CareUnitIn(BaseModel):
+    kind: Literal["care_unit"]
+    care_unit_number: str = Field(pattern=r"^[0-9]{4}$")
+    name: str = Field(min_length=2, max_length=200)
+    street: str = ""
+    postal_code: str = ""
+    city: str = ""
+
+
+class RecipientOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    personal_number: str | None = Field(description="Masked: the last four digits are not shown")
+    care_unit_number: str | None
+    name: str
+    street: str
+    postal_code: str
+    city: str
+    phone: str | None
+    door_code: str | None
+    infection_flag: bool
+
+
+def _out(found) -> RecipientOut:  # noqa: ANN001
+    out = RecipientOut.model_validate(found, from_attributes=True)
+    out.personal_number = mask(found.personal_number) if found.personal_number else None
+    return out
+
+
+@router.post("/recipients")
+async def add_recipient(body: Annotated[PatientIn | CareUnitIn, Field(discriminator="kind")], request: Request,
+                        response: Response, session: DbSession, me: Staff) -> RecipientOut:
+    """LG-9: a patient by personal identity number (address from the population register) or a care unit
+    by its 4-digit number. Returns the existing recipient when there is one (200) or the new one (201)."""
+    if isinstance(body, PatientIn):
+        found, created = await service.add_patient(session, request.app.state.population_register, body.personal_number)
+    else:
+        found, created = await service.add_care_unit(session, body.care_unit_number, body.name, body.street, body.postal_code, body.city)
+    response.status_code = 201 if created else 200
+    return _out(found)
+
+
+@router.get("/recipients/{recipient_id}")
+async def recipient(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> RecipientOut:
+    return _out(await service.recipient(session, recipient_id))
+
+
+class RecipientChange(BaseModel):
+    """Only these can change here; the name and address come from the population register."""
+
+    model_config = ConfigDict(extra="forbid")
+    phone: str | None = Field(default=None, max_length=40)
+    door_code: str | None = Field(default=None, max_length=40)
+    infection_flag: bool | None = None
+
+
+@router.patch("/recipients/{recipient_id}")
+async def edit(recipient_id: uuid.UUID, body: RecipientChange, session: DbSession, me: Staff) -> RecipientOut:
+    return _out(await service.edit(session, recipient_id, body.model_dump(exclude_unset=True)))
+
+
+class AidOut(BaseModel):
+    individual_id: uuid.UUID
+    individual_number: str
+    article_number: str
+    name: str
+    delivered_at: datetime
+
+
+@router.get("/recipients/{recipient_id}/aids")
+async def aids(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> list[AidOut]:
+    """LG-10: the recipient's aids, newest first."""
+    await service.recipient(session, recipient_id)
+    return [AidOut(individual_id=i.id, individual_number=i.number, article_number=a.number, name=a.name, delivered_at=at)
+            for i, a, at in await stock.recipient_individuals(session, recipient_id)]
+
+
+@router.get("/recipients/{recipient_id}/aid-list.pdf", response_class=Response)
+async def aid_list(recipient_id: uuid.UUID, session: DbSession, me: Staff,
+                   variant: Literal["current", "prescribed"] = "current") -> Response:
+    """LG-10: the aid list — current (aids, ordered, open activities) or prescribed aids only."""
+    return Response(await printouts.aid_list_pdf(session, recipient_id, variant), media_type="application/pdf")
+
+
+@router.get("/recipients/{recipient_id}/return-receipt.pdf", response_class=Response)
+async def return_receipt(recipient_id: uuid.UUID, session: DbSession, me: Staff,
+                         individual: list[uuid.UUID] = Query(min_length=1)) -> Response:
+    """LG-10: the return receipt, printed before the return."""
+    return Response(await printouts.return_receipt_pdf(session, recipient_id, individual), media_type="application/pdf")

@@ -1,0 +1,1 @@
+"""Warehouses and stock (LG-7), individuals (LG-8), stock replenishment orders."""

@@ -1,0 +1,193 @@
+"""Stock use cases: balances with filters, individuals (register, search, open, renumber, deliver,
+history) and replenishment orders to an own store."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from logistics.case_numbers import next_case_number
+from logistics.catalogue.models import Article
+from logistics.recipients.models import Recipient
+from logistics.stock import rules
+from logistics.stock.models import (
+    Individual, IndividualEvent, ReplenishmentLine, ReplenishmentOrder, StockBalance, Warehouse,
+)
+from kit.problems import Problem, conflict, invalid, not_found
+
+
+async def all_warehouses(session: AsyncSession) -> list[Warehouse]:
+    return list((await session.execute(select(Warehouse).order_by(Warehouse.code))).scalars())
+
+
+async def warehouse(session: AsyncSession, code: str) -> Warehouse:
+    found = await session.get(Warehouse, code)
+    if found is None:
+        raise not_found("warehouse", code)
+    return found
+
+
+async def balances(session: AsyncSession, code: str, *, article_type: str | None, with_balance: bool) -> list[tuple[Article, int]]:
+    """LG-7: the store's balance per article; ``with_balance`` keeps non-zero rows only (negative included),
+    otherwise every article that was ever stocked there, zero and negative too."""
+    await warehouse(session, code)
+    query = (select(Article, StockBalance.quantity).join(StockBalance, StockBalance.article_id == Article.id)
+             .where(StockBalance.warehouse_code == code).order_by(Article.number))
+    if article_type:
+        query = query.where(Article.article_type == article_type)
+    if with_balance:
+        query = query.where(StockBalance.quantity != 0)
+    return [(a, q) for a, q in (await session.execute(query)).all()]
+
+
+async def individuals_in(session: AsyncSession, code: str) -> list[tuple[Individual, Article]]:
+    await warehouse(session, code)
+    query = (select(Individual, Article).join(Article, Article.id == Individual.article_id)
+             .where(Individual.warehouse_code == code, Individual.status == "in_stock").order_by(Individual.number))
+    return [(i, a) for i, a in (await session.execute(query)).all()]
+
+
+async def _event(session: AsyncSession, individual: Individual, kind: str, actor: uuid.UUID, detail: str = "",
+                 recipient_id: uuid.UUID | None = None) -> None:
+    session.add(IndividualEvent(individual_id=individual.id, kind=kind, detail=detail, recipient_id=recipient_id, actor_id=actor))
+
+
+async def register_individual(session: AsyncSession, actor: uuid.UUID, *, article_id: uuid.UUID, warehouse_code: str,
+                              number: str, serial_number: str, purchase_date: date | None,
+                              acquisition_value_minor: int | None, warranty_until: date | None, text: str | None) -> Individual:
+    article = await session.get(Article, article_id)
+    if article is None:
+        raise not_found("article", article_id)
+    if not article.individual_tracked:
+        raise invalid(f"article {article.number} is not individual-marked")
+    store = await warehouse(session, warehouse_code)
+    try:
+        rules.may_register_individual(article.aid_class, store.kind)
+    except rules.StockRuleError as exc:
+        raise invalid(str(exc)) from exc
+    individual = Individual(id=uuid.uuid4(), number=number, serial_number=serial_number, article_id=article.id, status="in_stock",
+                            warehouse_code=store.code, purchase_date=purchase_date, acquisition_value_minor=acquisition_value_minor,
+                            warranty_until=warranty_until, text=text)
+    try:
+        async with session.begin_nested():
+            session.add(individual)
+            await session.flush()
+    except IntegrityError as exc:
+        raise conflict("individual-number-taken", f"individual number {number} is taken") from exc
+    await _event(session, individual, "registered", actor, f"in store {store.code}")
+    return individual
+
+
+async def search_individuals(session: AsyncSession, text: str) -> dict:
+    """LG-8: a full individual number opens it directly; otherwise a substring of the individual or serial number."""
+    try:
+        text = rules.check_search(text)
+    except rules.StockRuleError as exc:
+        raise invalid(str(exc)) from exc
+    exact = (await session.execute(select(Individual).where(Individual.number == text))).scalar_one_or_none()
+    if exact is not None:
+        return {"exact": exact, "hits": [exact]}
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    hits = list((await session.execute(select(Individual).where(
+        Individual.number.ilike(pattern) | Individual.serial_number.ilike(pattern)).order_by(Individual.number).limit(100))).scalars())
+    return {"exact": None, "hits": hits}
+
+
+async def individual(session: AsyncSession, individual_id: uuid.UUID, *, lock: bool = False) -> Individual:
+    query = select(Individual).where(Individual.id == individual_id)
+    found = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+    if found is None:
+        raise not_found("individual", individual_id)
+    return found
+
+
+async def history(session: AsyncSession, individual_id: uuid.UUID) -> list[IndividualEvent]:
+    await individual(session, individual_id)
+    return list((await session.execute(select(IndividualEvent).where(IndividualEvent.individual_id == individual_id)
+                                       .order_by(IndividualEvent.at.desc(), IndividualEvent.id.desc()))).scalars())
+
+
+async def renumber(session: AsyncSession, actor: uuid.UUID, individual_id: uuid.UUID, new_number: str, confirmed: bool) -> Individual:
+    """LG-8: changing an individual's number needs an explicit confirmation."""
+    found = await individual(session, individual_id, lock=True)
+    if not confirmed:
+        raise Problem(428, "confirmation-required", f"changing individual number {found.number} to {new_number} must be "
+                                                    "confirmed: send confirm=true")
+    old = found.number
+    found.number = new_number
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise conflict("individual-number-taken", f"individual number {new_number} is taken") from exc
+    await _event(session, found, "number changed", actor, f"{old} → {new_number}")
+    return found
+
+
+async def deliver(session: AsyncSession, actor: uuid.UUID, individual_id: uuid.UUID, recipient_id: uuid.UUID,
+                  own_stores: list[str]) -> Individual:
+    """LG-8: deliver an individual from an own buffer store to a recipient."""
+    found = await individual(session, individual_id, lock=True)
+    if found.status != "in_stock" or found.warehouse_code is None:
+        raise conflict("individual-not-in-stock", f"individual {found.number} is {found.status.replace('_', ' ')}")
+    store = await warehouse(session, found.warehouse_code)
+    if store.kind != "buffer_store" or store.code not in own_stores:
+        raise Problem(403, "forbidden", f"individual {found.number} is not in one of your own stores")
+    recipient = await session.get(Recipient, recipient_id)
+    if recipient is None:
+        raise not_found("recipient", recipient_id)
+    found.status, found.recipient_id, found.warehouse_code = "delivered", recipient.id, None
+    await session.execute(update(StockBalance).where(StockBalance.warehouse_code == store.code,
+                                                     StockBalance.article_id == found.article_id)
+                          .values(quantity=StockBalance.quantity - 1))
+    await _event(session, found, "delivered", actor, f"from store {store.code}", recipient.id)
+    return found
+
+
+async def replenish(session: AsyncSession, actor: uuid.UUID, warehouse_code: str, own_stores: list[str],
+                    lines: list[tuple[uuid.UUID, int]]) -> ReplenishmentOrder:
+    """LG-7: order stock from the aid centre to an own buffer store (a case number is given at once)."""
+    store = await warehouse(session, warehouse_code)
+    if store.kind != "buffer_store" or store.code not in own_stores:
+        raise Problem(403, "forbidden", f"store {warehouse_code} is not one of your own stores")
+    ids = [article_id for article_id, _ in lines]
+    known = set((await session.execute(select(Article.id).where(Article.id.in_(ids)))).scalars())
+    unknown = [str(i) for i in ids if i not in known]
+    if unknown:
+        raise invalid(f"unknown articles: {', '.join(unknown)}")
+    order = ReplenishmentOrder(id=uuid.uuid4(), case_number=await next_case_number(session), warehouse_code=store.code,
+                               created_by=actor, status="registered")
+    session.add(order)
+    await session.flush()
+    session.add_all([ReplenishmentLine(order_id=order.id, article_id=a, quantity=q) for a, q in lines])
+    return order
+
+
+async def receive_replenishment(session: AsyncSession, order_id: uuid.UUID) -> ReplenishmentOrder:
+    """The aid centre delivered: the store's balances go up."""
+    order = (await session.execute(select(ReplenishmentOrder).where(ReplenishmentOrder.id == order_id).with_for_update())).scalar_one_or_none()
+    if order is None:
+        raise not_found("replenishment order", order_id)
+    if order.status != "registered":
+        raise conflict("replenishment-not-registered", f"the order is {order.status}")
+    for line in (await session.execute(select(ReplenishmentLine).where(ReplenishmentLine.order_id == order.id))).scalars():
+        await session.execute(insert(StockBalance).values(warehouse_code=order.warehouse_code, article_id=line.article_id,
+                                                          quantity=line.quantity)
+                              .on_conflict_do_update(index_elements=["warehouse_code", "article_id"],
+                                                     set_={"quantity": StockBalance.quantity + line.quantity}))
+    order.status = "delivered"
+    return order
+
+
+async def recipient_individuals(session: AsyncSession, recipient_id: uuid.UUID) -> list[tuple[Individual, Article, object]]:
+    """The recipient's aids, newest delivery first."""
+    query = (select(Individual, Article, IndividualEvent.at).join(Article, Article.id == Individual.article_id)
+             .join(IndividualEvent, and_(IndividualEvent.individual_id == Individual.id, IndividualEvent.kind == "delivered",
+                                         IndividualEvent.recipient_id == recipient_id))
+             .where(Individual.recipient_id == recipient_id).order_by(IndividualEvent.at.desc()))
+    return [(i, a, at) for i, a, at in (await session.execute(query)).all()]
