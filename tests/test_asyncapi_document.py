@@ -17,8 +17,15 @@ def test_committed_document_is_current():
 def test_every_channel_names_its_producer_and_carries_the_envelope():
     doc = document()
     assert doc["asyncapi"] == "3.0.0"
+    forwarded = set()
     for name, channel in doc["channels"].items():
-        assert channel["bindings"]["amqp"]["exchange"]["name"] == "events"
-        assert f"Produced by {name.split('.')[0]}" in channel["description"]
+        exchange = channel["bindings"]["amqp"]["exchange"]["name"]
+        if exchange == "events":
+            assert f"Produced by {name.split('.')[0]}" in channel["description"]
+        else:  # the partner exchange: logistics events forwarded to other regions (LG-19)
+            assert exchange == "partner.logistics" and "no personal identity numbers" in channel["description"]
+            forwarded.add(name.split(": ", 1)[1])
+    assert forwarded == {"logistics.order_registered.v1", "logistics.order_delivered.v1", "logistics.order_cancelled.v1",
+                         "logistics.individual_status_changed.v1"}
     booking_requested = doc["components"]["schemas"]["BookingRequestedEnvelope"]
     assert {"event_id", "event_type", "correlation_id", "payload"} <= set(booking_requested["properties"])

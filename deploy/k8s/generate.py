@@ -25,9 +25,9 @@ IMAGE = "registry.example.org/care"
 SERVICES = {
     # name: (port, min replicas, max replicas, cpu request, memory request, extra secret keys)
     "gateway": (8000, 2, 10, "250m", "256Mi", ["GATEWAY_SIGNING_KEY"]),
-    "booking": (8001, 2, 10, "250m", "256Mi", []),
+    "booking": (8001, 2, 10, "250m", "256Mi", ["BOOKING_JOURNAL_KEYS"]),
     "billing": (8002, 2, 6, "200m", "256Mi", ["BILLING_PROVIDER_WEBHOOK_SECRET"]),
-    "logistics": (8003, 2, 8, "250m", "256Mi", []),
+    "logistics": (8003, 2, 8, "250m", "256Mi", ["LOGISTICS_PARTNER_PSEUDONYM_KEY"]),
     "portal": (8004, 2, 6, "200m", "256Mi", []),
     "notify": (8005, 2, 6, "200m", "256Mi", []),
 }

@@ -25,6 +25,8 @@ class Event(BaseModel):
     event_type: str
     #: The aggregate the event is about; per-aggregate order is kept by the outbox relay.
     aggregate_key: ClassVar[str | None] = None
+    #: An exchange outside parties consume, to which this event is forwarded too (e.g. partner.logistics)
+    forwarded_to: ClassVar[str | None] = None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

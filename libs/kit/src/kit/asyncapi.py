@@ -53,6 +53,15 @@ def document() -> dict[str, Any]:
             description=f"{(cls.__doc__ or '').strip()}\n\nProduced by {event_type.split('.')[0]}; consumed by {readers}.",
             schema=envelope,
         )
+        if cls.forwarded_to:
+            broker.publisher(
+                exchange=RabbitExchange(cls.forwarded_to, type=ExchangeType.TOPIC, durable=True),
+                routing_key=event_type,
+                title=f"{cls.forwarded_to}: {event_type}",
+                description=f"{(cls.__doc__ or '').strip()}\n\nForwarded from `events` to `{cls.forwarded_to}` by an "
+                            "exchange-to-exchange binding, for outside consumers (no personal identity numbers).",
+                schema=envelope,
+            )
     spec = AsyncAPI(broker, title="Care platform events", version="1.0.0", schema_version="3.0.0",
                     description="Every event the services exchange over RabbitMQ (routing key = event type).")
     return json.loads(spec.to_specification().to_json())

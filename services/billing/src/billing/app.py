@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from billing.cards.routes import router as cards_router
+from billing.specifications.routes import router as specifications_router
 from billing.payments.routes import router as payments_router
 from billing.payouts.bank import StubBankTransfers
 from billing.payouts.routes import router as payouts_router
@@ -31,7 +32,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
     return Service(
         settings or Settings(),
         root=ROOT,
-        routers=[payments_router, payouts_router, cards_router],
+        routers=[payments_router, payouts_router, cards_router, specifications_router],
         consumers=consumers,
         on_startup=[provide_adapters],
         background=[deliver_webhooks, scheduled_payouts],

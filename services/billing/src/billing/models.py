@@ -4,9 +4,9 @@ and the development provider stub's own store (which stands in for the provider'
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -254,3 +254,48 @@ class CollectiveInvoice(Base):
     payment_method: Mapped[str | None] = mapped_column(String(20))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class InvoiceCounter(Base):
+    """Running invoice numbers per month (one upsert per new specification)."""
+
+    __tablename__ = "invoice_counters"
+
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class InvoiceSpecification(Base):
+    """BL-8: the basis of one invoice — a payer (municipality), a month, a type and the seller."""
+
+    __tablename__ = "invoice_specifications"
+    __table_args__ = (
+        CheckConstraint("kind IN ('aid_centre', 'other_municipality', 'internal')", name="invoice_specification_kind"),
+        UniqueConstraint("payer", "period", "kind", "seller", name="one_specification_per_payer_period_kind_seller"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    invoice_number: Mapped[str] = mapped_column(String(8), unique=True)
+    payer: Mapped[str] = mapped_column(Text, index=True)
+    period: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    seller: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class SpecificationLine(Base):
+    __tablename__ = "invoice_specification_lines"
+    __table_args__ = (UniqueConstraint("source_event_id", "line_index", name="one_line_per_event_line"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    specification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_specifications.id"), index=True)
+    source_event_id: Mapped[uuid.UUID]
+    line_index: Mapped[int] = mapped_column(Integer)
+    case_number: Mapped[str] = mapped_column(String(8))
+    our_reference: Mapped[str] = mapped_column(Text, index=True)
+    delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    article_number: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))

@@ -5,12 +5,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.cards import service as cards
 from billing.models import Person, TherapistAccount
+from billing.specifications import service as specifications
 from billing.payments import service
 from contracts import Envelope
 from contracts.booking.v1 import (
     BookingCancelled, BookingHoldExpired, BookingRequested, GroupSessionClosed, TherapistPayoutDetailsChanged,
 )
 from contracts.gateway.v1 import ContactDetailsChanged
+from contracts.logistics.v1 import OrderDelivered
 from kit import context
 from kit.bus import Consumers
 
@@ -39,6 +41,11 @@ async def settle_cancellation(session: AsyncSession, event: BookingCancelled, en
 @consumers.on(GroupSessionClosed, queue="billing-cards")
 async def open_billing_cards(session: AsyncSession, event: GroupSessionClosed, envelope: Envelope) -> None:
     await cards.open_cards(session, event)
+
+
+@consumers.on(OrderDelivered, queue="invoicing")
+async def specify_delivery(session: AsyncSession, event: OrderDelivered, envelope: Envelope) -> None:
+    await specifications.record_delivery(session, event, envelope)
 
 
 @consumers.on(TherapistPayoutDetailsChanged, queue="directory")

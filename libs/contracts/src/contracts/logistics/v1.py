@@ -11,16 +11,25 @@ from pydantic import BaseModel
 
 from contracts.envelope import Event
 
+PARTNER_EXCHANGE = "partner.logistics"
+
 
 class OrderedArticle(BaseModel):
     article_number: str | None  # None for a manual prescription outside the assortment
     quantity: int
     warehouse: str | None
+    #: for invoicing (BL-8): delivered from the aid centre or an own store, by whom, at what price
+    source: str | None = None
+    seller: str | None = None
+    debit_form: str | None = None
+    unit_price_minor: int | None = None
+    currency: str = "SEK"
 
 
 class OrderRegistered(Event):
     event_type: Literal["logistics.order_registered.v1"] = "logistics.order_registered.v1"
     aggregate_key = "order_id"
+    forwarded_to = PARTNER_EXCHANGE
 
     order_id: UUID
     case_number: str
@@ -35,6 +44,7 @@ class OrderDelivered(Event):
 
     event_type: Literal["logistics.order_delivered.v1"] = "logistics.order_delivered.v1"
     aggregate_key = "order_id"
+    forwarded_to = PARTNER_EXCHANGE
 
     order_id: UUID
     case_number: str
@@ -42,11 +52,14 @@ class OrderDelivered(Event):
     recipient_ref: str
     lines: list[OrderedArticle]
     delivered_at: datetime
+    payer: str | None = None  # the municipality that pays
+    our_reference: str | None = None  # the payer's reference, printed on the invoice
 
 
 class OrderCancelled(Event):
     event_type: Literal["logistics.order_cancelled.v1"] = "logistics.order_cancelled.v1"
     aggregate_key = "order_id"
+    forwarded_to = PARTNER_EXCHANGE
 
     order_id: UUID
     case_number: str
@@ -56,6 +69,7 @@ class OrderCancelled(Event):
 class IndividualStatusChanged(Event):
     event_type: Literal["logistics.individual_status_changed.v1"] = "logistics.individual_status_changed.v1"
     aggregate_key = "individual_id"
+    forwarded_to = PARTNER_EXCHANGE
 
     individual_id: UUID
     individual_number: str

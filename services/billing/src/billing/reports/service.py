@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.ledger import rules as ledger
 from billing.models import EarnedSession, Payment, Payout, Person, TherapistAccount
 from billing.payouts import rules
+from billing.reports.excel import workbook
 from billing.settings import Settings
 
 HEADERS = ["Date", "Time", "Client", "Fee", "Commission", "Net", "Currency", "Status", "Payout"]
@@ -77,31 +74,7 @@ async def session_rows(
 def to_xlsx(rows: list[SessionRow], *, title: str) -> bytes:
     """One sheet: a header row, one row per session, a totals row. Amounts in major units with two
     decimals (formatted numbers, not text), dates as real dates, so sums and filters work."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Sessions"
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(HEADERS)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([
-            row.starts_at.date(), row.starts_at.strftime("%H:%M"), row.client,
-            row.fee / 100, row.commission / 100, row.net / 100, row.currency, row.status, row.payout,
-        ])
-    # totals as values (not formulas) so every viewer, and a program reading the file, sees them
-    sheet.append(["Total", None, None, sum(r.fee for r in rows) / 100, sum(r.commission for r in rows) / 100,
-                  sum(r.net for r in rows) / 100])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    for row in sheet.iter_rows(min_row=3, max_row=sheet.max_row):
-        row[0].number_format = "yyyy-mm-dd"
-        for cell in row[3:6]:
-            cell.number_format = "#,##0.00"
-    for index, width in enumerate([12, 7, 28, 12, 12, 12, 9, 26, 30], start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A3"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook(title, HEADERS, [
+        [row.starts_at.date(), row.starts_at.strftime("%H:%M"), row.client, row.fee / 100, row.commission / 100, row.net / 100,
+         row.currency, row.status, row.payout] for row in rows],
+        dates=[0], money=[3, 4, 5], total_of=[3, 4, 5], widths=[12, 7, 28, 12, 12, 12, 9, 26, 30], sheet="Sessions")

@@ -36,6 +36,8 @@ class Order(Base):
     instructions: Mapped[str | None] = mapped_column(Text)
     joint_delivery: Mapped[bool] = mapped_column(Boolean, default=False)
     comment: Mapped[str | None] = mapped_column(Text)
+    payer: Mapped[str] = mapped_column(Text)  # from the prescriber's settings
+    our_reference: Mapped[str] = mapped_column(Text)  # the payer's reference on the invoice; the service unit by default
     planned_delivery: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

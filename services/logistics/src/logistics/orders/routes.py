@@ -37,6 +37,8 @@ class OrderOut(BaseModel):
     status: str
     recipient_id: uuid.UUID
     service_unit: str
+    payer: str
+    our_reference: str
     infection_flag: bool
     delivery_address: str | None
     delivery_contact: str | None
@@ -112,6 +114,7 @@ class OrderChange(BaseModel):
     joint_delivery: bool | None = None
     infection_flag: bool | None = Field(default=None, description="For this order only; the recipient's default stays")
     comment: str | None = Field(default=None, max_length=2000)
+    our_reference: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 @router.patch("/orders/{order_id}")

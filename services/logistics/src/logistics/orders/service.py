@@ -24,7 +24,9 @@ from logistics.orders import rules
 from logistics.orders.models import Order, OrderLine
 from logistics.prescribers.models import Prescriber
 from logistics.recipients import service as recipients
-from logistics.stock.models import Individual, IndividualEvent, StockBalance
+from logistics.stock.models import Individual, IndividualEvent, StockBalance, Warehouse
+
+AID_CENTRE = "Hjälpmedelscentralen"
 
 
 def recipient_ref(key: str, recipient_id: uuid.UUID) -> str:
@@ -37,6 +39,7 @@ async def cart(session: AsyncSession, prescriber: Prescriber, recipient_id: uuid
     recipient = await recipients.recipient(session, recipient_id)
     await session.execute(insert(Order).values(
         id=uuid.uuid4(), prescriber_id=prescriber.account_id, service_unit=prescriber.service_units[0], recipient_id=recipient.id,
+        payer=prescriber.payer, our_reference=prescriber.service_units[0],
         status="cart", infection_flag=recipient.infection_flag, joint_delivery=False,
         delivery_address=f"{recipient.street}, {recipient.postal_code} {recipient.city}",
     ).on_conflict_do_nothing(index_elements=["prescriber_id", "recipient_id"], index_where=text("status = 'cart'")))
@@ -134,8 +137,12 @@ async def lines(session: AsyncSession, order_id: uuid.UUID) -> list[tuple[OrderL
     return [(line, article) for line, article in (await session.execute(query)).all()]
 
 
-def _ordered(rows: list[tuple[OrderLine, Article | None]]) -> list[OrderedArticle]:
-    return [OrderedArticle(article_number=a.number if a else None, quantity=line.quantity, warehouse=line.warehouse_code)
+async def _ordered(session: AsyncSession, rows: list[tuple[OrderLine, Article | None]]) -> list[OrderedArticle]:
+    owners = dict((await session.execute(select(Warehouse.code, Warehouse.municipality))).all())
+    return [OrderedArticle(article_number=a.number if a else None, quantity=line.quantity, warehouse=line.warehouse_code,
+                           source=line.source, seller=AID_CENTRE if line.source == "aid_centre" else owners.get(line.warehouse_code),
+                           debit_form=a.debit_form if a else None, unit_price_minor=a.new_price_minor if a else None,
+                           currency=a.currency if a else "SEK")
             for line, a in rows]
 
 
@@ -161,7 +168,7 @@ async def submit(session: AsyncSession, prescriber: Prescriber, order_id: uuid.U
     order.status, order.submitted_at = "registered", now
     order.planned_delivery = rules.planned_delivery(now.astimezone(SWEDEN).date())
     await outbox.add(session, OrderRegistered(order_id=order.id, case_number=order.case_number, service_unit=order.service_unit,
-                                              recipient_ref=recipient_ref(pseudonym_key, order.recipient_id), lines=_ordered(rows),
+                                              recipient_ref=recipient_ref(pseudonym_key, order.recipient_id), lines=await _ordered(session, rows),
                                               planned_delivery=order.planned_delivery))
     return order
 
@@ -211,7 +218,8 @@ async def deliver(session: AsyncSession, actor: uuid.UUID, order_id: uuid.UUID, 
     now = datetime.now(UTC)
     order.status, order.closed_at = "delivered", now
     await outbox.add(session, OrderDelivered(order_id=order.id, case_number=order.case_number, service_unit=order.service_unit,
-                                             recipient_ref=ref, lines=_ordered(rows), delivered_at=now))
+                                             recipient_ref=ref, lines=await _ordered(session, rows), delivered_at=now,
+                                             payer=order.payer, our_reference=order.our_reference))
     return order
 
 

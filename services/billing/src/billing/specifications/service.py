@@ -1,0 +1,92 @@
+"""Invoice-specification use cases: lines from delivered logistics orders, grouped into one
+specification per payer, month, type and seller; found by payer and period, type or "our reference"."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from billing.models import InvoiceCounter, InvoiceSpecification, SpecificationLine
+from billing.specifications import rules
+from contracts import Envelope
+from contracts.logistics.v1 import OrderDelivered
+from kit.problems import invalid, not_found
+
+SWEDEN = ZoneInfo("Europe/Stockholm")
+
+
+async def _specification(session: AsyncSession, payer: str, period: date, kind: str, seller: str) -> InvoiceSpecification:
+    found = (await session.execute(select(InvoiceSpecification).where(
+        InvoiceSpecification.payer == payer, InvoiceSpecification.period == period, InvoiceSpecification.kind == kind,
+        InvoiceSpecification.seller == seller).with_for_update())).scalar_one_or_none()
+    if found is not None:
+        return found
+    running = (await session.execute(insert(InvoiceCounter).values(period=period, last=1).on_conflict_do_update(
+        index_elements=["period"], set_={"last": InvoiceCounter.last + 1}).returning(InvoiceCounter.last))).scalar_one()
+    await session.execute(insert(InvoiceSpecification).values(
+        id=uuid.uuid4(), invoice_number=rules.invoice_number(period, running), payer=payer, period=period, kind=kind, seller=seller,
+    ).on_conflict_do_nothing(constraint="one_specification_per_payer_period_kind_seller"))
+    return (await session.execute(select(InvoiceSpecification).where(
+        InvoiceSpecification.payer == payer, InvoiceSpecification.period == period, InvoiceSpecification.kind == kind,
+        InvoiceSpecification.seller == seller).with_for_update())).scalar_one()
+
+
+async def record_delivery(session: AsyncSession, event: OrderDelivered, envelope: Envelope) -> int:
+    """Purchased lines of a delivered order become specification lines (rented aids are invoiced as rent,
+    which these specifications do not cover). Returns the number of lines recorded."""
+    if not event.payer:
+        return 0
+    period = rules.period_of(event.delivered_at.astimezone(SWEDEN).date())
+    recorded = 0
+    for index, line in enumerate(event.lines):
+        if line.debit_form != "purchase" or line.unit_price_minor is None or line.source is None:
+            continue
+        seller = line.seller or rules.AID_CENTRE_SELLER
+        spec = await _specification(session, event.payer, period, rules.kind_of(line.source, seller, event.payer), seller)
+        await session.execute(insert(SpecificationLine).values(
+            id=uuid.uuid4(), specification_id=spec.id, source_event_id=envelope.event_id, line_index=index,
+            case_number=event.case_number, our_reference=event.our_reference or event.service_unit,
+            delivered_at=event.delivered_at, article_number=line.article_number or "MANUELL", quantity=line.quantity,
+            unit_price_minor=line.unit_price_minor, amount_minor=line.unit_price_minor * line.quantity, currency=line.currency,
+        ).on_conflict_do_nothing(constraint="one_line_per_event_line"))
+        recorded += 1
+    return recorded
+
+
+async def search(session: AsyncSession, *, payer: str | None, start: date | None, end: date | None, kind: str | None,
+                 our_reference: str | None) -> list[tuple[InvoiceSpecification, int, int]]:
+    """Specifications with their line count and total, newest period first."""
+    if not (payer or our_reference):
+        raise invalid("choose a payer, or search by our reference")
+    totals = (select(SpecificationLine.specification_id, func.count().label("lines"), func.sum(SpecificationLine.amount_minor).label("total"))
+              .group_by(SpecificationLine.specification_id).subquery())
+    query = (select(InvoiceSpecification, totals.c.lines, totals.c.total)
+             .join(totals, totals.c.specification_id == InvoiceSpecification.id)
+             .order_by(InvoiceSpecification.period.desc(), InvoiceSpecification.invoice_number))
+    if payer:
+        query = query.where(InvoiceSpecification.payer == payer)
+    if start:
+        query = query.where(InvoiceSpecification.period >= rules.period_of(start))
+    if end:
+        query = query.where(InvoiceSpecification.period <= end)
+    if kind:
+        query = query.where(InvoiceSpecification.kind == kind)
+    if our_reference:
+        query = query.where(InvoiceSpecification.id.in_(
+            select(SpecificationLine.specification_id).where(SpecificationLine.our_reference == our_reference)))
+    return [(s, n, t) for s, n, t in (await session.execute(query)).all()]
+
+
+async def specification(session: AsyncSession, specification_id: uuid.UUID) -> tuple[InvoiceSpecification, list[SpecificationLine]]:
+    spec = await session.get(InvoiceSpecification, specification_id)
+    if spec is None:
+        raise not_found("invoice specification", specification_id)
+    lines = list((await session.execute(select(SpecificationLine).where(SpecificationLine.specification_id == spec.id)
+                                        .order_by(SpecificationLine.delivered_at, SpecificationLine.case_number,
+                                                  SpecificationLine.line_index))).scalars())
+    return spec, lines

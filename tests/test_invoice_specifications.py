@@ -1,0 +1,110 @@
+"""Invoice specifications for the aid logistics (BL-8) with real servers: logistics delivers an order,
+billing consumes the delivery and files its purchased lines per payer, month and type (from the aid
+centre, from another municipality, internal), found by payer and period or by our reference, and
+downloadable as Excel."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from openpyxl import load_workbook
+
+from billing.app import build as build_billing
+from billing.settings import Settings as BillingSettings
+from kit.db import Database
+from kit.testing import fetch, running_service, wait_for
+from kit.testing.tokens import TokenIssuer
+from logistics.app import build as build_logistics
+from logistics.demo import load
+from logistics.settings import Settings as LogisticsSettings
+
+KEY = TokenIssuer()
+AID_CENTRE = KEY.headers(uuid.uuid4(), "aid_centre_staff")
+
+
+@pytest.fixture(scope="module")
+async def services(test_env):
+    logistics = test_env.settings(LogisticsSettings, database="logistics_specs", jwt_public_key=KEY.public_pem,
+                                  partner_exchange=f"partner.logistics.{test_env.run_id}")
+    billing = test_env.settings(BillingSettings, database="billing_specs", jwt_public_key=KEY.public_pem)
+    async with running_service(build_logistics(logistics), test_env) as logistics_service, \
+            running_service(build_billing(billing), test_env) as billing_service:
+        db = Database(logistics.database_url, pool_size=2)
+        async with db.transaction() as session:
+            await load(session)
+        await db.dispose()
+        yield logistics_service, billing_service
+
+
+async def purchased_article(svc, exclude: set) -> tuple[uuid.UUID, int]:
+    row = (await fetch(svc.settings, "SELECT id, new_price_minor FROM articles WHERE debit_form = 'purchase' AND NOT individual_tracked "
+                                     "AND expires_on IS NULL AND NOT (id = ANY($1::uuid[])) ORDER BY number LIMIT 1", list(exclude)))[0]
+    return row["id"], row["new_price_minor"]
+
+
+async def test_a_delivered_order_becomes_specifications_per_type(services):
+    logistics, billing = services
+    me = KEY.headers(uuid.uuid4(), "prescriber", name="Test Förskrivare")
+    assert (await logistics.client.put("/prescribers/me/settings", headers=me, json={
+        "default_source": "aid_centre", "service_units": ["Rehab Exempelstad"], "payer": "Exempelkommunen",
+        "own_stores": ["K1201", "K1202"]})).status_code == 200
+    recipient = (await logistics.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "19400101-0026"})).json()
+    chosen: set = set()
+    lines = []
+    for warehouse, source, quantity in (("100", "aid_centre", 2), ("K1201", "own_store", 1), ("K1202", "own_store", 3)):
+        article, price = await purchased_article(logistics, chosen)
+        chosen.add(article)
+        await fetch(logistics.settings, "INSERT INTO stock_balances (warehouse_code, article_id, quantity, reserved) VALUES ($1, $2, 10, 0) "
+                                        "ON CONFLICT (warehouse_code, article_id) DO UPDATE SET quantity = 10, reserved = 0", warehouse, article)
+        lines.append((article, price, quantity, warehouse, source))
+    rented = (await fetch(logistics.settings, "SELECT id FROM articles WHERE debit_form = 'rent' AND NOT individual_tracked LIMIT 1"))[0]["id"]
+    await fetch(logistics.settings, "UPDATE stock_balances SET quantity = 5 WHERE warehouse_code = '100' AND article_id = $1", rented)
+    await fetch(logistics.settings, "INSERT INTO stock_balances (warehouse_code, article_id, quantity, reserved) VALUES ('100', $1, 5, 0) "
+                                    "ON CONFLICT DO NOTHING", rented)
+
+    cart = (await logistics.client.post(f"/recipients/{recipient['id']}/cart", headers=me)).json()
+    for article, _, quantity, warehouse, source in lines:
+        added = await logistics.client.post(f"/orders/{cart['id']}/lines", headers=me, json={
+            "article_id": str(article), "quantity": quantity, "warehouse_code": warehouse, "source": source})
+        assert added.status_code == 201, added.text
+    assert (await logistics.client.post(f"/orders/{cart['id']}/lines", headers=me,
+                                        json={"article_id": str(rented), "warehouse_code": "100"})).status_code == 201
+    reference = f"REF-{uuid.uuid4().hex[:6]}"
+    await logistics.client.patch(f"/orders/{cart['id']}", headers=me, json={"our_reference": reference})
+    submitted = (await logistics.client.post(f"/orders/{cart['id']}/submit", headers=me)).json()
+    assert (await logistics.client.post(f"/orders/{cart['id']}/delivery", headers=AID_CENTRE)).status_code == 200
+
+    async def three():
+        found = (await billing.client.get("/invoice-specifications", headers=AID_CENTRE, params={"payer": "Exempelkommunen"})).json()
+        return found if len(found) == 3 else None
+
+    specs = await wait_for(three, what="three invoice specifications in billing")
+    by_kind = {s["kind"]: s for s in specs}
+    assert set(by_kind) == {"aid_centre", "internal", "other_municipality"}
+    assert by_kind["aid_centre"]["seller"] == "Hjälpmedelscentralen"
+    assert by_kind["internal"]["seller"] == "Exempelkommunen"
+    assert by_kind["other_municipality"]["seller"] == "Provkommunen"
+    expected = {"aid_centre": lines[0], "internal": lines[1], "other_municipality": lines[2]}
+    for kind, (_, price, quantity, _, _) in expected.items():
+        assert (by_kind[kind]["lines"], by_kind[kind]["total_minor"]) == (1, price * quantity)  # the rented aid is not here
+    month = datetime.now(UTC).strftime("%y%m")
+    assert all(s["invoice_number"].startswith(month) and len(s["invoice_number"]) == 8 for s in specs)
+
+    mine = (await billing.client.get("/invoice-specifications", headers=me, params={"our_reference": reference})).json()
+    assert {s["id"] for s in mine} == {s["id"] for s in specs}
+    only_internal = (await billing.client.get("/invoice-specifications", headers=me,
+                                              params={"payer": "Exempelkommunen", "kind": "internal"})).json()
+    assert [s["kind"] for s in only_internal] == ["internal"]
+    assert (await billing.client.get("/invoice-specifications", headers=me)).status_code == 422
+
+    detail = (await billing.client.get(f"/invoice-specifications/{by_kind['other_municipality']['id']}", headers=me)).json()
+    assert [(r["case_number"], r["quantity"], r["our_reference"]) for r in detail["rows"]] == [(submitted["case_number"], 3, reference)]
+    sheet = load_workbook(io.BytesIO((await billing.client.get(
+        f"/invoice-specifications/{by_kind['other_municipality']['id']}.xlsx", headers=me)).content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert by_kind["other_municipality"]["invoice_number"] in rows[0][0] and "Köp från andra kommuner" in rows[0][0]
+    assert rows[2][1] == submitted["case_number"] and rows[2][4] == 3
+    assert rows[-1][0] == "Total" and rows[-1][6] == lines[2][1] * 3 / 100
