@@ -257,11 +257,12 @@ async def test_recipients_their_views_and_printouts(logistics):
     prescribed = pdf_text((await svc.client.get(f"/recipients/{patient['id']}/aid-list.pdf", headers=me,
                                                 params={"variant": "prescribed"})).content)
     assert "Förskrivna hjälpmedel" in prescribed and "Beställda" not in prescribed
-    receipt = await svc.client.get(f"/recipients/{patient['id']}/return-receipt.pdf", headers=me,
-                                   params={"individual": [str(stocked[0]["id"])]})
+    receipt = await svc.client.post(f"/recipients/{patient['id']}/return-receipts", headers=me,
+                                    json={"individual_ids": [str(stocked[0]["id"])]})
+    assert receipt.status_code == 201 and receipt.headers["receipt-id"]
     text = pdf_text(receipt.content)
     assert "Returkvitto" in text and stocked[0]["name"] in text and "Mottaget av" in text
-    foreign = await svc.client.get(f"/recipients/{patient['id']}/return-receipt.pdf", headers=me, params={"individual": [str(uuid.uuid4())]})
+    foreign = await svc.client.post(f"/recipients/{patient['id']}/return-receipts", headers=me, json={"individual_ids": [str(uuid.uuid4())]})
     assert foreign.status_code == 422
 
 

@@ -6,12 +6,15 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from contracts.logistics.v1 import PARTNER_EVENTS
+from logistics.activities.routes import router as activities_router
 from logistics.catalogue.routes import router as catalogue_router
 from logistics.demo import seed
 from logistics.orders.routes import router as orders_router
 from logistics.prescribers.routes import router as prescribers_router
 from logistics.recipients.register import DevelopmentPopulationRegister
 from logistics.recipients.routes import router as recipients_router
+from logistics.returns.routes import router as returns_router
+from logistics.search import router as search_router
 from logistics.settings import Settings
 from logistics.stock.routes import router as stock_router
 from logistics.subscribers import consumers
@@ -36,7 +39,8 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
     return Service(
         settings or Settings(),
         root=ROOT,
-        routers=[catalogue_router, stock_router, recipients_router, prescribers_router, orders_router],
+        routers=[catalogue_router, stock_router, recipients_router, prescribers_router, orders_router, returns_router,
+                 activities_router, search_router],
         on_startup=[provide_registers, forward_to_partners],
         consumers=consumers,
         commands={"seed": seed},

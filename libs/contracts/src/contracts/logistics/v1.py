@@ -78,5 +78,64 @@ class IndividualStatusChanged(Event):
     recipient_ref: str | None = None
 
 
+class PickupCreated(Event):
+    event_type: Literal["logistics.pickup_created.v1"] = "logistics.pickup_created.v1"
+    aggregate_key = "pickup_id"
+    forwarded_to = PARTNER_EXCHANGE
+
+    pickup_id: UUID
+    case_number: str
+    reason: str
+    service_unit: str
+    recipient_ref: str
+    individual_numbers: list[str]
+
+
+class PickupDone(Event):
+    event_type: Literal["logistics.pickup_done.v1"] = "logistics.pickup_done.v1"
+    aggregate_key = "pickup_id"
+    forwarded_to = PARTNER_EXCHANGE
+
+    pickup_id: UUID
+    case_number: str
+
+
+class ReturnDone(Event):
+    """Purchased aids returned to an own buffer store (or scrapped there)."""
+
+    event_type: Literal["logistics.return_done.v1"] = "logistics.return_done.v1"
+    aggregate_key = "return_id"
+    forwarded_to = PARTNER_EXCHANGE
+
+    return_id: UUID
+    recipient_ref: str
+    warehouse: str
+    scrapped: bool
+    individual_numbers: list[str]
+
+
+class ActivityOpened(Event):
+    event_type: Literal["logistics.activity_opened.v1"] = "logistics.activity_opened.v1"
+    aggregate_key = "activity_id"
+    forwarded_to = PARTNER_EXCHANGE
+
+    activity_id: UUID
+    case_number: str
+    activity_type: str
+    priority: str
+    service_unit: str
+    individual_number: str | None = None
+
+
+class ActivityClosed(Event):
+    event_type: Literal["logistics.activity_closed.v1"] = "logistics.activity_closed.v1"
+    aggregate_key = "activity_id"
+    forwarded_to = PARTNER_EXCHANGE
+
+    activity_id: UUID
+    case_number: str
+
+
 #: Every event of this module goes to partner regions too
-PARTNER_EVENTS = [OrderRegistered, OrderDelivered, OrderCancelled, IndividualStatusChanged]
+PARTNER_EVENTS = [OrderRegistered, OrderDelivered, OrderCancelled, IndividualStatusChanged, PickupCreated, PickupDone, ReturnDone,
+                  ActivityOpened, ActivityClosed]

@@ -10,7 +10,7 @@ import hmac
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select, text, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,7 @@ from logistics.case_numbers import SWEDEN, next_case_number
 from logistics.catalogue import service as catalogue
 from logistics.catalogue.models import Article, ArticleComponent
 from logistics.orders import rules
+from logistics.activities.models import Activity
 from logistics.orders.models import Order, OrderLine
 from logistics.prescribers.models import Prescriber
 from logistics.recipients import service as recipients
@@ -195,6 +196,9 @@ async def deliver(session: AsyncSession, actor: uuid.UUID, order_id: uuid.UUID, 
     order = await own_order(session, None, order_id, lock=True)
     if order.status != "registered":
         raise conflict("order-not-registered", f"the order is {order.status}")
+    blocking = (await session.execute(select(Activity.case_number).where(Activity.order_id == order.id, Activity.status == "open"))).scalars().all()
+    if blocking:
+        raise conflict("activity-open", f"activity {', '.join(blocking)} on this order is open: close it before the delivery")
     rows = await lines(session, order.id)
     ref = recipient_ref(pseudonym_key, order.recipient_id)
     for line, article in rows:
@@ -230,9 +234,19 @@ async def by_case_number(session: AsyncSession, case_number: str) -> Order:
     return order
 
 
+async def consumables_for(session: AsyncSession, recipient_id: uuid.UUID) -> list[tuple[Order, OrderLine, Article]]:
+    """LG-18: consumables appear only in their own view (ordered and delivered)."""
+    query = (select(Order, OrderLine, Article).join(OrderLine, OrderLine.order_id == Order.id)
+             .join(Article, Article.id == OrderLine.article_id)
+             .where(Order.recipient_id == recipient_id, Order.status.in_(("registered", "delivered")), Article.article_type == "consumable")
+             .order_by(Order.submitted_at.desc()))
+    return [(o, line, a) for o, line, a in (await session.execute(query)).all()]
+
+
 async def ordered_for(session: AsyncSession, recipient_id: uuid.UUID) -> list[tuple[Order, OrderLine, Article | None]]:
     """LG-10: ordered but not delivered."""
     query = (select(Order, OrderLine, Article).join(OrderLine, OrderLine.order_id == Order.id)
              .outerjoin(Article, Article.id == OrderLine.article_id)
-             .where(Order.recipient_id == recipient_id, Order.status == "registered").order_by(Order.submitted_at.desc()))
+             .where(Order.recipient_id == recipient_id, Order.status == "registered",
+                    or_(Article.id.is_(None), Article.article_type != "consumable")).order_by(Order.submitted_at.desc()))
     return [(o, line, a) for o, line, a in (await session.execute(query)).all()]

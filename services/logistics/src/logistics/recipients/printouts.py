@@ -10,9 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.identity import mask
 from kit.pdf import PdfDocument
 from kit.problems import invalid
+from logistics.activities import views
 from logistics.orders import service as orders
 from logistics.recipients.models import Recipient
 from logistics.recipients.service import recipient
+from logistics.returns import service as returns
 from logistics.stock import service as stock
 
 
@@ -40,22 +42,27 @@ async def aid_list_pdf(session: AsyncSession, recipient_id: uuid.UUID, variant: 
                    for o, line, a in await orders.ordered_for(session, recipient_id)],
                   widths=[25, 22, 85, 15, 33], empty="Inga öppna beställningar")
         doc.heading("Öppna aktiviteter")
-        doc.table(["Aktivitet", "Typ"], [], empty="Inga öppna aktiviteter")
+        doc.table(["Aktivitet", "Typ", "Registrerad"], [[a.case_number, a.activity_type.replace("_", " "), a.created_at.date().isoformat()]
+                                                      for a in await views.activities_for(session, recipient_id, open_only=True)],
+                  widths=[30, 100, 50], empty="Inga öppna aktiviteter")
     return doc.output()
 
 
-async def return_receipt_pdf(session: AsyncSession, recipient_id: uuid.UUID, individual_ids: list[uuid.UUID]) -> bytes:
-    """LG-10: the return receipt, made before the return, listing what is handed back; signed on paper."""
+async def return_receipt_pdf(session: AsyncSession, actor: uuid.UUID, recipient_id: uuid.UUID,
+                             individual_ids: list[uuid.UUID]) -> tuple[uuid.UUID, bytes]:
+    """LG-10: the return receipt, made before the return (which names it), listing what is handed back;
+    signed on paper."""
     found = await recipient(session, recipient_id)
     aids = {i.id: (i, a) for i, a, _ in await stock.recipient_individuals(session, recipient_id)}
     strangers = [str(i) for i in individual_ids if i not in aids]
     if strangers:
         raise invalid(f"not with this recipient: {', '.join(strangers)}")
-    doc = PdfDocument("Returkvitto", subtitle=f"Utskrivet {datetime.now(UTC).date().isoformat()}")
+    receipt = await returns.record_receipt(session, actor, recipient_id, individual_ids)
+    doc = PdfDocument("Returkvitto", subtitle=f"Nr {receipt.id} · utskrivet {datetime.now(UTC).date().isoformat()}")
     doc.facts(_who(found))
     doc.heading("Återlämnas")
     doc.table(["Individ", "Serienummer", "Artikel", "Benämning"],
               [[aids[i][0].number, aids[i][0].serial_number, aids[i][1].number, aids[i][1].name] for i in individual_ids],
               widths=[30, 35, 25, 90])
     doc.signature_lines(["Lämnat av", "Mottaget av", "Datum"])
-    return doc.output()
+    return receipt.id, doc.output()

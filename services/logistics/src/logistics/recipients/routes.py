@@ -6,12 +6,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.identity import mask
 from logistics.access import Staff
+from logistics.activities import views
+from logistics.orders import service as orders
 from logistics.recipients import printouts, service
+from logistics.returns import service as returns
 from logistics.stock import service as stock
 from kit.service import DbSession
 
@@ -100,6 +103,61 @@ async def aids(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> list[A
             for i, a, at in await stock.recipient_individuals(session, recipient_id)]
 
 
+class ActivityView(BaseModel):
+    case_number: str
+    activity_type: str
+    status: str
+    created_at: datetime
+
+
+class ConsumableView(BaseModel):
+    case_number: str
+    article_number: str
+    name: str
+    quantity: int
+    status: str
+
+
+class DeviationView(BaseModel):
+    case_number: str
+    event_type: str
+    category: str
+    created_at: datetime
+
+
+class ReturnedView(BaseModel):
+    individual_id: uuid.UUID
+    kind: str
+    detail: str
+    at: datetime
+
+
+@router.get("/recipients/{recipient_id}/activities")
+async def activities(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> list[ActivityView]:
+    await service.recipient(session, recipient_id)
+    return [ActivityView.model_validate(a, from_attributes=True) for a in await views.activities_for(session, recipient_id)]
+
+
+@router.get("/recipients/{recipient_id}/consumables")
+async def consumables(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> list[ConsumableView]:
+    """LG-18: consumables appear only here, not among the aids or the ordered ones."""
+    await service.recipient(session, recipient_id)
+    return [ConsumableView(case_number=o.case_number, article_number=a.number, name=a.name, quantity=line.quantity, status=o.status)
+            for o, line, a in await orders.consumables_for(session, recipient_id)]
+
+
+@router.get("/recipients/{recipient_id}/deviations")
+async def deviations(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> list[DeviationView]:
+    await service.recipient(session, recipient_id)
+    return [DeviationView.model_validate(d, from_attributes=True) for d in await views.deviations_for(session, recipient_id)]
+
+
+@router.get("/recipients/{recipient_id}/returned")
+async def returned(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> list[ReturnedView]:
+    await service.recipient(session, recipient_id)
+    return [ReturnedView.model_validate(e, from_attributes=True) for e in await returns.returned_for(session, recipient_id)]
+
+
 @router.get("/recipients/{recipient_id}/aid-list.pdf", response_class=Response)
 async def aid_list(recipient_id: uuid.UUID, session: DbSession, me: Staff,
                    variant: Literal["current", "prescribed"] = "current") -> Response:
@@ -107,8 +165,12 @@ async def aid_list(recipient_id: uuid.UUID, session: DbSession, me: Staff,
     return Response(await printouts.aid_list_pdf(session, recipient_id, variant), media_type="application/pdf")
 
 
-@router.get("/recipients/{recipient_id}/return-receipt.pdf", response_class=Response)
-async def return_receipt(recipient_id: uuid.UUID, session: DbSession, me: Staff,
-                         individual: list[uuid.UUID] = Query(min_length=1)) -> Response:
-    """LG-10: the return receipt, printed before the return."""
-    return Response(await printouts.return_receipt_pdf(session, recipient_id, individual), media_type="application/pdf")
+class ReceiptIn(BaseModel):
+    individual_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
+
+
+@router.post("/recipients/{recipient_id}/return-receipts", status_code=201, response_class=Response)
+async def return_receipt(recipient_id: uuid.UUID, body: ReceiptIn, session: DbSession, me: Staff) -> Response:
+    """LG-10: the return receipt (PDF), printed before the return; its number (``Receipt-Id``) goes with the return."""
+    receipt_id, content = await printouts.return_receipt_pdf(session, me.account_id, recipient_id, body.individual_ids)
+    return Response(content, status_code=201, media_type="application/pdf", headers={"Receipt-Id": str(receipt_id)})

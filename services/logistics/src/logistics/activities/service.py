@@ -1,0 +1,131 @@
+"""Activity and deviation use cases (LG-14, LG-15)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.logistics.v1 import ActivityClosed, ActivityOpened
+from kit import outbox
+from kit.problems import conflict, invalid, not_found
+from logistics.activities import rules
+from logistics.activities.models import Activity, Attachment, Deviation
+from logistics.case_numbers import next_case_number
+from logistics.catalogue.models import Article
+from logistics.orders.models import Order, OrderLine
+from logistics.prescribers.models import Prescriber
+from logistics.recipients import service as recipients
+from logistics.stock.models import Individual, IndividualEvent
+
+
+def _decoded(files: list[dict]) -> list[tuple[str, str, bytes]]:
+    decoded = []
+    for item in files:
+        try:
+            content = base64.b64decode(item["content_base64"], validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise invalid(f"attachment {item['filename']} is not valid base64") from exc
+        try:
+            rules.check_attachment(item["content_type"], content)
+        except rules.ActivityRuleError as exc:
+            raise invalid(f"attachment {item['filename']}: {exc}") from exc
+        decoded.append((item["filename"], item["content_type"], content))
+    return decoded
+
+
+async def open_activity(session: AsyncSession, prescriber: Prescriber, values: dict, files: list[dict]) -> Activity:
+    attachments = _decoded(files)
+    if rules.needs_form(values["activity_type"]) and not attachments:
+        raise invalid("a special adaptation needs its form attached")
+    recipient = await recipients.recipient(session, values["recipient_id"]) if values.get("recipient_id") else None
+    individual = await session.get(Individual, values["individual_id"]) if values.get("individual_id") else None
+    if values.get("individual_id") and individual is None:
+        raise not_found("individual", values["individual_id"])
+    if values.get("order_id"):
+        order = await session.get(Order, values["order_id"])
+        if order is None or order.prescriber_id != prescriber.account_id:
+            raise not_found("order", values["order_id"])
+        main_aids = (await session.execute(select(Article.id).join(OrderLine, OrderLine.article_id == Article.id).where(
+            OrderLine.order_id == order.id, Article.article_type == "main"))).first()
+        if main_aids is None:
+            raise invalid("an activity is linked only to an order of main aids")
+    flag = values.get("infection_flag")
+    activity = Activity(id=uuid.uuid4(), case_number=await next_case_number(session), prescriber_id=prescriber.account_id,
+                        service_unit=prescriber.service_units[0], status="open",
+                        infection_flag=(recipient.infection_flag if recipient else False) if flag is None else flag,
+                        **{k: v for k, v in values.items() if k != "infection_flag"})
+    session.add(activity)
+    await session.flush()
+    for filename, content_type, content in attachments:
+        session.add(Attachment(activity_id=activity.id, filename=filename, content_type=content_type, size_bytes=len(content),
+                               content=content))
+    if individual is not None:
+        session.add(IndividualEvent(individual_id=individual.id, kind="activity", detail=f"{activity.activity_type} {activity.case_number}",
+                                    recipient_id=individual.recipient_id, actor_id=prescriber.account_id))
+    await outbox.add(session, ActivityOpened(activity_id=activity.id, case_number=activity.case_number, activity_type=activity.activity_type,
+                                             priority=activity.priority, service_unit=activity.service_unit,
+                                             individual_number=individual.number if individual else None))
+    return activity
+
+
+async def activity(session: AsyncSession, activity_id: uuid.UUID, *, lock: bool = False) -> Activity:
+    query = select(Activity).where(Activity.id == activity_id)
+    found = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+    if found is None:
+        raise not_found("activity", activity_id)
+    return found
+
+
+async def add_attachment(session: AsyncSession, activity_id: uuid.UUID, filename: str, content_type: str, content: bytes) -> Attachment:
+    found = await activity(session, activity_id)
+    try:
+        rules.check_attachment(content_type, content)
+    except rules.ActivityRuleError as exc:
+        raise invalid(str(exc)) from exc
+    attachment = Attachment(activity_id=found.id, filename=filename, content_type=content_type, size_bytes=len(content), content=content)
+    session.add(attachment)
+    await session.flush()
+    return attachment
+
+
+async def attachments(session: AsyncSession, activity_id: uuid.UUID) -> list[Attachment]:
+    return list((await session.execute(select(Attachment).where(Attachment.activity_id == activity_id).order_by(Attachment.uploaded_at))).scalars())
+
+
+async def close(session: AsyncSession, actor: uuid.UUID, activity_id: uuid.UUID, work_done: str) -> Activity:
+    """Report back and close with the work done."""
+    found = await activity(session, activity_id, lock=True)
+    if found.status != "open":
+        raise conflict("activity-closed", "the activity is closed already")
+    found.status, found.work_done, found.closed_at = "closed", work_done, datetime.now(UTC)
+    if found.individual_id:
+        individual = await session.get(Individual, found.individual_id)
+        session.add(IndividualEvent(individual_id=individual.id, kind="activity closed", detail=f"{found.case_number}: {work_done[:200]}",
+                                    recipient_id=individual.recipient_id, actor_id=actor))
+    await outbox.add(session, ActivityClosed(activity_id=found.id, case_number=found.case_number))
+    return found
+
+
+async def open_for_order(session: AsyncSession, order_id: uuid.UUID) -> list[Activity]:
+    return list((await session.execute(select(Activity).where(Activity.order_id == order_id, Activity.status == "open"))).scalars())
+
+
+async def report_deviation(session: AsyncSession, prescriber: Prescriber, values: dict) -> Deviation:
+    if values.get("recipient_id"):
+        await recipients.recipient(session, values["recipient_id"])
+    ids = values.get("individual_ids") or []
+    if ids:
+        known = set((await session.execute(select(Individual.id).where(Individual.id.in_(ids)))).scalars())
+        unknown = [str(i) for i in ids if i not in known]
+        if unknown:
+            raise invalid(f"unknown individuals: {', '.join(unknown)}")
+    deviation = Deviation(id=uuid.uuid4(), case_number=await next_case_number(session), prescriber_id=prescriber.account_id,
+                          service_unit=prescriber.service_units[0], **{**values, "individual_ids": ids})
+    session.add(deviation)
+    await session.flush()
+    return deviation

@@ -1,0 +1,113 @@
+"""Pickup and return routes (thin; use cases in returns.service)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Literal
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from kit.pdf import PdfDocument
+from kit.service import DbSession
+from logistics.access import AidCentre, Staff
+from logistics.prescribers import service as prescribers
+from logistics.recipients import service as recipients
+from logistics.returns import service
+
+router = APIRouter(tags=["pickups and returns"])
+Reason = Literal["aid_centre", "bed", "ceiling_lift_supplier", "returned_not_deregistered"]
+REASON_TITLES = {"aid_centre": "Hämtning av A-hjälpmedel, hjälpmedelscentralen", "bed": "Hämtning av säng/sängtillbehör",
+                 "ceiling_lift_supplier": "Hämtning av taklyft, leverantören", "returned_not_deregistered": "Återlämnad men ej avregistrerad"}
+
+
+class ArticleQuantity(BaseModel):
+    article_id: uuid.UUID
+    quantity: int = Field(default=1, gt=0, le=100)
+
+
+class PickupIn(BaseModel):
+    recipient_id: uuid.UUID
+    reason: Reason
+    individual_ids: list[uuid.UUID] = Field(default=[], max_length=100)
+    articles: list[ArticleQuantity] = Field(default=[], max_length=100, description="Aids that are not individual-marked")
+    pickup_address: str | None = Field(default=None, max_length=400, description="The recipient's address unless given")
+    contact: str | None = Field(default=None, max_length=200)
+    instructions: str | None = Field(default=None, max_length=2000, description="Door code, directions: what helps the drivers")
+    infection_flag: bool | None = Field(default=None, description="For this pickup only; the recipient's default otherwise")
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class PickupOut(BaseModel):
+    id: uuid.UUID
+    case_number: str
+    reason: str
+    status: str
+    recipient_id: uuid.UUID
+    individual_ids: list[uuid.UUID]
+    articles: list[dict]
+    pickup_address: str
+    contact: str | None
+    instructions: str | None
+    infection_flag: bool
+    comment: str | None
+    created_at: datetime
+    done_at: datetime | None
+
+
+@router.post("/pickups", status_code=201)
+async def create(body: PickupIn, request: Request, session: DbSession, me: Staff) -> PickupOut:
+    """LG-12: the confirmation carries the case number."""
+    prescriber = await prescribers.me(session, me.account_id)
+    values = body.model_dump()
+    values["articles"] = [{"article_id": str(a["article_id"]), "quantity": a["quantity"]} for a in values["articles"]]
+    found = await service.create_pickup(session, prescriber, request.app.state.settings.partner_pseudonym_key, **values)
+    return PickupOut.model_validate(found, from_attributes=True)
+
+
+@router.post("/pickups/{pickup_id}/done")
+async def done(pickup_id: uuid.UUID, request: Request, session: DbSession, me: AidCentre) -> PickupOut:
+    """The aid centre (or the supplier, reported by it) fetched the aids."""
+    found = await service.pickup_done(session, me.account_id, pickup_id, request.app.state.settings.partner_pseudonym_key)
+    return PickupOut.model_validate(found, from_attributes=True)
+
+
+@router.get("/pickups/{pickup_id}.pdf", response_class=Response)
+async def printout(pickup_id: uuid.UUID, session: DbSession, me: Staff, document: Literal["pickup", "supplier"] = "pickup") -> Response:
+    """The printout that goes with the aids. ``document=supplier`` is the supplier-bound one: it carries the
+    case number, the aids and where to fetch them, and no personal data (no name, no identity number)."""
+    found = await service.pickup(session, pickup_id)
+    items = await service.pickup_items(session, found)
+    doc = PdfDocument(f"Hämtorder {found.case_number}", subtitle=f"{REASON_TITLES[found.reason]} · {datetime.now(UTC).date().isoformat()}")
+    if document == "pickup":
+        recipient = await recipients.recipient(session, found.recipient_id)
+        doc.facts([("Mottagare", recipient.name)])
+    doc.facts([("Hämtadress", found.pickup_address), ("Instruktioner", found.instructions or "-"),
+               ("Smitta", "Förskrivaren ska kontaktas" if found.infection_flag else "Förskrivaren behöver inte kontaktas")])
+    doc.heading("Hjälpmedel")
+    doc.table(["Individ", "Serienummer", "Artikel", "Benämning"], [[i.number, i.serial_number, a.number, a.name] for i, a in items],
+              widths=[30, 35, 25, 90], empty="Inga individmärkta hjälpmedel")
+    return Response(doc.output(), media_type="application/pdf")
+
+
+class ReturnIn(BaseModel):
+    recipient_id: uuid.UUID
+    receipt_id: uuid.UUID = Field(description="The return receipt printed before the return")
+    individual_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
+    warehouse_code: str
+    scrap: bool = False
+
+
+class ReturnOut(BaseModel):
+    individual_ids: list[uuid.UUID]
+    status: str
+    warehouse_code: str | None
+
+
+@router.post("/returns")
+async def return_to_store(body: ReturnIn, request: Request, session: DbSession, me: Staff) -> ReturnOut:
+    """LG-13: purchased aids back to your own buffer store, optionally scrapped."""
+    prescriber = await prescribers.me(session, me.account_id)
+    back = await service.return_to_store(session, prescriber, request.app.state.settings.partner_pseudonym_key, **body.model_dump())
+    return ReturnOut(individual_ids=[i.id for i in back], status=back[0].status, warehouse_code=back[0].warehouse_code)

@@ -1,0 +1,158 @@
+"""Pickup and return use cases (LG-12, LG-13)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.logistics.v1 import IndividualStatusChanged, PickupCreated, PickupDone, ReturnDone
+from kit import outbox
+from kit.problems import Problem, conflict, invalid, not_found
+from logistics.case_numbers import next_case_number
+from logistics.catalogue.models import Article
+from logistics.orders.service import recipient_ref
+from logistics.prescribers.models import Prescriber
+from logistics.recipients import service as recipients
+from logistics.returns.models import Pickup, ReturnReceipt
+from logistics.stock.models import Individual, IndividualEvent, StockBalance
+
+AID_CENTRE_WAREHOUSE = "100"  # where picked-up aids come in, to be cleaned and checked
+
+
+async def _recipients_individuals(session: AsyncSession, recipient_id: uuid.UUID, ids: list[uuid.UUID]) -> list[tuple[Individual, Article]]:
+    rows = (await session.execute(select(Individual, Article).join(Article, Article.id == Individual.article_id)
+                                  .where(Individual.id.in_(ids)).order_by(Individual.number).with_for_update(of=Individual))).all()
+    found = {i.id: (i, a) for i, a in rows}
+    strangers = [str(i) for i in ids if i not in found or found[i][0].recipient_id != recipient_id]
+    if strangers:
+        raise invalid(f"not with this recipient: {', '.join(strangers)}")
+    return [found[i] for i in ids]
+
+
+async def _back_in(session: AsyncSession, actor: uuid.UUID, individual: Individual, article: Article, *, warehouse: str | None,
+                   scrapped: bool, kind: str, detail: str, key: str) -> None:
+    recipient = individual.recipient_id
+    individual.recipient_id = None
+    if scrapped:
+        individual.status, individual.warehouse_code = "scrapped", None
+    else:
+        individual.status, individual.warehouse_code, individual.stock_status = "in_stock", warehouse, "needs_cleaning"
+        await session.execute(insert(StockBalance).values(warehouse_code=warehouse, article_id=article.id, quantity=1, reserved=0)
+                              .on_conflict_do_update(index_elements=["warehouse_code", "article_id"],
+                                                     set_={"quantity": StockBalance.quantity + 1}))
+    session.add(IndividualEvent(individual_id=individual.id, kind=kind, detail=detail, recipient_id=recipient, actor_id=actor))
+    await outbox.add(session, IndividualStatusChanged(individual_id=individual.id, individual_number=individual.number,
+                                                      article_number=article.number, status=individual.status,
+                                                      recipient_ref=recipient_ref(key, recipient) if recipient else None))
+
+
+async def create_pickup(session: AsyncSession, prescriber: Prescriber, key: str, *, recipient_id: uuid.UUID, reason: str,
+                        individual_ids: list[uuid.UUID], articles: list[dict], pickup_address: str | None, contact: str | None,
+                        instructions: str | None, infection_flag: bool | None, comment: str | None) -> Pickup:
+    """LG-12. "Returned but not deregistered": the aids are already back, so they are deregistered at once."""
+    recipient = await recipients.recipient(session, recipient_id)
+    if not individual_ids and not articles:
+        raise invalid("choose the aids to pick up")
+    chosen = await _recipients_individuals(session, recipient.id, individual_ids)
+    if articles:
+        kinds = dict((await session.execute(select(Article.id, Article.article_type).where(
+            Article.id.in_([uuid.UUID(str(a["article_id"])) for a in articles])))).all())
+        consumables = [str(a["article_id"]) for a in articles if kinds.get(uuid.UUID(str(a["article_id"]))) == "consumable"]
+        if consumables:
+            raise invalid(f"consumables are not picked up or returned: {', '.join(consumables)}")
+        unknown = [str(a["article_id"]) for a in articles if uuid.UUID(str(a["article_id"])) not in kinds]
+        if unknown:
+            raise invalid(f"unknown articles: {', '.join(unknown)}")
+    if reason == "ceiling_lift_supplier" and any(a.iso_code[:4] != "1236" for _, a in chosen):
+        raise invalid("a supplier pickup of a ceiling lift names ceiling lifts and their parts only")
+    pickup = Pickup(id=uuid.uuid4(), case_number=await next_case_number(session), prescriber_id=prescriber.account_id,
+                    service_unit=prescriber.service_units[0], recipient_id=recipient.id, reason=reason, status="registered",
+                    individual_ids=[i.id for i, _ in chosen], articles=[{"article_id": str(a["article_id"]), "quantity": int(a.get("quantity", 1))}
+                                                                       for a in articles],
+                    pickup_address=pickup_address or f"{recipient.street}, {recipient.postal_code} {recipient.city}",
+                    contact=contact, instructions=instructions,
+                    infection_flag=recipient.infection_flag if infection_flag is None else infection_flag, comment=comment)
+    session.add(pickup)
+    await session.flush()
+    if reason == "returned_not_deregistered":
+        for individual, article in chosen:
+            await _back_in(session, prescriber.account_id, individual, article, warehouse=AID_CENTRE_WAREHOUSE, scrapped=False,
+                           kind="returned", detail=f"pickup {pickup.case_number}: returned, deregistered at once", key=key)
+        pickup.status, pickup.done_at = "done", datetime.now(UTC)
+    await outbox.add(session, PickupCreated(pickup_id=pickup.id, case_number=pickup.case_number, reason=reason,
+                                            service_unit=pickup.service_unit, recipient_ref=recipient_ref(key, recipient.id),
+                                            individual_numbers=[i.number for i, _ in chosen]))
+    if pickup.status == "done":
+        await outbox.add(session, PickupDone(pickup_id=pickup.id, case_number=pickup.case_number))
+    return pickup
+
+
+async def pickup(session: AsyncSession, pickup_id: uuid.UUID, *, lock: bool = False) -> Pickup:
+    query = select(Pickup).where(Pickup.id == pickup_id)
+    found = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+    if found is None:
+        raise not_found("pickup order", pickup_id)
+    return found
+
+
+async def pickup_done(session: AsyncSession, actor: uuid.UUID, pickup_id: uuid.UUID, key: str) -> Pickup:
+    """The aids were fetched: off the recipient's list, into the aid centre's warehouse to be cleaned."""
+    found = await pickup(session, pickup_id, lock=True)
+    if found.status != "registered":
+        raise conflict("pickup-not-registered", f"the pickup is {found.status}")
+    for individual, article in await _recipients_individuals(session, found.recipient_id, list(found.individual_ids)):
+        await _back_in(session, actor, individual, article, warehouse=AID_CENTRE_WAREHOUSE, scrapped=False, kind="returned",
+                       detail=f"pickup {found.case_number}", key=key)
+    found.status, found.done_at = "done", datetime.now(UTC)
+    await outbox.add(session, PickupDone(pickup_id=found.id, case_number=found.case_number))
+    return found
+
+
+async def pickup_items(session: AsyncSession, found: Pickup) -> list[tuple[Individual, Article]]:
+    rows = (await session.execute(select(Individual, Article).join(Article, Article.id == Individual.article_id)
+                                  .where(Individual.id.in_(list(found.individual_ids))).order_by(Individual.number))).all()
+    return [(i, a) for i, a in rows]
+
+
+async def record_receipt(session: AsyncSession, actor: uuid.UUID, recipient_id: uuid.UUID, individual_ids: list[uuid.UUID]) -> ReturnReceipt:
+    receipt = ReturnReceipt(id=uuid.uuid4(), recipient_id=recipient_id, individual_ids=individual_ids, printed_by=actor)
+    session.add(receipt)
+    await session.flush()
+    return receipt
+
+
+async def return_to_store(session: AsyncSession, prescriber: Prescriber, key: str, *, recipient_id: uuid.UUID, receipt_id: uuid.UUID,
+                          individual_ids: list[uuid.UUID], warehouse_code: str, scrap: bool) -> list[Individual]:
+    """LG-13: purchased (B) aids back to the own buffer store, or scrapped — after the return receipt."""
+    receipt = await session.get(ReturnReceipt, receipt_id, with_for_update=True)
+    if receipt is None or receipt.recipient_id != recipient_id:
+        raise Problem(409, "return-receipt-needed", "print the return receipt for these aids before the return")
+    missing = [str(i) for i in individual_ids if i not in set(receipt.individual_ids)]
+    if missing:
+        raise Problem(409, "return-receipt-needed", f"the return receipt does not list: {', '.join(missing)}")
+    if warehouse_code not in prescriber.own_stores:
+        raise Problem(403, "forbidden", f"store {warehouse_code} is not one of your own stores")
+    chosen = await _recipients_individuals(session, recipient_id, individual_ids)
+    rented = [i.number for i, a in chosen if a.aid_class != "B"]
+    if rented:
+        raise invalid(f"only purchased (B) aids are returned to an own store; these go back by pickup order: {', '.join(rented)}")
+    for individual, article in chosen:
+        await _back_in(session, prescriber.account_id, individual, article, warehouse=warehouse_code, scrapped=scrap,
+                       kind="scrapped" if scrap else "returned", detail=f"returned to store {warehouse_code}" + (", scrapped" if scrap else ""),
+                       key=key)
+    receipt.used_at = datetime.now(UTC)
+    await outbox.add(session, ReturnDone(return_id=receipt.id, recipient_ref=recipient_ref(key, recipient_id), warehouse=warehouse_code, scrapped=scrap,
+                                         individual_numbers=[i.number for i, _ in chosen]))
+    return [i for i, _ in chosen]
+
+
+async def returned_for(session: AsyncSession, recipient_id: uuid.UUID) -> list[IndividualEvent]:
+    return list((await session.execute(select(IndividualEvent).where(
+        IndividualEvent.recipient_id == recipient_id, IndividualEvent.kind.in_(("returned", "scrapped")))
+        .order_by(IndividualEvent.at.desc()))).scalars())
+
+

@@ -1,0 +1,77 @@
+"""LG-16: quick search by a full case number, and orders, activities, pickups and deviations by period
+and service unit, or "mine", sortable."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kit.problems import not_found
+from kit.service import DbSession
+from logistics.access import Staff
+from logistics.activities.models import Activity, Deviation
+from logistics.orders.models import Order
+from logistics.returns.models import Pickup
+from logistics.stock.models import ReplenishmentOrder
+
+router = APIRouter(tags=["search"])
+KINDS = {"orders": Order, "activities": Activity, "pickups": Pickup, "deviations": Deviation}
+PERIODS = {"week": timedelta(days=7), "month": timedelta(days=31), "3months": timedelta(days=92), "year": timedelta(days=366)}
+SORTS = ("created_at", "case_number", "status", "service_unit")
+
+
+class CaseHit(BaseModel):
+    kind: str
+    id: uuid.UUID
+    case_number: str
+
+
+class Listed(BaseModel):
+    id: uuid.UUID
+    case_number: str | None
+    status: str | None
+    service_unit: str | None
+    recipient_id: uuid.UUID | None
+    created_at: datetime
+
+
+async def by_case_number(session: AsyncSession, number: str) -> CaseHit:
+    for kind, model in {**KINDS, "replenishments": ReplenishmentOrder}.items():
+        found = (await session.execute(select(model.id).where(model.case_number == number))).scalar()
+        if found is not None:
+            return CaseHit(kind=kind, id=found, case_number=number)
+    raise not_found("case", number)
+
+
+@router.get("/search/case/{number}")
+async def quick_search(number: str, session: DbSession, me: Staff) -> CaseHit:
+    """A full case number opens what it belongs to: an order, activity, pickup, deviation or replenishment."""
+    return await by_case_number(session, number)
+
+
+@router.get("/search/{kind}")
+async def listing(kind: Literal["orders", "activities", "pickups", "deviations"], session: DbSession, me: Staff,
+                  period: Literal["week", "month", "3months", "year"] = "month", service_unit: str | None = None,
+                  mine: bool = False, sort: Literal[SORTS] = "created_at", descending: bool = True,  # type: ignore[valid-type]
+                  limit: int = Query(default=100, ge=1, le=500)) -> list[Listed]:
+    """By period (week, month, three months, year) and service unit; ``mine=true`` for my own."""
+    model = KINDS[kind]
+    query = select(model).where(model.created_at >= datetime.now(UTC) - PERIODS[period])
+    if kind == "orders":
+        query = query.where(model.status != "cart")
+    if service_unit:
+        query = query.where(model.service_unit == service_unit)
+    if mine:
+        query = query.where(model.prescriber_id == me.account_id)
+    column = getattr(model, sort, None)
+    if column is None:  # deviations have no status
+        column = model.created_at
+    query = query.order_by(column.desc() if descending else column, model.id).limit(limit)
+    return [Listed(id=row.id, case_number=row.case_number, status=getattr(row, "status", None), service_unit=row.service_unit,
+                   recipient_id=row.recipient_id, created_at=row.created_at) for row in (await session.execute(query)).scalars()]
