@@ -24,6 +24,7 @@ from logistics.settings import Settings as LogisticsSettings
 KEY = TokenIssuer()
 AID_CENTRE = KEY.headers(uuid.uuid4(), "aid_centre_staff")
 PERSONAL_NUMBER = "19400101-0026"
+PDF = b"%PDF-1.4\n%%EOF\n"
 IDENTITY_NUMBER = re.compile(r"(19|20)\d{6}-?\d{4}")
 
 
@@ -103,6 +104,15 @@ async def test_the_order_lifecycle_with_components_and_stock(logistics):
     stranger = await svc.client.put(f"/orders/{cart['id']}/lines/{line['id']}/components", headers=me,
                                     json={"added": [{"article_id": str(uuid.uuid4())}]})
     assert stranger.status_code == 422
+    found = (await svc.client.get(f"/orders/{cart['id']}/lines/{line['id']}/components/search", headers=me,
+                                  params={"q": "tippskydd"})).json()
+    assert [(f["article_id"], f["standard"]) for f in found] == [(optional, False)]
+    spec = await svc.client.post(f"/orders/{cart['id']}/lines/{line['id']}/attachments", content=PDF,
+                                 headers=me | {"Content-Type": "application/pdf", "X-Filename": "matt.pdf"})
+    assert spec.status_code == 201
+    note = await svc.client.post(f"/orders/{cart['id']}/attachments", content=b"GIF89a",
+                                 headers=me | {"Content-Type": "image/gif", "X-Filename": "x.gif"})
+    assert note.status_code == 422 and "PDF, PNG or JPEG" in note.json()["detail"]
     manual = await svc.client.post(f"/orders/{cart['id']}/lines", headers=me, json={"manual_text": "Specialkudde"})
     assert manual.status_code == 422 and "comment" in manual.json()["detail"]
     manual = await svc.client.post(f"/orders/{cart['id']}/lines", headers=me,
@@ -111,6 +121,7 @@ async def test_the_order_lifecycle_with_components_and_stock(logistics):
     await svc.client.patch(f"/orders/{cart['id']}", headers=me, json={"infection_flag": True, "instructions": "Ring före"})
 
     submitted = (await svc.client.post(f"/orders/{cart['id']}/submit", headers=me)).json()
+    assert submitted["kind"] == "manual" and [a["filename"] for a in submitted["lines"][0]["attachments"]] == ["matt.pdf"]
     assert submitted["status"] == "registered" and re.fullmatch(r"\d{8}", submitted["case_number"]) and submitted["planned_delivery"]
     assert submitted["infection_flag"] is True
     assert (await svc.client.get(f"/recipients/{recipient['id']}")).status_code in (401, 403)

@@ -10,6 +10,7 @@ class Base(DeclarativeBase):
 def load_all_models() -> None:
     """Import every feature's models so Base.metadata knows all tables (alembic autogenerate)."""
     import logistics.activities.models  # noqa: F401
+    import logistics.attachments  # noqa: F401
     import logistics.case_numbers  # noqa: F401
     import logistics.catalogue.models  # noqa: F401
     import logistics.orders.models  # noqa: F401

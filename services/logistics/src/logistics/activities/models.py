@@ -1,11 +1,11 @@
-"""Activities, deviations and attachments."""
+"""Activities and deviations (their attachments: ``logistics.attachments``)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, LargeBinary, String, Text, Uuid, func
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, Text, Uuid, func
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -64,18 +64,3 @@ class Deviation(Base):
     recipient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("recipients.id"), index=True)
     individual_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class Attachment(Base):
-    """A file on an activity (special adaptations need their form); type- and size-checked, stored here."""
-
-    __tablename__ = "attachments"
-    __table_args__ = (CheckConstraint("size_bytes <= 5242880", name="attachment_size"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    activity_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(Text)
-    content_type: Mapped[str] = mapped_column(String(60))
-    size_bytes: Mapped[int] = mapped_column(Integer)
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

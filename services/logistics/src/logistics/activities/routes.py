@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel, Field
 
 from kit.service import DbSession
+from logistics import attachments
 from logistics.access import AidCentre, Staff
 from logistics.activities import service
 from logistics.activities.models import ACTIVITY_TYPES
@@ -66,7 +67,7 @@ class ActivityOut(BaseModel):
 
 async def _out(session: DbSession, found) -> ActivityOut:  # noqa: ANN001
     out = ActivityOut.model_validate(found, from_attributes=True)
-    out.attachments = [AttachmentOut.model_validate(a, from_attributes=True) for a in await service.attachments(session, found.id)]
+    out.attachments = [AttachmentOut.model_validate(a, from_attributes=True) for a in await attachments.of(session, activity_id=found.id)]
     return out
 
 
@@ -82,8 +83,9 @@ async def open_activity(body: ActivityIn, session: DbSession, me: Staff) -> Acti
 async def attach(activity_id: uuid.UUID, request: Request, session: DbSession, me: Staff,
                  content_type: str = Header(), x_filename: str = Header(max_length=200)) -> AttachmentOut:
     """Another file, as the request body (PDF, PNG or JPEG up to 5 MB; the bytes must match the type)."""
-    found = await service.add_attachment(session, activity_id, x_filename, content_type, await request.body())
-    return AttachmentOut.model_validate(found, from_attributes=True)
+    found = await service.activity(session, activity_id)
+    added = await attachments.add(session, x_filename, content_type, await request.body(), activity_id=found.id)
+    return AttachmentOut.model_validate(added, from_attributes=True)
 
 
 class CloseIn(BaseModel):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from datetime import UTC, datetime
 
@@ -13,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.logistics.v1 import ActivityClosed, ActivityOpened
 from kit import outbox
 from kit.problems import conflict, invalid, not_found
+from logistics import attachments
 from logistics.activities import rules
-from logistics.activities.models import Activity, Attachment, Deviation
+from logistics.activities.models import Activity, Deviation
 from logistics.case_numbers import next_case_number
 from logistics.catalogue.models import Article
 from logistics.orders.models import Order, OrderLine
@@ -23,24 +22,9 @@ from logistics.recipients import service as recipients
 from logistics.stock.models import Individual, IndividualEvent
 
 
-def _decoded(files: list[dict]) -> list[tuple[str, str, bytes]]:
-    decoded = []
-    for item in files:
-        try:
-            content = base64.b64decode(item["content_base64"], validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise invalid(f"attachment {item['filename']} is not valid base64") from exc
-        try:
-            rules.check_attachment(item["content_type"], content)
-        except rules.ActivityRuleError as exc:
-            raise invalid(f"attachment {item['filename']}: {exc}") from exc
-        decoded.append((item["filename"], item["content_type"], content))
-    return decoded
-
-
 async def open_activity(session: AsyncSession, prescriber: Prescriber, values: dict, files: list[dict]) -> Activity:
-    attachments = _decoded(files)
-    if rules.needs_form(values["activity_type"]) and not attachments:
+    files_in = attachments.decode(files)
+    if rules.needs_form(values["activity_type"]) and not files_in:
         raise invalid("a special adaptation needs its form attached")
     recipient = await recipients.recipient(session, values["recipient_id"]) if values.get("recipient_id") else None
     individual = await session.get(Individual, values["individual_id"]) if values.get("individual_id") else None
@@ -61,9 +45,8 @@ async def open_activity(session: AsyncSession, prescriber: Prescriber, values: d
                         **{k: v for k, v in values.items() if k != "infection_flag"})
     session.add(activity)
     await session.flush()
-    for filename, content_type, content in attachments:
-        session.add(Attachment(activity_id=activity.id, filename=filename, content_type=content_type, size_bytes=len(content),
-                               content=content))
+    for filename, content_type, content in files_in:
+        await attachments.add(session, filename, content_type, content, activity_id=activity.id)
     if individual is not None:
         session.add(IndividualEvent(individual_id=individual.id, kind="activity", detail=f"{activity.activity_type} {activity.case_number}",
                                     recipient_id=individual.recipient_id, actor_id=prescriber.account_id))
@@ -79,22 +62,6 @@ async def activity(session: AsyncSession, activity_id: uuid.UUID, *, lock: bool 
     if found is None:
         raise not_found("activity", activity_id)
     return found
-
-
-async def add_attachment(session: AsyncSession, activity_id: uuid.UUID, filename: str, content_type: str, content: bytes) -> Attachment:
-    found = await activity(session, activity_id)
-    try:
-        rules.check_attachment(content_type, content)
-    except rules.ActivityRuleError as exc:
-        raise invalid(str(exc)) from exc
-    attachment = Attachment(activity_id=found.id, filename=filename, content_type=content_type, size_bytes=len(content), content=content)
-    session.add(attachment)
-    await session.flush()
-    return attachment
-
-
-async def attachments(session: AsyncSession, activity_id: uuid.UUID) -> list[Attachment]:
-    return list((await session.execute(select(Attachment).where(Attachment.activity_id == activity_id).order_by(Attachment.uploaded_at))).scalars())
 
 
 async def close(session: AsyncSession, actor: uuid.UUID, activity_id: uuid.UUID, work_done: str) -> Activity:

@@ -6,9 +6,10 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
+from logistics import attachments
 from logistics.access import AidCentre, Staff
 from logistics.orders import service
 from logistics.prescribers import service as prescribers
@@ -16,6 +17,13 @@ from kit.problems import conflict
 from kit.service import DbSession
 
 router = APIRouter(tags=["orders"])
+
+
+class AttachmentOut(BaseModel):
+    id: uuid.UUID
+    filename: str
+    content_type: str
+    size_bytes: int
 
 
 class LineOut(BaseModel):
@@ -29,11 +37,13 @@ class LineOut(BaseModel):
     warehouse_code: str | None
     components: list[dict]
     comment: str | None
+    attachments: list[AttachmentOut]
 
 
 class OrderOut(BaseModel):
     id: uuid.UUID
     case_number: str | None
+    kind: str = Field(description="order, or manual when a line is a manual prescription (MANUELL)")
     status: str
     recipient_id: uuid.UUID
     service_unit: str
@@ -48,14 +58,22 @@ class OrderOut(BaseModel):
     planned_delivery: date | None
     submitted_at: datetime | None
     lines: list[LineOut]
+    attachments: list[AttachmentOut]
+
+
+def _files(found: list) -> list[AttachmentOut]:
+    return [AttachmentOut.model_validate(a, from_attributes=True) for a in found]
 
 
 async def _out(session: DbSession, order) -> OrderOut:  # noqa: ANN001
     rows = await service.lines(session, order.id)
-    return OrderOut(**{k: getattr(order, k) for k in OrderOut.model_fields if k != "lines"}, lines=[
+    return OrderOut(**{k: getattr(order, k) for k in OrderOut.model_fields if k not in ("lines", "attachments", "kind")},
+                    kind="manual" if any(line.manual_text for line, _ in rows) else "order",
+                    attachments=_files(await attachments.of(session, order_id=order.id)), lines=[
         LineOut(id=line.id, article_id=line.article_id, article_number=a.number if a else None, name=a.name if a else None,
                 manual_text=line.manual_text, quantity=line.quantity, source=line.source, warehouse_code=line.warehouse_code,
-                components=line.components, comment=line.comment) for line, a in rows])
+                components=line.components, comment=line.comment,
+                attachments=_files(await attachments.of(session, order_line_id=line.id))) for line, a in rows])
 
 
 @router.post("/recipients/{recipient_id}/cart")
@@ -98,6 +116,40 @@ async def components(order_id: uuid.UUID, line_id: uuid.UUID, body: ComponentsIn
     prescriber = await prescribers.me(session, me.account_id)
     await service.change_components(session, prescriber, order_id, line_id, body.removed, body.added)
     return await _out(session, await service.own_order(session, me.account_id, order_id))
+
+
+@router.post("/orders/{order_id}/attachments", status_code=201)
+async def attach_to_order(order_id: uuid.UUID, request: Request, session: DbSession, me: Staff, content_type: str = Header(),
+                          x_filename: str = Header(max_length=200)) -> AttachmentOut:
+    """A file on the order, as the request body (PDF, PNG or JPEG up to 5 MB; the bytes must match the type)."""
+    order = await service.own_order(session, me.account_id, order_id)
+    service.must_be_open(order)
+    added = await attachments.add(session, x_filename, content_type, await request.body(), order_id=order.id)
+    return AttachmentOut.model_validate(added, from_attributes=True)
+
+
+@router.post("/orders/{order_id}/lines/{line_id}/attachments", status_code=201)
+async def attach_to_line(order_id: uuid.UUID, line_id: uuid.UUID, request: Request, session: DbSession, me: Staff,
+                         content_type: str = Header(), x_filename: str = Header(max_length=200)) -> AttachmentOut:
+    line = await service.own_line(session, me.account_id, order_id, line_id)
+    added = await attachments.add(session, x_filename, content_type, await request.body(), order_line_id=line.id)
+    return AttachmentOut.model_validate(added, from_attributes=True)
+
+
+class ComponentHit(BaseModel):
+    article_id: uuid.UUID
+    article_number: str
+    name: str
+    standard: bool
+
+
+@router.get("/orders/{order_id}/lines/{line_id}/components/search")
+async def search_components(order_id: uuid.UUID, line_id: uuid.UUID, session: DbSession, me: Staff,
+                            q: str = Query(min_length=3, max_length=100)) -> list[ComponentHit]:
+    """The components that fit this line's article, by name or number (to add to the individual)."""
+    line = await service.own_line(session, me.account_id, order_id, line_id)
+    return [ComponentHit(article_id=a.id, article_number=a.number, name=a.name, standard=c.standard)
+            for c, a in await service.search_components(session, line, q)]
 
 
 @router.delete("/orders/{order_id}/lines/{line_id}", status_code=204)

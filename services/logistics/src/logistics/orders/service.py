@@ -5,8 +5,6 @@ cares about publishes a partner-safe event (LG-19)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 from datetime import UTC, datetime
 
@@ -20,19 +18,16 @@ from kit.problems import Problem, conflict, invalid, not_found
 from logistics.case_numbers import SWEDEN, next_case_number
 from logistics.catalogue import service as catalogue
 from logistics.catalogue.models import Article, ArticleComponent
+from logistics.catalogue.rules import like_pattern
 from logistics.orders import rules
 from logistics.activities.models import Activity
 from logistics.orders.models import Order, OrderLine
 from logistics.prescribers.models import Prescriber
+from logistics.pseudonyms import recipient_ref
 from logistics.recipients import service as recipients
 from logistics.stock.models import Individual, IndividualEvent, StockBalance, Warehouse
 
 AID_CENTRE = "Hjälpmedelscentralen"
-
-
-def recipient_ref(key: str, recipient_id: uuid.UUID) -> str:
-    """The pseudonym partner regions see instead of the recipient (stable, not reversible without the key)."""
-    return hmac.new(key.encode(), str(recipient_id).encode(), hashlib.sha256).hexdigest()[:32]
 
 
 async def cart(session: AsyncSession, prescriber: Prescriber, recipient_id: uuid.UUID) -> Order:
@@ -54,6 +49,27 @@ async def own_order(session: AsyncSession, prescriber_id: uuid.UUID | None, orde
     if order is None or (prescriber_id is not None and order.prescriber_id != prescriber_id):
         raise not_found("order", order_id)
     return order
+
+
+def must_be_open(order: Order) -> None:
+    if order.status not in ("cart", "registered"):
+        raise conflict(f"order-{order.status}", f"the order is {order.status}")
+
+
+async def own_line(session: AsyncSession, prescriber_id: uuid.UUID, order_id: uuid.UUID, line_id: uuid.UUID) -> OrderLine:
+    order = await own_order(session, prescriber_id, order_id)
+    must_be_open(order)
+    line = await session.get(OrderLine, line_id)
+    if line is None or line.order_id != order.id:
+        raise not_found("order line", line_id)
+    return line
+
+
+async def search_components(session: AsyncSession, line: OrderLine, text: str) -> list[tuple[ArticleComponent, Article]]:
+    pattern = like_pattern(text.lower())
+    query = (select(ArticleComponent, Article).join(Article, Article.id == ArticleComponent.component_id)
+             .where(ArticleComponent.article_id == line.article_id, Article.search_text.ilike(pattern)).order_by(Article.number))
+    return [(c, a) for c, a in (await session.execute(query)).all()]
 
 
 def _must_be_cart(order: Order) -> None:

@@ -14,8 +14,8 @@ from kit import outbox
 from kit.problems import Problem, conflict, invalid, not_found
 from logistics.case_numbers import next_case_number
 from logistics.catalogue.models import Article
-from logistics.orders.service import recipient_ref
 from logistics.prescribers.models import Prescriber
+from logistics.pseudonyms import recipient_ref
 from logistics.recipients import service as recipients
 from logistics.returns.models import Pickup, ReturnReceipt
 from logistics.stock.models import Individual, IndividualEvent, StockBalance

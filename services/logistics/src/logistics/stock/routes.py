@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from logistics.access import AidCentre, Staff
@@ -147,10 +147,11 @@ class DeliveryIn(BaseModel):
 
 
 @router.post("/individuals/{individual_id}/delivery")
-async def deliver(individual_id: uuid.UUID, body: DeliveryIn, session: DbSession, me: Staff) -> IndividualOut:
+async def deliver(individual_id: uuid.UUID, body: DeliveryIn, request: Request, session: DbSession, me: Staff) -> IndividualOut:
     """LG-8: deliver an individual from your own buffer store to a recipient."""
     settings = await prescribers.me(session, me.account_id)
-    return _individual(await service.deliver(session, me.account_id, individual_id, body.recipient_id, settings.own_stores))
+    return _individual(await service.deliver(session, me.account_id, individual_id, body.recipient_id, settings.own_stores,
+                                             request.app.state.settings.partner_pseudonym_key))
 
 
 class LineIn(BaseModel):

@@ -11,7 +11,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.logistics.v1 import IndividualStatusChanged
+from kit import outbox
 from logistics.case_numbers import next_case_number
+from logistics.pseudonyms import recipient_ref
 from logistics.catalogue.models import Article
 from logistics.recipients.models import Recipient
 from logistics.stock import rules
@@ -130,7 +133,7 @@ async def renumber(session: AsyncSession, actor: uuid.UUID, individual_id: uuid.
 
 
 async def deliver(session: AsyncSession, actor: uuid.UUID, individual_id: uuid.UUID, recipient_id: uuid.UUID,
-                  own_stores: list[str]) -> Individual:
+                  own_stores: list[str], pseudonym_key: str) -> Individual:
     """LG-8: deliver an individual from an own buffer store to a recipient."""
     found = await individual(session, individual_id, lock=True)
     if found.status != "in_stock" or found.warehouse_code is None:
@@ -146,6 +149,9 @@ async def deliver(session: AsyncSession, actor: uuid.UUID, individual_id: uuid.U
                                                      StockBalance.article_id == found.article_id)
                           .values(quantity=StockBalance.quantity - 1))
     await _event(session, found, "delivered", actor, f"from store {store.code}", recipient.id)
+    article = await session.get(Article, found.article_id)
+    await outbox.add(session, IndividualStatusChanged(individual_id=found.id, individual_number=found.number, article_number=article.number,
+                                                      status="delivered", recipient_ref=recipient_ref(pseudonym_key, recipient.id)))
     return found
 
 
