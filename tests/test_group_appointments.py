@@ -165,6 +165,9 @@ async def test_an_edit_storm_inside_the_window_sends_one_notice_per_patient(clin
 async def test_closing_puts_the_note_in_each_journal_and_opens_billing_cards(clinic, test_env):
     svc, _, billing = clinic
     headers, (anna, bo, cai), _ = await practitioner_with_patients(svc, test_env, 3)
+    unknown = await svc.client.post("/appointment-types", headers=headers, json={
+        "name": "X", "length_minutes": 60, "kind": "group", "seats": 4, "helfo": True, "tariff_codes": ["ZZ9"]})
+    assert unknown.status_code == 422 and "unknown HELFO tariff codes: ZZ9" in unknown.json()["detail"]
     kind = await group_type(svc, headers, helfo=True, tariff_codes=["2ad", "8"], extra_fee_minor=15000, notifications=False)
     earlier = await svc.client.post(f"/clients/{anna}/notes", headers=headers, json={"text": "Individuell time.", "problem_code": "P74"})
     assert earlier.status_code == 201
@@ -193,7 +196,9 @@ async def test_closing_puts_the_note_in_each_journal_and_opens_billing_cards(cli
         group_notes = [n for n in notes if n["kind"] == "administrative"]
         assert [n["text"] for n in group_notes] == ["Gruppen arbeidet med søvnhygiene."] * expected
     claim = (await svc.client.get(f"{base}/helfo-claim", headers=headers)).json()
-    assert claim == [{"patient_id": str(anna), "tariff_codes": ["2ad", "8"], "problem_code": "P74", "guarantee_code": "FK1"}]
+    fee = sum(svc.settings.helfo_tariffs[code]["fee_minor"] for code in ("2ad", "8"))
+    assert claim == [{"patient_id": str(anna), "tariff_codes": ["2ad", "8"], "problem_code": "P74", "guarantee_code": "FK1",
+                      "fee_minor": fee, "patient_share_minor": 0, "refund_minor": fee}]  # exemption card: HELFO pays all
 
     async def cards():
         found = (await billing.client.get("/billing-cards", headers=headers)).json()
@@ -201,7 +206,8 @@ async def test_closing_puts_the_note_in_each_journal_and_opens_billing_cards(cli
 
     (card,) = await wait_for(cards, what="the billing card in billing")
     assert (card["patient_id"], card["status"], card["amount_minor"], card["currency"], card["tariff_codes"], card["guarantee_code"]) == (
-        str(anna), "pay_later", 15000, "NOK", ["2ad", "8"], "FK1")
+        str(anna), "pay_later", 15000, "NOK", ["2ad", "8"], "FK1")  # the extra fee only: the exemption card covers the share
+    assert (card["helfo_fee_minor"], card["patient_share_minor"], card["helfo_refund_minor"]) == (fee, 0, fee)
     paid = await billing.client.post(f"/billing-cards/{card['id']}/payment", headers=headers, json={"method": "vipps"})
     assert paid.json()["status"] == "paid"
     twice = await billing.client.post(f"/billing-cards/{card['id']}/payment", headers=headers, json={"method": "cash"})

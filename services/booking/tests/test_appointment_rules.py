@@ -58,3 +58,11 @@ def test_seats():
         rules.check_seats(1, "group", 0)
     with pytest.raises(rules.AppointmentRuleError, match="one seat"):
         rules.check_seats(2, "single", 0)
+
+
+def test_helfo_settlement_splits_the_fee_and_an_exemption_card_pays_the_share():
+    tariffs = {"a": {"fee_minor": 30000, "patient_share_minor": 20000}, "b": {"fee_minor": 5000, "patient_share_minor": 0}}
+    assert rules.settle(["a", "b"], tariffs, exempt=False) == rules.Settlement(35000, 20000, 15000)
+    assert rules.settle(["a", "b"], tariffs, exempt=True) == rules.Settlement(35000, 0, 35000)
+    with pytest.raises(rules.AppointmentRuleError, match="unknown HELFO tariff codes: c"):
+        rules.settle(["a", "c"], tariffs, exempt=False)

@@ -230,8 +230,12 @@ class BillingCard(Base):
     session_starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     tariff_codes: Mapped[list[str]] = mapped_column(ARRAY(Text))
     guarantee_code: Mapped[str | None] = mapped_column(Text)
-    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)  # what the patient pays
     currency: Mapped[str] = mapped_column(String(3))
+    #: HELFO settlement of the tariffs: fee = patient's share + HELFO's refund (None without HELFO)
+    helfo_fee_minor: Mapped[int | None] = mapped_column(BigInteger)
+    patient_share_minor: Mapped[int | None] = mapped_column(BigInteger)
+    helfo_refund_minor: Mapped[int | None] = mapped_column(BigInteger)
     status: Mapped[str] = mapped_column(String(10), default="pay_later")
     invoice_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("collective_invoices.id"))
     payment_method: Mapped[str | None] = mapped_column(String(20))

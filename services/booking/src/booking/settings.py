@@ -25,5 +25,12 @@ class Settings(ServiceSettings):
     audit_retention_days: int = 5 * 365
     #: Where the consent links point (the front end)
     app_base_url: str = "http://127.0.0.1:8000"
+    # HELFO tariffs (GR-1, BL-7): code -> fee and the patient's share, in øre. These are EXAMPLE values for
+    # development and tests; production loads the current official table (BOOKING_HELFO_TARIFFS as JSON).
+    helfo_tariffs: dict[str, dict[str, int]] = Field(default_factory=lambda: {
+        "2ad": {"fee_minor": 31000, "patient_share_minor": 21500},
+        "8": {"fee_minor": 9000, "patient_share_minor": 0},
+        "G1": {"fee_minor": 17500, "patient_share_minor": 11000},
+    })
     #: Where the iCalendar feed URLs point (the gateway's public address)
     public_base_url: str = "http://127.0.0.1:8000/api/booking"

@@ -191,8 +191,12 @@ class BillingCardLine(BaseModel):
 
     patient_id: UUID
     tariff_codes: list[str] = []
-    fee: Money
+    fee: Money  # what the patient pays: their share of the tariffs and any extra fee
     guarantee_code: str | None = None
+    #: the HELFO settlement: the tariffs' fee, the patient's share of it, and HELFO's refund
+    helfo_fee_minor: int | None = None
+    patient_share_minor: int | None = None
+    helfo_refund_minor: int | None = None
 
 
 class GroupSessionClosed(Event):

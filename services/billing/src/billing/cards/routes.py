@@ -28,6 +28,9 @@ class CardOut(BaseModel):
     guarantee_code: str | None
     amount_minor: int
     currency: str
+    helfo_fee_minor: int | None
+    patient_share_minor: int | None
+    helfo_refund_minor: int | None
     status: str
     invoice_id: uuid.UUID | None
     payment_method: str | None

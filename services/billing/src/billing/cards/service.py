@@ -24,7 +24,9 @@ async def open_cards(session: AsyncSession, event: GroupSessionClosed) -> None:
         {"id": uuid.uuid4(), "appointment_id": event.appointment_id, "patient_id": line.patient_id,
          "practitioner_id": event.practitioner_id, "appointment_type": event.appointment_type,
          "session_starts_at": event.starts_at, "tariff_codes": line.tariff_codes, "guarantee_code": line.guarantee_code,
-         "amount_minor": line.fee.amount_minor, "currency": line.fee.currency, "status": "pay_later"}
+         "amount_minor": line.fee.amount_minor, "currency": line.fee.currency, "status": "pay_later",
+         "helfo_fee_minor": line.helfo_fee_minor, "patient_share_minor": line.patient_share_minor,
+         "helfo_refund_minor": line.helfo_refund_minor}
         for line in event.cards
     ]).on_conflict_do_nothing(constraint="one_card_per_patient_and_session"))
 

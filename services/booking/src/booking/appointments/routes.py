@@ -33,9 +33,10 @@ async def _one(session: DbSession, appointment) -> AppointmentOut:  # noqa: ANN0
 
 
 @router.post("/appointment-types", status_code=201)
-async def create_type(body: TypeIn, session: DbSession, me: Practitioner) -> TypeOut:
+async def create_type(body: TypeIn, request: Request, session: DbSession, me: Practitioner) -> TypeOut:
     """GR-1: name, length, single or group with seats, online booking, notifications, HELFO tariffs or a fee."""
-    return TypeOut.model_validate(await service.create_type(session, me.id, body), from_attributes=True)
+    tariffs = request.app.state.settings.helfo_tariffs
+    return TypeOut.model_validate(await service.create_type(session, me.id, body, tariffs), from_attributes=True)
 
 
 @router.get("/appointment-types")
@@ -44,8 +45,9 @@ async def list_types(session: DbSession, me: Practitioner) -> list[TypeOut]:
 
 
 @router.put("/appointment-types/{type_id}")
-async def update_type(type_id: uuid.UUID, body: TypeIn, session: DbSession, me: Practitioner) -> TypeOut:
-    return TypeOut.model_validate(await service.update_type(session, me.id, type_id, body), from_attributes=True)
+async def update_type(type_id: uuid.UUID, body: TypeIn, request: Request, session: DbSession, me: Practitioner) -> TypeOut:
+    tariffs = request.app.state.settings.helfo_tariffs
+    return TypeOut.model_validate(await service.update_type(session, me.id, type_id, body, tariffs), from_attributes=True)
 
 
 @router.post("/week-templates", status_code=201)
@@ -138,12 +140,15 @@ async def check_out(appointment_id: uuid.UUID, patient_id: uuid.UUID, session: D
 @router.post("/appointments/{appointment_id}/close")
 async def close(appointment_id: uuid.UUID, body: CloseIn, request: Request, session: DbSession, me: Practitioner) -> AppointmentOut:
     """GR-7: the shared note into each attending patient's journal; billing cards for the billed ones."""
-    closed = await service.close(session, request.app.state.journal_keys, me.id, appointment_id, body.note, body.patients)
+    state = request.app.state
+    closed = await service.close(session, state.journal_keys, state.settings.helfo_tariffs, me.id, appointment_id, body.note,
+                                 body.patients)
     return await _one(session, closed)
 
 
 @router.get("/appointments/{appointment_id}/helfo-claim")
 async def helfo_claim(appointment_id: uuid.UUID, request: Request, session: DbSession, me: Practitioner) -> list[ClaimLine]:
     """HELFO claim lines (tariffs, problem code, guarantee code) of a closed session; an audited read."""
-    lines = await service.helfo_claim(session, request.app.state.journal_keys, me.id, appointment_id)
+    state = request.app.state
+    lines = await service.helfo_claim(session, state.journal_keys, state.settings.helfo_tariffs, me.id, appointment_id)
     return [ClaimLine(**line) for line in lines]

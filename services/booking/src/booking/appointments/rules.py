@@ -64,6 +64,30 @@ def may_delete(created_at: datetime, now: datetime) -> bool:
     return now - created_at <= DELETE_WINDOW
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """What HELFO pays (``refund``) and what the patient pays (``patient_share``) of the tariffs' fee."""
+
+    fee_minor: int
+    patient_share_minor: int
+    refund_minor: int
+
+
+def known_tariffs(codes: list[str], tariffs: dict[str, dict[str, int]]) -> None:
+    unknown = [c for c in codes if c not in tariffs]
+    if unknown:
+        raise AppointmentRuleError(f"unknown HELFO tariff codes: {', '.join(unknown)}")
+
+
+def settle(codes: list[str], tariffs: dict[str, dict[str, int]], *, exempt: bool) -> Settlement:
+    """The tariffs' fee split between the patient and HELFO; with an exemption card (frikort, a guarantee
+    code) the patient pays nothing and HELFO refunds all."""
+    known_tariffs(codes, tariffs)
+    fee = sum(tariffs[c]["fee_minor"] for c in codes)
+    share = 0 if exempt else sum(tariffs[c]["patient_share_minor"] for c in codes)
+    return Settlement(fee, share, fee - share)
+
+
 def check_seats(seats: int, kind: str, booked: int) -> None:
     if kind == "single" and seats != 1:
         raise AppointmentRuleError("a single appointment has one seat")

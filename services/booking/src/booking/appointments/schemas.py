@@ -160,6 +160,9 @@ class ClaimLine(BaseModel):
     tariff_codes: list[str]
     problem_code: str | None
     guarantee_code: str | None
+    fee_minor: int
+    patient_share_minor: int
+    refund_minor: int
 
 
 class PatientFound(BaseModel):

@@ -32,7 +32,15 @@ FULL = "appointment_seats"
 
 # --- appointment types (GR-1) ---------------------------------------------------------------------
 
-async def create_type(session: AsyncSession, practitioner_id: uuid.UUID, body: TypeIn) -> AppointmentType:
+def _check_tariffs(body: TypeIn, tariffs: dict[str, dict[str, int]]) -> None:
+    try:
+        rules.known_tariffs(body.tariff_codes, tariffs)
+    except rules.AppointmentRuleError as exc:
+        raise invalid(str(exc)) from exc
+
+
+async def create_type(session: AsyncSession, practitioner_id: uuid.UUID, body: TypeIn, tariffs: dict[str, dict[str, int]]) -> AppointmentType:
+    _check_tariffs(body, tariffs)
     kind = AppointmentType(id=uuid.uuid4(), practitioner_id=practitioner_id, **body.model_dump())
     session.add(kind)
     await session.flush()
@@ -46,7 +54,9 @@ async def own_type(session: AsyncSession, practitioner_id: uuid.UUID, type_id: u
     return kind
 
 
-async def update_type(session: AsyncSession, practitioner_id: uuid.UUID, type_id: uuid.UUID, body: TypeIn) -> AppointmentType:
+async def update_type(session: AsyncSession, practitioner_id: uuid.UUID, type_id: uuid.UUID, body: TypeIn,
+                      tariffs: dict[str, dict[str, int]]) -> AppointmentType:
+    _check_tariffs(body, tariffs)
     kind = await own_type(session, practitioner_id, type_id)
     for field, value in body.model_dump().items():
         setattr(kind, field, value)
@@ -301,8 +311,8 @@ async def check(session: AsyncSession, practitioner_id: uuid.UUID, appointment_i
 
 # --- closing (GR-7) -------------------------------------------------------------------------------
 
-async def close(session: AsyncSession, ring: KeyRing, practitioner_id: uuid.UUID, appointment_id: uuid.UUID,
-                note: str, changes: list[ClosingPatient]) -> Appointment:
+async def close(session: AsyncSession, ring: KeyRing, tariffs: dict[str, dict[str, int]], practitioner_id: uuid.UUID,
+                appointment_id: uuid.UUID, note: str, changes: list[ClosingPatient]) -> Appointment:
     """The shared note goes into every attending patient's journal as an administrative note (with the
     HELFO problem code, by default the one in the patient's last note); every patient is attended and
     billed unless unticked; billing opens a "pay later" card per billed patient. Closing twice: 409."""
@@ -332,18 +342,25 @@ async def close(session: AsyncSession, ring: KeyRing, practitioner_id: uuid.UUID
                                                         journal.NoteContent(note, problem))
         row.note_id = written.id
         if row.billed:
+            helfo = rules.settle(kind.tariff_codes, tariffs, exempt=row.guarantee_code is not None) if kind.helfo else None
+            share = helfo.patient_share_minor if helfo else 0
             cards.append(BillingCardLine(patient_id=row.patient_id, tariff_codes=kind.tariff_codes if kind.helfo else [],
-                                         fee=Money(amount_minor=kind.extra_fee_minor, currency=kind.currency),
-                                         guarantee_code=row.guarantee_code))
+                                         fee=Money(amount_minor=kind.extra_fee_minor + share, currency=kind.currency),
+                                         guarantee_code=row.guarantee_code,
+                                         helfo_fee_minor=helfo.fee_minor if helfo else None,
+                                         patient_share_minor=helfo.patient_share_minor if helfo else None,
+                                         helfo_refund_minor=helfo.refund_minor if helfo else None))
     appointment.status, appointment.closed_at = "closed", datetime.now(UTC)
     await outbox.add(session, GroupSessionClosed(appointment_id=appointment.id, practitioner_id=practitioner_id,
                                                  appointment_type=kind.name, starts_at=appointment.starts_at, cards=cards))
     return appointment
 
 
-async def helfo_claim(session: AsyncSession, ring: KeyRing, practitioner_id: uuid.UUID, appointment_id: uuid.UUID) -> list[dict]:
-    """BL-7's HELFO claim lines: tariff, problem code and guarantee code per billed patient. The problem code
-    is clinical: it is read from the sealed administrative note, and every read is audited."""
+async def helfo_claim(session: AsyncSession, ring: KeyRing, tariffs: dict[str, dict[str, int]], practitioner_id: uuid.UUID,
+                      appointment_id: uuid.UUID) -> list[dict]:
+    """BL-7's HELFO claim lines, ready to send: tariffs, problem code, guarantee code, and the fee split into
+    the patient's share and HELFO's refund. The problem code is clinical: it is read from the sealed
+    administrative note, and every read is audited."""
     appointment = await own_appointment(session, practitioner_id, appointment_id)
     kind = await session.get(AppointmentType, appointment.type_id)
     if appointment.status != "closed" or not kind.helfo:
@@ -355,7 +372,9 @@ async def helfo_claim(session: AsyncSession, ring: KeyRing, practitioner_id: uui
     for row, note in rows:
         content = journal.open_note(note, ring)
         await audit.write(session, actor=practitioner_id, client=row.patient_id, action="read note: helfo claim", target=str(note.id))
+        split = rules.settle(kind.tariff_codes, tariffs, exempt=row.guarantee_code is not None)
         lines.append({"patient_id": row.patient_id, "tariff_codes": kind.tariff_codes, "problem_code": content.problem_code,
+                      "fee_minor": split.fee_minor, "patient_share_minor": split.patient_share_minor, "refund_minor": split.refund_minor,
                       "guarantee_code": row.guarantee_code})
     return lines
 
