@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -106,5 +106,56 @@ async def test_a_delivered_order_becomes_specifications_per_type(services):
         f"/invoice-specifications/{by_kind['other_municipality']['id']}.xlsx", headers=me)).content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert by_kind["other_municipality"]["invoice_number"] in rows[0][0] and "Köp från andra kommuner" in rows[0][0]
-    assert rows[2][1] == submitted["case_number"] and rows[2][4] == 3
-    assert rows[-1][0] == "Total" and rows[-1][6] == lines[2][1] * 3 / 100
+    assert rows[2][1] == submitted["case_number"] and rows[2][2] == "Köp" and rows[2][5] == 3
+    assert rows[-1][0] == "Total" and rows[-1][7] == lines[2][1] * 3 / 100
+
+
+async def test_rented_aids_are_invoiced_monthly_until_they_come_back(services):
+    logistics, billing = services
+    me = KEY.headers(uuid.uuid4(), "prescriber", name="Test Förskrivare")
+    assert (await logistics.client.put("/prescribers/me/settings", headers=me, json={
+        "default_source": "aid_centre", "service_units": ["Hemsjukvården Provby"], "payer": "Provkommunen"})).status_code == 200
+    recipient = (await logistics.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "19450101-9287"})).json()
+    bed = (await fetch(logistics.settings, "SELECT id, new_price_minor FROM articles WHERE debit_form = 'rent' AND individual_tracked "
+                                           "AND expires_on IS NULL ORDER BY number LIMIT 1"))[0]
+    number = f"HY-{uuid.uuid4().hex[:6]}"
+    await fetch(logistics.settings, "INSERT INTO individuals (id, number, serial_number, article_id, status, stock_status, warehouse_code) "
+                                    "VALUES (gen_random_uuid(), $1, $2, $3, 'in_stock', 'ready', '200')", number, f"SN-{number}", bed["id"])
+    await fetch(logistics.settings, "INSERT INTO stock_balances (warehouse_code, article_id, quantity, reserved) VALUES ('200', $1, 1, 0) "
+                                    "ON CONFLICT (warehouse_code, article_id) DO UPDATE SET quantity = stock_balances.quantity + 1", bed["id"])
+    cart = (await logistics.client.post(f"/recipients/{recipient['id']}/cart", headers=me)).json()
+    assert (await logistics.client.post(f"/orders/{cart['id']}/lines", headers=me,
+                                        json={"article_id": str(bed["id"]), "warehouse_code": "200"})).status_code == 201
+    await logistics.client.post(f"/orders/{cart['id']}/submit", headers=me)
+    delivered = (await logistics.client.post(f"/orders/{cart['id']}/delivery", headers=AID_CENTRE)).json()
+    assert delivered["status"] == "delivered"
+
+    today = datetime.now(UTC).date()
+
+    async def rent_line():
+        await billing.client.post("/invoice-specifications/rent-runs", headers=AID_CENTRE, json={"month": today.isoformat()})
+        specs = (await billing.client.get("/invoice-specifications", headers=me, params={"payer": "Provkommunen", "kind": "aid_centre"})).json()
+        return specs or None
+
+    (spec,) = await wait_for(rent_line, what="the month's rent on the aid centre's specification")
+    rows = (await billing.client.get(f"/invoice-specifications/{spec['id']}", headers=me)).json()["rows"]
+    monthly = -(-bed["new_price_minor"] // billing.settings.rent_months)
+    assert [(r["line_kind"], r["article_number"].endswith(number), r["amount_minor"]) for r in rows] == [("rent", True, monthly)]
+    again = await billing.client.post("/invoice-specifications/rent-runs", headers=AID_CENTRE, json={"month": today.isoformat()})
+    assert again.json()["rent_lines"] == 0  # a second run adds nothing
+    assert (await billing.client.post("/invoice-specifications/rent-runs", headers=me, json={"month": today.isoformat()})).status_code == 403
+
+    individual = (await logistics.client.get("/individuals/search", headers=me, params={"q": number})).json()["exact"]
+    pickup = (await logistics.client.post("/pickups", headers=me, json={"recipient_id": recipient["id"], "reason": "bed",
+                                                                        "individual_ids": [individual["id"]]})).json()
+    await logistics.client.post(f"/pickups/{pickup['id']}/done", headers=AID_CENTRE)
+
+    async def ended():
+        rows = await fetch(billing.settings, "SELECT ended_on FROM rentals WHERE individual_number = $1", number)
+        return rows and rows[0]["ended_on"]
+
+    assert await wait_for(ended, what="the rental ended by the pickup") == today
+    following = date(today.year + today.month // 12, today.month % 12 + 1, 1)
+    await billing.client.post("/invoice-specifications/rent-runs", headers=AID_CENTRE, json={"month": following.isoformat()})
+    later = (await billing.client.get("/invoice-specifications", headers=me, params={"payer": "Provkommunen", "start": following.isoformat()})).json()
+    assert later == []  # back with the aid centre: no rent next month

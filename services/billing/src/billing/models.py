@@ -287,14 +287,43 @@ class InvoiceSpecification(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class Rental(Base):
+    """A rented aid out with a recipient: invoiced as monthly rent from its delivery until it comes back."""
+
+    __tablename__ = "rentals"
+    __table_args__ = (UniqueConstraint("source_event_id", "line_index", "individual_number", name="one_rental_per_delivered_aid"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    payer: Mapped[str] = mapped_column(Text, index=True)
+    seller: Mapped[str] = mapped_column(Text)
+    case_number: Mapped[str] = mapped_column(String(8))
+    our_reference: Mapped[str] = mapped_column(Text)
+    article_number: Mapped[str] = mapped_column(Text)
+    individual_number: Mapped[str] = mapped_column(Text, index=True, default="")  # "" for aids that are not individual-marked
+    quantity: Mapped[int] = mapped_column(Integer)
+    monthly_rent_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    started_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    source_event_id: Mapped[uuid.UUID]
+    line_index: Mapped[int] = mapped_column(Integer)
+
+
 class SpecificationLine(Base):
     __tablename__ = "invoice_specification_lines"
-    __table_args__ = (UniqueConstraint("source_event_id", "line_index", name="one_line_per_event_line"),)
+    __table_args__ = (
+        UniqueConstraint("source_event_id", "line_index", name="one_line_per_event_line"),
+        UniqueConstraint("rental_id", "rent_month", name="one_rent_line_per_rental_and_month"),
+        CheckConstraint("line_kind IN ('purchase', 'rent')", name="specification_line_kind"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     specification_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoice_specifications.id"), index=True)
-    source_event_id: Mapped[uuid.UUID]
-    line_index: Mapped[int] = mapped_column(Integer)
+    line_kind: Mapped[str] = mapped_column(String(8), default="purchase", server_default="purchase")
+    source_event_id: Mapped[uuid.UUID | None]
+    line_index: Mapped[int | None] = mapped_column(Integer)
+    rental_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("rentals.id"))
+    rent_month: Mapped[date | None] = mapped_column(Date)
     case_number: Mapped[str] = mapped_column(String(8))
     our_reference: Mapped[str] = mapped_column(Text, index=True)
     delivered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -14,6 +14,9 @@ class Settings(ServiceSettings):
     service_name: str = "billing"
     http_port: int = 8002
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/billing"
+    #: Rented aids (BL-8): the monthly rent is the new price spread over this many months, until the aid
+    #: centre's rent price list is connected
+    rent_months: int = Field(default=60, ge=1)
 
     #: Which payment provider adapter to use. Only the development stub exists so far; a real adapter
     #: implements ``billing.provider.base.PaymentProvider``.

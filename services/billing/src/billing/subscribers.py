@@ -12,7 +12,7 @@ from contracts.booking.v1 import (
     BookingCancelled, BookingHoldExpired, BookingRequested, GroupSessionClosed, TherapistPayoutDetailsChanged,
 )
 from contracts.gateway.v1 import ContactDetailsChanged
-from contracts.logistics.v1 import OrderDelivered
+from contracts.logistics.v1 import IndividualStatusChanged, OrderDelivered
 from kit import context
 from kit.bus import Consumers
 
@@ -45,7 +45,12 @@ async def open_billing_cards(session: AsyncSession, event: GroupSessionClosed, e
 
 @consumers.on(OrderDelivered, queue="invoicing")
 async def specify_delivery(session: AsyncSession, event: OrderDelivered, envelope: Envelope) -> None:
-    await specifications.record_delivery(session, event, envelope)
+    await specifications.record_delivery(session, event, envelope, context.app_state.get().settings.rent_months)
+
+
+@consumers.on(IndividualStatusChanged, queue="invoicing")
+async def end_rental(session: AsyncSession, event: IndividualStatusChanged, envelope: Envelope) -> None:
+    await specifications.end_rental(session, event.individual_number, event.status, envelope.occurred_at.date())
 
 
 @consumers.on(TherapistPayoutDetailsChanged, queue="directory")

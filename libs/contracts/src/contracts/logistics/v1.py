@@ -24,6 +24,8 @@ class OrderedArticle(BaseModel):
     debit_form: str | None = None
     unit_price_minor: int | None = None
     currency: str = "SEK"
+    #: the individual-marked aids the line delivered (a rented one is invoiced as rent until it comes back)
+    individual_numbers: list[str] = []
 
 
 class OrderRegistered(Event):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from billing.reports.excel import workbook
 from billing.specifications import rules, service
@@ -17,6 +17,17 @@ from kit.service import DbSession
 router = APIRouter(tags=["invoice specifications"])
 Controller = Annotated[Principal, Depends(require_roles("aid_centre_staff", "prescriber", "admin"))]
 Kind = Literal["aid_centre", "other_municipality", "internal"]
+
+
+class RentRunIn(BaseModel):
+    month: date = Field(description="Any day of the month to invoice rent for")
+
+
+@router.post("/invoice-specifications/rent-runs")
+async def rent_run(body: RentRunIn, session: DbSession, me: Annotated[Principal, Depends(require_roles("aid_centre_staff", "admin"))]) -> dict:
+    """Monthly rent of the aids out on loan onto the payers' aid-centre specifications (a monthly job;
+    running it again adds nothing)."""
+    return {"month": rules.period_of(body.month).isoformat(), "rent_lines": await service.rent_run(session, body.month)}
 
 
 class SpecificationOut(BaseModel):
@@ -32,6 +43,7 @@ class SpecificationOut(BaseModel):
 
 
 class LineOut(BaseModel):
+    line_kind: str
     case_number: str
     our_reference: str
     delivered_at: datetime
@@ -65,10 +77,10 @@ async def download(specification_id: uuid.UUID, session: DbSession, me: Controll
     spec, lines = await service.specification(session, specification_id)
     content = workbook(
         f"Fakturaspecifikation {spec.invoice_number} – {rules.KIND_TITLES[spec.kind]} – {spec.payer} {spec.period:%Y-%m}",
-        ["Leverans", "Ordernummer", "Vår referens", "Artikel", "Antal", "À-pris", "Belopp", "Valuta"],
-        [[line.delivered_at.date(), line.case_number, line.our_reference, line.article_number, line.quantity,
-          line.unit_price_minor / 100, line.amount_minor / 100, line.currency] for line in lines],
-        dates=[0], money=[5, 6], total_of=[6], widths=[12, 12, 22, 12, 8, 12, 12, 8], sheet="Specifikation")
+        ["Leverans", "Ordernummer", "Slag", "Vår referens", "Artikel", "Antal", "À-pris", "Belopp", "Valuta"],
+        [[line.delivered_at.date(), line.case_number, "Hyra" if line.line_kind == "rent" else "Köp", line.our_reference,
+          line.article_number, line.quantity, line.unit_price_minor / 100, line.amount_minor / 100, line.currency] for line in lines],
+        dates=[0], money=[6, 7], total_of=[7], widths=[12, 12, 8, 22, 20, 8, 12, 12, 8], sheet="Specifikation")
     return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="fakturaspecifikation-{spec.invoice_number}.xlsx"'})
 

@@ -22,6 +22,17 @@ def period_of(day: date) -> date:
     return day.replace(day=1)
 
 
+def monthly_rent(new_price_minor: int, rent_months: int) -> int:
+    """The new price spread over ``rent_months`` months, rounded up to whole öre."""
+    return -(-new_price_minor // rent_months)
+
+
+def month_bounds(month: date) -> tuple[date, date]:
+    first = period_of(month)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following
+
+
 def invoice_number(period: date, running: int) -> str:
     """YYMMNNNN: the period's year and month and a running number within it."""
     return f"{period.year % 100:02d}{period.month:02d}{running:04d}"

@@ -4,14 +4,14 @@ specification per payer, month, type and seller; found by payer and period, type
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from billing.models import InvoiceCounter, InvoiceSpecification, SpecificationLine
+from billing.models import InvoiceCounter, InvoiceSpecification, Rental, SpecificationLine
 from billing.specifications import rules
 from contracts import Envelope
 from contracts.logistics.v1 import OrderDelivered
@@ -36,14 +36,26 @@ async def _specification(session: AsyncSession, payer: str, period: date, kind: 
         InvoiceSpecification.seller == seller).with_for_update())).scalar_one()
 
 
-async def record_delivery(session: AsyncSession, event: OrderDelivered, envelope: Envelope) -> int:
-    """Purchased lines of a delivered order become specification lines (rented aids are invoiced as rent,
-    which these specifications do not cover). Returns the number of lines recorded."""
+async def record_delivery(session: AsyncSession, event: OrderDelivered, envelope: Envelope, rent_months: int) -> int:
+    """Purchased lines of a delivered order become specification lines; rented aids start a rental,
+    invoiced month by month by ``rent_run``. Returns the number of lines recorded."""
     if not event.payer:
         return 0
-    period = rules.period_of(event.delivered_at.astimezone(SWEDEN).date())
+    delivered_on = event.delivered_at.astimezone(SWEDEN).date()
+    period = rules.period_of(delivered_on)
     recorded = 0
     for index, line in enumerate(event.lines):
+        if line.debit_form == "rent" and line.unit_price_minor is not None:
+            numbers = line.individual_numbers or [""]
+            await session.execute(insert(Rental).values([{
+                "id": uuid.uuid4(), "payer": event.payer, "seller": line.seller or rules.AID_CENTRE_SELLER, "case_number": event.case_number,
+                "our_reference": event.our_reference or event.service_unit, "article_number": line.article_number or "MANUELL",
+                "individual_number": number, "quantity": 1 if number else line.quantity,
+                "monthly_rent_minor": rules.monthly_rent(line.unit_price_minor, rent_months), "currency": line.currency,
+                "started_on": delivered_on, "source_event_id": envelope.event_id, "line_index": index} for number in numbers])
+                .on_conflict_do_nothing(constraint="one_rental_per_delivered_aid"))
+            recorded += 1
+            continue
         if line.debit_form != "purchase" or line.unit_price_minor is None or line.source is None:
             continue
         seller = line.seller or rules.AID_CENTRE_SELLER
@@ -56,6 +68,36 @@ async def record_delivery(session: AsyncSession, event: OrderDelivered, envelope
         ).on_conflict_do_nothing(constraint="one_line_per_event_line"))
         recorded += 1
     return recorded
+
+
+async def end_rental(session: AsyncSession, individual_number: str, status: str, when: date) -> None:
+    """A rented aid came back (picked up, returned or scrapped): its rent stops after this month."""
+    if status == "delivered":
+        return
+    for rental in (await session.execute(select(Rental).where(Rental.individual_number == individual_number,
+                                                             Rental.ended_on.is_(None)).with_for_update())).scalars():
+        rental.ended_on = when
+
+
+async def rent_run(session: AsyncSession, month: date) -> int:
+    """One rent line per rental out during ``month`` (started before its end, not ended before its start),
+    on the payer's aid-centre specification for that month. Running it again adds nothing."""
+    first, following = rules.month_bounds(month)
+    rentals = (await session.execute(select(Rental).where(Rental.started_on < following,
+                                                          (Rental.ended_on.is_(None)) | (Rental.ended_on >= first)))).scalars().all()
+    added = 0
+    for rental in rentals:
+        spec = await _specification(session, rental.payer, first, "aid_centre", rental.seller)
+        result = await session.execute(insert(SpecificationLine).values(
+            id=uuid.uuid4(), specification_id=spec.id, line_kind="rent", rental_id=rental.id, rent_month=first,
+            case_number=rental.case_number, our_reference=rental.our_reference,
+            delivered_at=datetime.combine(rental.started_on, time(12), tzinfo=SWEDEN),
+            article_number=rental.article_number + (f" / {rental.individual_number}" if rental.individual_number else ""),
+            quantity=rental.quantity, unit_price_minor=rental.monthly_rent_minor,
+            amount_minor=rental.monthly_rent_minor * rental.quantity, currency=rental.currency,
+        ).on_conflict_do_nothing(constraint="one_rent_line_per_rental_and_month").returning(SpecificationLine.id))
+        added += len(result.all())
+    return added
 
 
 async def search(session: AsyncSession, *, payer: str | None, start: date | None, end: date | None, kind: str | None,

@@ -154,12 +154,13 @@ async def lines(session: AsyncSession, order_id: uuid.UUID) -> list[tuple[OrderL
     return [(line, article) for line, article in (await session.execute(query)).all()]
 
 
-async def _ordered(session: AsyncSession, rows: list[tuple[OrderLine, Article | None]]) -> list[OrderedArticle]:
+async def _ordered(session: AsyncSession, rows: list[tuple[OrderLine, Article | None]],
+                   delivered: dict[uuid.UUID, list[str]] | None = None) -> list[OrderedArticle]:
     owners = dict((await session.execute(select(Warehouse.code, Warehouse.municipality))).all())
     return [OrderedArticle(article_number=a.number if a else None, quantity=line.quantity, warehouse=line.warehouse_code,
                            source=line.source, seller=AID_CENTRE if line.source == "aid_centre" else owners.get(line.warehouse_code),
                            debit_form=a.debit_form if a else None, unit_price_minor=a.new_price_minor if a else None,
-                           currency=a.currency if a else "SEK")
+                           currency=a.currency if a else "SEK", individual_numbers=(delivered or {}).get(line.id, []))
             for line, a in rows]
 
 
@@ -217,6 +218,7 @@ async def deliver(session: AsyncSession, actor: uuid.UUID, order_id: uuid.UUID, 
         raise conflict("activity-open", f"activity {', '.join(blocking)} on this order is open: close it before the delivery")
     rows = await lines(session, order.id)
     ref = recipient_ref(pseudonym_key, order.recipient_id)
+    delivered: dict[uuid.UUID, list[str]] = {}
     for line, article in rows:
         if article is None:
             continue
@@ -229,6 +231,7 @@ async def deliver(session: AsyncSession, actor: uuid.UUID, order_id: uuid.UUID, 
                 .order_by(Individual.number).limit(line.quantity).with_for_update(skip_locked=True))).scalars())
             if len(chosen) < line.quantity:
                 raise conflict("no-individual", f"{article.number}: only {len(chosen)} individual(s) in {line.warehouse_code}")
+            delivered[line.id] = [individual.number for individual in chosen]
             for individual in chosen:
                 individual.status, individual.recipient_id, individual.warehouse_code = "delivered", order.recipient_id, None
                 session.add(IndividualEvent(individual_id=individual.id, kind="delivered", detail=f"order {order.case_number}",
@@ -238,7 +241,7 @@ async def deliver(session: AsyncSession, actor: uuid.UUID, order_id: uuid.UUID, 
     now = datetime.now(UTC)
     order.status, order.closed_at = "delivered", now
     await outbox.add(session, OrderDelivered(order_id=order.id, case_number=order.case_number, service_unit=order.service_unit,
-                                             recipient_ref=ref, lines=await _ordered(session, rows), delivered_at=now,
+                                             recipient_ref=ref, lines=await _ordered(session, rows, delivered), delivered_at=now,
                                              payer=order.payer, our_reference=order.our_reference))
     return order
 
