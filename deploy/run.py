@@ -63,7 +63,9 @@ def processes() -> list[Process]:
     for name, port in SERVICES.items():
         prefix = name.upper()
         replicas = int(os.environ.get(f"REPLICAS_{name}", "1"))
-        common = {f"{prefix}_ENVIRONMENT": os.environ.get(f"{prefix}_ENVIRONMENT", "development")}
+        common = {f"{prefix}_ENVIRONMENT": os.environ.get(f"{prefix}_ENVIRONMENT", "development"),
+                  # tokens are checked against this run's gateway (its port moves with RUNNER_PORT_OFFSET)
+                  f"{prefix}_JWT_JWKS_URL": os.environ.get(f"{prefix}_JWT_JWKS_URL", f"{urls['gateway']}/.well-known/jwks.json")}
         if name == "gateway":
             common["GATEWAY_SERVICES"] = os.environ.get("GATEWAY_SERVICES", gateway_services)
         if name == "billing":

@@ -4,6 +4,7 @@ databases, exchange and ports."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -41,3 +42,16 @@ def test_runner_starts_every_service_and_relay_until_ready(test_env):
     for name in SERVICES:
         assert f"{name} stopped cleanly" in result.stdout
     assert "stopped." in result.stdout.splitlines()[-1]
+
+
+def test_every_process_checks_tokens_against_the_gateway_of_its_own_run(monkeypatch):
+    spec = importlib.util.spec_from_file_location("care_runner", RUNNER)
+    runner = importlib.util.module_from_spec(spec)
+    sys.modules["care_runner"] = runner  # dataclasses resolve their module while the class is made
+    spec.loader.exec_module(runner)
+    monkeypatch.setenv("RUNNER_PORT_OFFSET", "400")
+    processes = runner.processes()
+    assert len(processes) >= 13
+    for process in processes:
+        keys = [value for key, value in process.env.items() if key.endswith("_JWT_JWKS_URL")]
+        assert keys == ["http://127.0.0.1:8400/.well-known/jwks.json"], process.name
