@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from billing.provider import signature
-from contracts.booking.v1 import BookingCancelled, BookingHoldExpired, BookingRequested
+from contracts.booking.v1 import BookingCancelled, BookingHoldExpired
 from kit.testing import fetch, probe, publish, wait_for
 
 async def test_requested_booking_is_paid_and_captured(test_env, billing, saga, issuer):

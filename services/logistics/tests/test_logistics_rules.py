@@ -34,7 +34,6 @@ def test_search_terms():
         search.search_terms("rollator ab")
     with pytest.raises(search.SearchRuleError, match="at least one"):
         search.search_terms("   ")
-    assert search.like_pattern("50%_x") == "%50\\%\\_x%"
 
 
 def test_only_b_aids_in_an_own_store_are_registered_here():

@@ -6,13 +6,42 @@ One transaction per use case. A session is committed in exactly one place: ``Dat
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from kit.settings import ServiceSettings
+
+if TYPE_CHECKING:
+    from kit.problems import Problem
+
+
+def contains(text_: str) -> str:
+    """A LIKE/ILIKE pattern that finds ``text_`` anywhere, its own ``%``, ``_`` and ``\\`` taken literally
+    (backslash is PostgreSQL's default LIKE escape)."""
+    return "%" + text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def flush_guarded(session: AsyncSession, conflicts: Mapping[str, Problem], statement: Any = None) -> None:
+    """Execute ``statement`` (if any) and flush inside a savepoint; when the database refuses it on one of
+    the named constraints (unique, exclusion, check, or a trigger raising with that constraint name), raise
+    that constraint's problem instead. The use case's transaction stays usable; other violations re-raise."""
+    try:
+        async with session.begin_nested():
+            if statement is not None:
+                await session.execute(statement)
+            await session.flush()
+    except IntegrityError as exc:
+        name = getattr(getattr(exc.orig, "__cause__", None), "constraint_name", None) or ""
+        message = str(exc.orig)
+        for constraint, problem in conflicts.items():
+            if constraint == name or constraint in message:
+                raise problem from exc
+        raise
 
 
 def plain_dsn(url: str) -> str:

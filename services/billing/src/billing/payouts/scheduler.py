@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
-from sqlalchemy import select
 
 from billing.models import PayoutRun
 from billing.payouts import rules, service

@@ -86,8 +86,12 @@ async def rent_run(session: AsyncSession, month: date) -> int:
     rentals = (await session.execute(select(Rental).where(Rental.started_on < following,
                                                           (Rental.ended_on.is_(None)) | (Rental.ended_on >= first)))).scalars().all()
     added = 0
+    specs: dict[tuple[str, str], InvoiceSpecification] = {}
     for rental in rentals:
-        spec = await _specification(session, rental.payer, first, "aid_centre", rental.seller)
+        key = (rental.payer, rental.seller)
+        if key not in specs:
+            specs[key] = await _specification(session, rental.payer, first, "aid_centre", rental.seller)
+        spec = specs[key]
         result = await session.execute(insert(SpecificationLine).values(
             id=uuid.uuid4(), specification_id=spec.id, line_kind="rent", rental_id=rental.id, rent_month=first,
             case_number=rental.case_number, our_reference=rental.our_reference,

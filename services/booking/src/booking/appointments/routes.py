@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import AwareDatetime
 
 from booking.appointments import service
 from booking.appointments.schemas import (
@@ -76,8 +76,8 @@ async def create_appointment(body: AppointmentIn, session: DbSession, me: Practi
 
 
 @router.get("/appointments")
-async def list_appointments(session: DbSession, me: Practitioner, start: datetime = Query(alias="from"),
-                            end: datetime = Query(alias="to")) -> list[AppointmentOut]:
+async def list_appointments(session: DbSession, me: Practitioner, start: AwareDatetime = Query(alias="from"),
+                            end: AwareDatetime = Query(alias="to")) -> list[AppointmentOut]:
     """The appointment book between two instants (at most 62 days)."""
     found = await service.between(session, me.id, start, end)
     return [AppointmentOut(**a) for a in await service.describe(session, found)]

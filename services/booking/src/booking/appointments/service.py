@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.appointments import rules
@@ -24,6 +23,7 @@ from contracts.booking.v1 import BillingCardLine, GroupAppointmentChanged, Group
 from contracts.money import Money
 from kit import outbox
 from kit.crypto import KeyRing
+from kit.db import contains, flush_guarded
 from kit.problems import Problem, conflict, invalid, not_found
 
 OVERLAP = "appointments_do_not_overlap"
@@ -135,18 +135,11 @@ def _must_be_scheduled(appointment: Appointment) -> None:
         raise conflict(f"appointment-{appointment.status}", f"the appointment is {appointment.status}")
 
 
-async def _flush(session: AsyncSession) -> None:
-    """Flush, turning the database's guards into clear problems."""
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        message = str(exc.orig)
-        if OVERLAP in message:
-            raise conflict("appointment-overlaps", "the time overlaps another of your appointments") from exc
-        if FULL in message:
-            raise conflict("appointment-full", "the appointment has no free seat left") from exc
-        raise
+async def _flush(session: AsyncSession, statement: object = None, *, seats: int | None = None) -> None:
+    """Flush (and execute ``statement``), turning the database's guards into clear problems."""
+    full = f"the appointment has {seats} seats and they are taken" if seats else "the appointment has no free seat left"
+    await flush_guarded(session, {OVERLAP: conflict("appointment-overlaps", "the time overlaps another of your appointments"),
+                                  FULL: conflict("appointment-full", full)}, statement)
 
 
 async def booked_patients(session: AsyncSession, appointment_id: uuid.UUID) -> list[AppointmentPatient]:
@@ -203,13 +196,7 @@ async def add_patients(session: AsyncSession, practitioner_id: uuid.UUID, appoin
     statement = statement.on_conflict_do_update(
         index_elements=["appointment_id", "patient_id"], set_={"status": "booked", "added_at": func.now()},
         where=AppointmentPatient.status == "cancelled")
-    try:
-        async with session.begin_nested():
-            await session.execute(statement)
-    except IntegrityError as exc:
-        if FULL in str(exc.orig):
-            raise conflict("appointment-full", f"the appointment has {appointment.seats} seats and they are taken") from exc
-        raise
+    await _flush(session, statement, seats=appointment.seats)
     await announce(session, appointment)
     return appointment
 
@@ -410,7 +397,7 @@ async def between(session: AsyncSession, practitioner_id: uuid.UUID, start: date
 
 async def search_patients(session: AsyncSession, practitioner_id: uuid.UUID, text: str) -> list[tuple[uuid.UUID, str]]:
     """GR-3: the practitioner's patients whose name contains ``text``."""
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = contains(text)
     query = (select(ClientOf.client_id, Person.display_name).join(Person, Person.account_id == ClientOf.client_id)
              .where(and_(ClientOf.therapist_id == practitioner_id, Person.display_name.ilike(pattern)))
              .order_by(Person.display_name).limit(25))

@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.bookings.models import Booking
@@ -17,6 +16,7 @@ from booking.calendar import rules
 from booking.calendar.models import CalendarFeed, Slot
 from booking.calendar.schemas import SlotChange, SlotIn
 from kit.auth import Principal
+from kit.db import flush_guarded
 from kit.problems import Problem, conflict, invalid, not_found
 
 
@@ -25,14 +25,8 @@ def _overlap() -> Problem:
 
 
 async def _insert(session: AsyncSession, slot: Slot) -> Slot:
-    try:
-        async with session.begin_nested():
-            session.add(slot)
-            await session.flush()
-    except IntegrityError as exc:
-        if "slots_do_not_overlap" in str(exc.orig):
-            raise _overlap() from exc
-        raise
+    session.add(slot)
+    await flush_guarded(session, {"slots_do_not_overlap": _overlap()})
     return slot
 
 
@@ -71,13 +65,7 @@ async def change_slot(session: AsyncSession, principal: Principal, slot_id: uuid
             setattr(slot, field, getattr(body, field))
     if not (slot.video or slot.on_site):
         raise invalid("a slot is by video, on site, or both")
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        if "slots_do_not_overlap" in str(exc.orig):
-            raise _overlap() from exc
-        raise
+    await flush_guarded(session, {"slots_do_not_overlap": _overlap()})
     return slot
 
 

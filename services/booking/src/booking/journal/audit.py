@@ -29,13 +29,22 @@ def row_hash(prev_hash: str, at: datetime, actor: uuid.UUID, client: uuid.UUID |
 
 async def write(session: AsyncSession, *, actor: uuid.UUID, client: uuid.UUID | None, action: str, target: str | None = None,
                 allowed: bool = True, care_unit: str | None = None) -> None:
+    await write_many(session, actor=actor, client=client, action=action, targets=[target], allowed=allowed, care_unit=care_unit)
+
+
+async def write_many(session: AsyncSession, *, actor: uuid.UUID, client: uuid.UUID | None, action: str, targets: list[str | None],
+                     allowed: bool = True, care_unit: str | None = None) -> None:
+    """One audit row per target (e.g. every note a read returned), chained in order: one lock, one lookup."""
+    if not targets:
+        return
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
-    last = (await session.execute(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1))).scalar()
-    prev = last or GENESIS
+    prev = (await session.execute(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1))).scalar() or GENESIS
     at = datetime.now(UTC)
-    session.add(AuditRecord(at=at, actor_id=actor, client_id=client, action=action, target=target, allowed=allowed,
-                            care_unit=care_unit, prev_hash=prev,
-                            hash=row_hash(prev, at, actor, client, action, target, allowed, care_unit)))
+    for target in targets:
+        digest = row_hash(prev, at, actor, client, action, target, allowed, care_unit)
+        session.add(AuditRecord(at=at, actor_id=actor, client_id=client, action=action, target=target, allowed=allowed,
+                                care_unit=care_unit, prev_hash=prev, hash=digest))
+        prev = digest
     await session.flush()
 
 

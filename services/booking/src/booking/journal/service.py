@@ -144,8 +144,8 @@ async def readable_notes(session: AsyncSession, db: Database, ring: KeyRing, pri
             await audit.write_denial(db, actor=principal.account_id, client=client_id, action="read note: does not decrypt",
                                      target=str(note.id))
             raise Problem(409, "note-tampered", f"note {note.id} does not decrypt: it was changed outside the journal") from exc
-    for note, _ in readable:
-        await audit.write(session, actor=principal.account_id, client=client_id, action="read note", target=str(note.id))
+    await audit.write_many(session, actor=principal.account_id, client=client_id, action="read note",
+                           targets=[str(note.id) for note, _ in readable])
     return readable
 
 

@@ -30,6 +30,8 @@ async def open_activity(session: AsyncSession, prescriber: Prescriber, values: d
     individual = await session.get(Individual, values["individual_id"]) if values.get("individual_id") else None
     if values.get("individual_id") and individual is None:
         raise not_found("individual", values["individual_id"])
+    if values.get("article_id") and await session.get(Article, values["article_id"]) is None:
+        raise not_found("article", values["article_id"])
     if values.get("order_id"):
         order = await session.get(Order, values["order_id"])
         if order is None or order.prescriber_id != prescriber.account_id:

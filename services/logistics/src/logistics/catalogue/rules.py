@@ -22,11 +22,6 @@ def search_terms(text: str) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
-def like_pattern(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def iso_parent(code: str) -> str | None:
     """ISO 9999: 1215 → 12, 121506 → 1215, 12 → None."""
     return code[:-2] or None

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics.catalogue import rules
 from logistics.catalogue.models import Article, ArticleComponent, IsoClass, ReplacementMember
 from logistics.stock.models import StockBalance
+from kit.db import contains
 from kit.problems import conflict, invalid, not_found
 
 
@@ -22,7 +23,7 @@ async def search(session: AsyncSession, text: str, *, article_type: str | None, 
         raise invalid(str(exc)) from exc
     if sort not in rules.SORTABLE:
         raise invalid(f"sort by one of {', '.join(rules.SORTABLE)}")
-    where = [Article.search_text.ilike(rules.like_pattern(t)) for t in terms]
+    where = [Article.search_text.ilike(contains(t)) for t in terms]
     if article_type:
         where.append(Article.article_type == article_type)
     if not include_expired:

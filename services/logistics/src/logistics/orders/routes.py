@@ -13,7 +13,6 @@ from logistics import attachments
 from logistics.access import AidCentre, Staff
 from logistics.orders import service
 from logistics.prescribers import service as prescribers
-from kit.problems import conflict
 from kit.service import DbSession
 
 router = APIRouter(tags=["orders"])
@@ -106,15 +105,21 @@ async def add_line(order_id: uuid.UUID, body: LineIn, session: DbSession, me: St
     return await _out(session, await service.own_order(session, me.account_id, order_id))
 
 
+class ComponentIn(BaseModel):
+    article_id: uuid.UUID
+    quantity: int = Field(default=1, gt=0, le=20)
+
+
 class ComponentsIn(BaseModel):
-    removed: list[str] = Field(default=[], description="Standard components taken off (article ids)")
-    added: list[dict] = Field(default=[], description='Other components: [{"article_id": …, "quantity": 1}]')
+    removed: list[uuid.UUID] = Field(default=[], description="Standard components taken off (article ids)")
+    added: list[ComponentIn] = Field(default=[], description="Other components of the article, added to this individual")
 
 
 @router.put("/orders/{order_id}/lines/{line_id}/components")
 async def components(order_id: uuid.UUID, line_id: uuid.UUID, body: ComponentsIn, session: DbSession, me: Staff) -> OrderOut:
     prescriber = await prescribers.me(session, me.account_id)
-    await service.change_components(session, prescriber, order_id, line_id, body.removed, body.added)
+    await service.change_components(session, prescriber, order_id, line_id, [str(r) for r in body.removed],
+                                    [{"article_id": str(a.article_id), "quantity": a.quantity} for a in body.added])
     return await _out(session, await service.own_order(session, me.account_id, order_id))
 
 
@@ -171,12 +176,7 @@ class OrderChange(BaseModel):
 
 @router.patch("/orders/{order_id}")
 async def change(order_id: uuid.UUID, body: OrderChange, session: DbSession, me: Staff) -> OrderOut:
-    order = await service.own_order(session, me.account_id, order_id, lock=True)
-    if order.status != "cart":
-        raise conflict("order-submitted", f"the order is {order.status}")
-    for field, value in body.model_dump(exclude_unset=True).items():
-        setattr(order, field, value)
-    return await _out(session, order)
+    return await _out(session, await service.change_order(session, me.account_id, order_id, body.model_dump(exclude_unset=True)))
 
 
 @router.post("/orders/{order_id}/submit")

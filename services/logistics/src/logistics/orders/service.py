@@ -14,17 +14,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.logistics.v1 import IndividualStatusChanged, OrderCancelled, OrderDelivered, OrderedArticle, OrderRegistered
 from kit import outbox
+from kit.db import contains
 from kit.problems import Problem, conflict, invalid, not_found
 from logistics.case_numbers import SWEDEN, next_case_number
 from logistics.catalogue import service as catalogue
 from logistics.catalogue.models import Article, ArticleComponent
-from logistics.catalogue.rules import like_pattern
 from logistics.orders import rules
 from logistics.activities.models import Activity
 from logistics.orders.models import Order, OrderLine
 from logistics.prescribers.models import Prescriber
 from logistics.pseudonyms import recipient_ref
 from logistics.recipients import service as recipients
+from logistics.stock import service as stock_service
 from logistics.stock.models import Individual, IndividualEvent, StockBalance, Warehouse
 
 AID_CENTRE = "Hjälpmedelscentralen"
@@ -66,7 +67,7 @@ async def own_line(session: AsyncSession, prescriber_id: uuid.UUID, order_id: uu
 
 
 async def search_components(session: AsyncSession, line: OrderLine, text: str) -> list[tuple[ArticleComponent, Article]]:
-    pattern = like_pattern(text.lower())
+    pattern = contains(text.lower())
     query = (select(ArticleComponent, Article).join(Article, Article.id == ArticleComponent.component_id)
              .where(ArticleComponent.article_id == line.article_id, Article.search_text.ilike(pattern)).order_by(Article.number))
     return [(c, a) for c, a in (await session.execute(query)).all()]
@@ -75,6 +76,15 @@ async def search_components(session: AsyncSession, line: OrderLine, text: str) -
 def _must_be_cart(order: Order) -> None:
     if order.status != "cart":
         raise conflict("order-submitted", f"the order is {order.status}; lines change only before it is submitted")
+
+
+async def change_order(session: AsyncSession, prescriber_id: uuid.UUID, order_id: uuid.UUID, changes: dict) -> Order:
+    """Delivery address, contact, instructions, joint delivery, this order's infection flag, comment, our reference."""
+    order = await own_order(session, prescriber_id, order_id, lock=True)
+    _must_be_cart(order)
+    for field, value in changes.items():
+        setattr(order, field, value)
+    return order
 
 
 async def available(session: AsyncSession, article_id: uuid.UUID, warehouse: str) -> int:
@@ -98,10 +108,13 @@ async def add_line(session: AsyncSession, prescriber: Prescriber, order_id: uuid
         await session.flush()
         return {"line": line, "available": None, "replacements": []}
     article = await catalogue.article(session, article_id)
-    if source == "own_store" and warehouse_code not in prescriber.own_stores:
-        raise Problem(403, "forbidden", f"store {warehouse_code} is not one of your own stores")
     if warehouse_code is None:
         raise invalid("choose the warehouse the line is delivered from")
+    store = await stock_service.warehouse(session, warehouse_code)
+    if source == "own_store" and (store.kind != "buffer_store" or store.code not in prescriber.own_stores):
+        raise Problem(403, "forbidden", f"store {warehouse_code} is not one of your own stores")
+    if source == "aid_centre" and store.kind != "aid_centre":
+        raise invalid(f"{warehouse_code} is a buffer store: deliveries from the aid centre come from its warehouses")
     stock = await available(session, article.id, warehouse_code)
     if stock < quantity:
         offers = [r for r in await catalogue.replacements(session, article.id, warehouse_code)

@@ -8,7 +8,6 @@ from datetime import date
 
 from sqlalchemy import and_, select, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.logistics.v1 import IndividualStatusChanged
@@ -21,7 +20,10 @@ from logistics.stock import rules
 from logistics.stock.models import (
     Individual, IndividualEvent, ReplenishmentLine, ReplenishmentOrder, StockBalance, Warehouse,
 )
+from kit.db import contains, flush_guarded
 from kit.problems import Problem, conflict, invalid, not_found
+
+NUMBER_TAKEN = "individuals_number_key"  # the unique constraint on individual numbers
 
 
 async def all_warehouses(session: AsyncSession) -> list[Warehouse]:
@@ -76,12 +78,8 @@ async def register_individual(session: AsyncSession, actor: uuid.UUID, *, articl
     individual = Individual(id=uuid.uuid4(), number=number, serial_number=serial_number, article_id=article.id, status="in_stock",
                             warehouse_code=store.code, purchase_date=purchase_date, acquisition_value_minor=acquisition_value_minor,
                             warranty_until=warranty_until, text=text)
-    try:
-        async with session.begin_nested():
-            session.add(individual)
-            await session.flush()
-    except IntegrityError as exc:
-        raise conflict("individual-number-taken", f"individual number {number} is taken") from exc
+    session.add(individual)
+    await flush_guarded(session, {NUMBER_TAKEN: conflict("individual-number-taken", f"individual number {number} is taken")})
     await _event(session, individual, "registered", actor, f"in store {store.code}")
     return individual
 
@@ -95,7 +93,7 @@ async def search_individuals(session: AsyncSession, text: str) -> dict:
     exact = (await session.execute(select(Individual).where(Individual.number == text))).scalar_one_or_none()
     if exact is not None:
         return {"exact": exact, "hits": [exact]}
-    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = contains(text)
     hits = list((await session.execute(select(Individual).where(
         Individual.number.ilike(pattern) | Individual.serial_number.ilike(pattern)).order_by(Individual.number).limit(100))).scalars())
     return {"exact": None, "hits": hits}
@@ -123,11 +121,7 @@ async def renumber(session: AsyncSession, actor: uuid.UUID, individual_id: uuid.
                                                     "confirmed: send confirm=true")
     old = found.number
     found.number = new_number
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise conflict("individual-number-taken", f"individual number {new_number} is taken") from exc
+    await flush_guarded(session, {NUMBER_TAKEN: conflict("individual-number-taken", f"individual number {new_number} is taken")})
     await _event(session, found, "number changed", actor, f"{old} → {new_number}")
     return found
 
