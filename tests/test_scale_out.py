@@ -97,7 +97,9 @@ async def _at_least(settings, count: int) -> bool:
 
 @pytest.mark.slow
 async def test_sigterm_under_load_finishes_in_flight_work_and_loses_nothing(test_env, tmp_path):
-    base = test_env.settings(Settings, database="billing_sigterm", payout_scheduler_enabled=False)
+    # a small prefetch bounds the work in flight, so SIGTERM lands while most messages still wait in the queue
+    base = test_env.settings(Settings, database="billing_sigterm", payout_scheduler_enabled=False, prefetch=8,
+                             consumer_concurrency=4)
     test_env.track_queues(list(build(base).consumers.bindings(base)))
     await migrations.upgrade(BILLING_ROOT, base.database_url)
     port = free_port()

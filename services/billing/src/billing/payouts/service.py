@@ -120,11 +120,8 @@ async def statement(session: AsyncSession, payout_id: uuid.UUID) -> tuple[Payout
 async def set_agreement(session: AsyncSession, therapist_id: uuid.UUID, commission_bp: int) -> TherapistAccount:
     if not 0 <= commission_bp <= 10_000:
         raise Problem(422, "validation-error", "commission_bp is between 0 and 10000 (basis points)")
-    account = await session.get(TherapistAccount, therapist_id, with_for_update=True)
-    if account is None:
-        account = TherapistAccount(therapist_id=therapist_id, commission_bp=commission_bp)
-        session.add(account)
-    else:
-        account.commission_bp = commission_bp
-    await session.flush()
+    # one upsert: the bank-account consumer may create the same row at the same moment
+    await session.execute(insert(TherapistAccount).values(therapist_id=therapist_id, commission_bp=commission_bp)
+                          .on_conflict_do_update(index_elements=["therapist_id"], set_={"commission_bp": commission_bp}))
+    account = await session.get(TherapistAccount, therapist_id, populate_existing=True)
     return account
