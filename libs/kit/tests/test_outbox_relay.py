@@ -26,10 +26,16 @@ KEY = ThingHappened.type_name()
 
 
 @pytest.fixture(scope="module")
-async def relay_settings(test_env: RunEnvironment) -> ServiceSettings:
-    settings = test_env.settings(ServiceSettings, service_name="kitrelay", relay_batch_size=200)
+async def relay_settings(test_env: RunEnvironment) -> AsyncIterator[ServiceSettings]:
+    # an exchange of its own: the session's sample service publishes the same event type on the run's
+    # exchange, and a probe here must see only what this module's relay publishes
+    exchange = f"{test_env.exchange}.relay"
+    settings = test_env.settings(ServiceSettings, service_name="kitrelay", relay_batch_size=200, exchange=exchange)
     await create_tables(settings.database_url)
-    return settings
+    yield settings
+    async with await aio_pika.connect(test_env.servers.amqp_url) as connection:
+        channel = await connection.channel()
+        await channel.exchange_delete(exchange)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +58,7 @@ async def relay_task(settings: ServiceSettings) -> AsyncIterator[OutboxRelay]:
 
 
 @asynccontextmanager
-async def durable_probe(test_env: RunEnvironment, name: str) -> AsyncIterator[asyncio.Queue]:
+async def durable_probe(test_env: RunEnvironment, settings: ServiceSettings, name: str) -> AsyncIterator[asyncio.Queue]:
     """A durable queue bound to the test event, consumed over a robust connection, so it survives
     ``rabbitmqctl close_all_connections`` and keeps what arrives while the test's connection is down."""
     queue_name = f"{test_env.queue_prefix}probe.{name}"
@@ -62,7 +68,7 @@ async def durable_probe(test_env: RunEnvironment, name: str) -> AsyncIterator[as
     async with connection:
         channel = await connection.channel()
         await channel.set_qos(prefetch_count=500)
-        exchange = await channel.declare_exchange(test_env.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        exchange = await channel.declare_exchange(settings.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
         queue = await channel.declare_queue(queue_name, durable=True, arguments={"x-queue-type": "quorum"})
         await queue.bind(exchange, KEY)
 
@@ -101,7 +107,7 @@ async def drain(received: asyncio.Queue, expected: set[str], timeout: float = 30
 
 
 async def test_committed_event_is_published_with_its_envelope(test_env, relay_settings, db):
-    async with durable_probe(test_env, "committed") as received, relay_task(relay_settings):
+    async with durable_probe(test_env, relay_settings, "committed") as received, relay_task(relay_settings):
         thing = uuid.uuid4()
         async with db.transaction() as session:
             envelope = await outbox.add(session, ThingHappened(thing_id=thing, note="hello"))
@@ -122,7 +128,7 @@ async def test_committed_event_is_published_with_its_envelope(test_env, relay_se
 
 async def test_rolled_back_change_publishes_nothing(test_env, relay_settings, db):
     thing = uuid.uuid4()
-    async with durable_probe(test_env, "rollback") as received, relay_task(relay_settings):
+    async with durable_probe(test_env, relay_settings, "rollback") as received, relay_task(relay_settings):
         with pytest.raises(RuntimeError):
             async with db.transaction() as session:
                 await outbox.add(session, ThingHappened(thing_id=thing, note="rolled back"))
@@ -138,7 +144,7 @@ async def test_rolled_back_change_publishes_nothing(test_env, relay_settings, db
 
 async def test_per_aggregate_order_holds(test_env, relay_settings, db):
     a, b = uuid.uuid4(), uuid.uuid4()
-    async with durable_probe(test_env, "order") as received, relay_task(relay_settings):
+    async with durable_probe(test_env, relay_settings, "order") as received, relay_task(relay_settings):
         expected = []
         for start in range(0, 300, 30):  # interleaved transactions of two aggregates
             expected += await add_events(db, a, 30, start)
@@ -157,7 +163,7 @@ def start_relay_process(test_env: RunEnvironment, settings: ServiceSettings) -> 
 @pytest.mark.slow
 async def test_relay_killed_after_commit_delivers_after_restart(test_env, relay_settings, db):
     thing = uuid.uuid4()
-    async with durable_probe(test_env, "killed") as received:
+    async with durable_probe(test_env, relay_settings, "killed") as received:
         process = start_relay_process(test_env, relay_settings)
         first = await add_events(db, thing, 5)
         await drain(received, set(first))
@@ -188,7 +194,7 @@ async def test_relay_killed_after_commit_delivers_after_restart(test_env, relay_
 @pytest.mark.slow
 async def test_broker_connections_closed_mid_stream_lose_nothing(test_env, relay_settings, db):
     thing = uuid.uuid4()
-    async with durable_probe(test_env, "closed") as received, relay_task(relay_settings) as relay:
+    async with durable_probe(test_env, relay_settings, "closed") as received, relay_task(relay_settings) as relay:
         expected: list[str] = []
         for round_ in range(4):
             for start in range(round_ * 1000, round_ * 1000 + 1000, 250):
@@ -206,7 +212,7 @@ async def test_broker_connections_closed_mid_stream_lose_nothing(test_env, relay
 
 async def test_two_relays_one_publishes_and_the_standby_takes_over(test_env, relay_settings, db):
     thing = uuid.uuid4()
-    async with durable_probe(test_env, "standby") as received:
+    async with durable_probe(test_env, relay_settings, "standby") as received:
         async with relay_task(relay_settings) as first, relay_task(relay_settings) as second:
             await wait_for(lambda: _async(first.is_leader or second.is_leader), what="a leader")
             assert not (first.is_leader and second.is_leader)
