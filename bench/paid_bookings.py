@@ -22,10 +22,12 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from itertools import count
+from pathlib import Path
 
 import asyncpg
 import httpx
@@ -56,10 +58,15 @@ class Stats:
         return response
 
 
+LOGS = Path(tempfile.gettempdir()) / "bench-booking-logs"
+
+
 def start(name: str, settings, extra: list[str] | None = None) -> subprocess.Popen:
+    """A service process; what it logs goes to ``LOGS/<name>[-<command>].log``, to read when a figure looks wrong."""
     env = RunEnvironment.env(None, settings, f"{name.upper()}_")  # type: ignore[arg-type]
-    return subprocess.Popen([sys.executable, "-m", name, *(extra or [])], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    LOGS.mkdir(exist_ok=True)
+    log = open(LOGS / f"{'-'.join([name, *(extra or [])])}.log", "w")  # noqa: SIM115 - the child keeps it
+    return subprocess.Popen([sys.executable, "-m", name, *(extra or [])], env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 async def wait_ready(url: str) -> None:
@@ -173,6 +180,8 @@ async def make_slots(http: httpx.AsyncClient, therapists: int, per_therapist: in
         for i in range(per_therapist):
             response = await http.post("/api/booking/slots", headers=headers, json={
                 "starts_at": (base + timedelta(hours=i)).isoformat(), "price_minor": 95000, "video": True})
+            if response.status_code != 201:
+                raise SystemExit(f"making a slot failed: {response.status_code} {response.text} (service logs in {LOGS})")
             made.append(response.json()["id"])
         return made
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 
@@ -17,13 +18,22 @@ from kit.testing.tokens import TokenIssuer
 ISSUER = TokenIssuer()
 
 
+async def _read_request_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """A service that takes the request and closes the connection without answering (a crash mid-request)."""
+    await reader.readuntil(b"\r\n\r\n")
+    writer.close()
+
+
 @pytest.fixture(scope="module")
 async def routed(test_env):
     port = free_port()
     booking_settings = test_env.settings(BookingSettings, http_port=port, jwt_public_key=ISSUER.public_pem)
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
-    gateway_settings = test_env.settings(GatewaySettings, services={"booking": f"http://127.0.0.1:{port}", "billing": dead})
-    async with running_service(build_booking(booking_settings), test_env, http=True), \
+    breaking = await asyncio.start_server(_read_request_then_hang_up, "127.0.0.1", 0)
+    broken = f"http://127.0.0.1:{breaking.sockets[0].getsockname()[1]}"
+    gateway_settings = test_env.settings(
+        GatewaySettings, services={"booking": f"http://127.0.0.1:{port}", "billing": dead, "portal": broken})
+    async with breaking, running_service(build_booking(booking_settings), test_env, http=True), \
             running_service(build_gateway(gateway_settings), test_env) as gateway:
         yield gateway
 
@@ -35,6 +45,7 @@ async def test_readiness_reports_each_service(routed):
     assert body["checks"]["services"]["booking"]["status"] == "ready"
     assert body["checks"]["services"]["booking"]["checks"] == {"database": True, "broker": True, "consumers": True}
     assert body["checks"]["services"]["billing"]["status"] == "unreachable"
+    assert body["checks"]["services"]["portal"]["status"] == "unreachable"
 
 
 async def test_requests_reach_the_service_with_the_callers_token(routed):
@@ -56,3 +67,12 @@ async def test_unknown_and_unreachable_services(routed):
     down = await routed.client.get("/api/billing/payments/x")
     assert down.status_code == 503 and down.json()["type"] == "/problems/service-unavailable"
     assert time.monotonic() - started < 2.0  # fast, not a hang
+
+
+async def test_a_service_that_breaks_off_the_connection_gives_a_502_problem(routed):
+    response = await routed.client.post("/api/portal/reports", json={"title": "anything"})
+    assert response.status_code == 502
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["type"] == "/problems/bad-gateway"
+    assert "portal" in response.json()["detail"]
+

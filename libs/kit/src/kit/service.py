@@ -160,6 +160,7 @@ class Service:
                 port=self.settings.http_port,
                 log_level="warning",
                 access_log=False,
+                timeout_keep_alive=self.settings.http_keep_alive_s,
             )
 
 

@@ -19,6 +19,10 @@ class ServiceSettings(BaseSettings):
     # HTTP
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    #: How long an idle keep-alive connection stays open. Longer than the gateway keeps idle connections in
+    #: its pool (GATEWAY_PROXY_KEEPALIVE_S), so the gateway never sends a request on a connection that this
+    #: service is closing at the same moment.
+    http_keep_alive_s: int = 75
 
     # PostgreSQL: the service's own database
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/service"

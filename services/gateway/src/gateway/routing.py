@@ -3,7 +3,8 @@ includes every service's.
 
 The caller's bearer token goes along unchanged (each service verifies it itself), with the correlation
 id and the W3C trace context. A service that is down or slow to accept gives a fast 503 problem, never a
-hang. Hop-by-hop headers are not forwarded.
+hang; one that does not answer in time a 504, and one that breaks off the connection a 502. Hop-by-hop
+headers are not forwarded.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ async def open_client(app: FastAPI) -> None:
     settings = app.state.settings
     app.state.http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.proxy_timeout_s, connect=settings.proxy_connect_timeout_s),
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50,
+                            keepalive_expiry=settings.proxy_keepalive_s),
     )
 
 
@@ -68,6 +70,9 @@ async def proxy(service: str, path: str, request: Request) -> Response:
                       service=service) from exc
     except httpx.TimeoutException as exc:
         raise Problem(504, "service-timeout", f"the {service} service did not answer in time", service=service) from exc
+    except httpx.TransportError as exc:  # the connection broke after it was made: reset, closed mid-answer, garbled
+        raise Problem(502, "bad-gateway", f"the {service} service broke off the connection without a proper answer",
+                      service=service) from exc
     skip = HOP_BY_HOP | {"content-encoding", "x-correlation-id"}
     headers = {k: v for k, v in upstream.headers.items() if k.lower() not in skip}
     return Response(upstream.content, status_code=upstream.status_code, headers=headers)

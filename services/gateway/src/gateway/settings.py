@@ -26,6 +26,9 @@ class Settings(ServiceSettings):
     #: A service that does not accept the connection within this time is reported down (fast 503).
     proxy_connect_timeout_s: float = 1.0
     proxy_timeout_s: float = 30.0
+    #: Idle connections to a service are dropped after this long; shorter than the services keep them open
+    #: (``<SERVICE>_HTTP_KEEP_ALIVE_S``, 75 s), or a request could go out on a connection being closed.
+    proxy_keepalive_s: float = 20.0
 
     # Tokens: Ed25519 signing key as PEM (production: from a secret), else a file created on first start
     signing_key_pem: str = ""

@@ -306,7 +306,7 @@ async def running_service(
     relay_task = asyncio.create_task(service.run_relay(stop)) if relay else None
     try:
         if http:
-            async with _uvicorn(app, settings.http_port), httpx.AsyncClient(
+            async with _uvicorn(app, settings), httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{settings.http_port}"
             ) as client:
                 yield RunningService(app, client, settings)
@@ -322,10 +322,12 @@ async def running_service(
 
 
 @asynccontextmanager
-async def _uvicorn(app: Any, port: int) -> AsyncIterator[None]:
+async def _uvicorn(app: Any, settings: ServiceSettings) -> AsyncIterator[None]:
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    port = settings.http_port
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                           timeout_keep_alive=settings.http_keep_alive_s))
     task = asyncio.create_task(server.serve())
     try:
         await wait_for(lambda: _started(server, task), timeout=30, what=f"uvicorn on port {port}")
