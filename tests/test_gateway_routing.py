@@ -76,3 +76,16 @@ async def test_a_service_that_breaks_off_the_connection_gives_a_502_problem(rout
     assert response.json()["type"] == "/problems/bad-gateway"
     assert "portal" in response.json()["detail"]
 
+
+
+async def test_the_query_reaches_the_service_exactly_as_encoded(routed):
+    # "+01:00" must arrive as a plus, not as a space, or the time would be refused
+    therapist = uuid.uuid4()
+    headers = ISSUER.headers(uuid.uuid4(), "client")
+    url = f"/api/booking/therapists/{therapist}/slots?from=2027-01-04T08:00:00%2B01:00&to=2027-01-11T08:00:00%2B01:00"
+    response = await routed.client.get(url, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json() == []
+    garbled = await routed.client.get(f"/api/booking/therapists/{therapist}/slots?from=not-a-time", headers=headers)
+    assert garbled.status_code == 422
+    assert garbled.headers["content-type"].startswith("application/problem+json")
