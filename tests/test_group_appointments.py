@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,6 +27,16 @@ from notify.sink import start_sink
 KEY = TokenIssuer()
 ADMIN = KEY.headers(uuid.uuid4(), "admin")
 OSLO = ZoneInfo("Europe/Oslo")
+
+
+def next_spring_forward() -> date:
+    """The Sunday the clocks next go forward in Oslo (the last Sunday of March), at least a week away."""
+    year = datetime.now(OSLO).year
+    while True:
+        last_sunday = max(date(year, 3, day) for day in range(25, 32) if date(year, 3, day).weekday() == 6)
+        if last_sunday - timedelta(days=14) > datetime.now(OSLO).date():
+            return last_sunday
+        year += 1
 NOTICE_DELAY_S = 2.0  # five minutes in production; short here, the replacing is the same
 
 
@@ -80,26 +90,28 @@ async def test_a_week_template_generates_the_right_appointments_over_a_dst_chang
         "name": "Vårsemester", "time_zone": "Europe/Oslo",
         "entries": [{"weekday": 0, "starts": "09:00", "type_id": kind}, {"weekday": 2, "starts": "17:30", "type_id": kind}]})
     assert template.status_code == 201, template.text
-    # a marketplace slot already sits on Monday 29 March 2027 at 09:30 (the day after the clocks go forward)
+    change = next_spring_forward()  # a Sunday; the weeks around it run Monday change-13 … Sunday change+7
+    day = {offset: (change + timedelta(days=offset)).isoformat() for offset in (-13, -11, -6, -4, 1, 3, 7, 8)}
+    # a marketplace slot already sits on the Monday after the clocks go forward, at 09:30
     slot = await svc.client.post("/slots", headers=headers, json={
-        "starts_at": "2027-03-29T09:30:00+02:00", "length_minutes": 45, "price_minor": 80000})
+        "starts_at": f"{day[1]}T09:30:00+02:00", "length_minutes": 45, "price_minor": 80000})
     assert slot.status_code == 201, slot.text
 
-    period = {"first": "2027-03-15", "last": "2027-04-04"}  # three weeks around the change (28 March 2027)
+    period = {"first": day[-13], "last": day[7]}  # three weeks around the change
     generated = await svc.client.post(f"/week-templates/{template.json()['id']}/generate", headers=headers, json=period)
     assert generated.json() == {"created": 5, "skipped": 1}
     book = (await svc.client.get("/appointments", headers=headers,
-                                 params={"from": "2027-03-15T00:00:00+01:00", "to": "2027-04-05T00:00:00+02:00"})).json()
+                                 params={"from": f"{day[-13]}T00:00:00+01:00", "to": f"{day[8]}T00:00:00+02:00"})).json()
     local = [datetime.fromisoformat(a["starts_at"]).astimezone(OSLO) for a in book]
     assert [(t.date().isoformat(), t.strftime("%H:%M")) for t in local] == [
-        ("2027-03-15", "09:00"), ("2027-03-17", "17:30"), ("2027-03-22", "09:00"), ("2027-03-24", "17:30"), ("2027-03-31", "17:30")]
+        (day[-13], "09:00"), (day[-11], "17:30"), (day[-6], "09:00"), (day[-4], "17:30"), (day[3], "17:30")]
     assert {t.utcoffset() for t in local} == {timedelta(hours=1), timedelta(hours=2)}
     assert all(a["seats"] == 10 and a["kind"] == "group" and a["patients"] == [] for a in book)
 
     again = await svc.client.post(f"/week-templates/{template.json()['id']}/generate", headers=headers, json=period)
     assert again.json() == {"created": 0, "skipped": 6}  # idempotent
     bad = await svc.client.post(f"/week-templates/{template.json()['id']}/generate", headers=headers,
-                                json={"first": "2027-04-04", "last": "2027-03-15"})
+                                json={"first": day[7], "last": day[-13]})
     assert bad.status_code == 422 and "ends before" in bad.json()["detail"]
 
 
@@ -135,7 +147,7 @@ async def test_an_edit_storm_inside_the_window_sends_one_notice_per_patient(clin
     svc, notify, _ = clinic
     headers, patients, emails = await practitioner_with_patients(svc, test_env, 4)
     kind = await group_type(svc, headers)
-    first_time = datetime(2027, 2, 1, 10, 0, tzinfo=OSLO)
+    first_time = datetime.combine(datetime.now(OSLO).date() + timedelta(days=60), time(10, 0), tzinfo=OSLO)
     session = (await svc.client.post("/appointments", headers=headers, json={
         "type_id": kind, "starts_at": first_time.isoformat(), "patient_ids": [str(p) for p in patients[:3]]})).json()
     for minutes in (15, 30, 45):  # moved three times, a note, a fourth patient, one patient cancelled

@@ -148,6 +148,9 @@ async def test_the_audit_chain_detects_a_deleted_row(journal):
     assert (await svc.client.get("/admin/journal/audit/verify", headers=ADMIN)).json()["valid"] is True
     log = (await svc.client.get("/admin/journal/audit", headers=ADMIN)).json()
     assert {"write note", "read note"} <= {r["action"] for r in log}
+    assert len((await svc.client.get("/admin/journal/audit?limit=2", headers=ADMIN)).json()) == 2
+    negative = await svc.client.get("/admin/journal/audit?limit=-1", headers=ADMIN)
+    assert negative.status_code == 422 and "limit" in negative.text
     victim = log[len(log) // 2]["id"]
     with pytest.raises(Exception, match="append-only"):
         await fetch(svc.settings, "DELETE FROM journal_audit WHERE id = $1", victim)

@@ -241,6 +241,8 @@ async def test_recipients_their_views_and_printouts(logistics):
                                     json={"phone": "010-111 22 33", "door_code": "1234", "infection_flag": True})
     assert (edited.json()["phone"], edited.json()["door_code"], edited.json()["infection_flag"], edited.json()["name"]) == (
         "010-111 22 33", "1234", True, patient["name"])
+    cleared = await svc.client.patch(f"/recipients/{patient['id']}", headers=me, json={"infection_flag": None})
+    assert cleared.status_code == 422 and "infection_flag" in cleared.json()["detail"]
     unit = await svc.client.post("/recipients", headers=me, json={"kind": "care_unit", "care_unit_number": "12345", "name": "X"})
     assert unit.status_code == 422
 

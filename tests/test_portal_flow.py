@@ -79,6 +79,11 @@ async def test_coordinator_creates_an_account_and_the_client_uses_the_portal(pla
     organisation, coordinator = await organisation_with_coordinator(gw)
     username = f"client.{uuid.uuid4().hex[:6]}"
     client_id = await new_client(gw, coordinator, organisation, username)
+    for impossible in ("1950-02-30", "2999-01-01"):
+        refused = await gw.client.post("/api/portal/clients", headers=coordinator, json={
+            "account_id": str(uuid.uuid4()), "organisation_id": organisation, "display_name": "Test Ander",
+            "date_of_birth": impossible})
+        assert refused.status_code == 422 and "date_of_birth" in refused.json()["detail"]
 
     async def credentials_mail():
         mails = (await notify.client.get("/dev/mail", params={"to": f"{username}@example.org"})).json()

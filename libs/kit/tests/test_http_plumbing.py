@@ -44,6 +44,17 @@ async def duplicate(session: DbSession) -> None:
     await session.execute(text("INSERT INTO inbox (consumer, event_id, event_type) SELECT consumer, event_id, event_type FROM inbox WHERE consumer = 'x'"))
 
 
+class Note(BaseModel):
+    text: str
+
+
+@router.post("/notes", status_code=201)
+async def write_note(body: Note, session: DbSession) -> None:
+    await session.execute(text("INSERT INTO inbox (consumer, event_id, event_type) VALUES ('note', gen_random_uuid(), 't')"))
+    await session.execute(text("INSERT INTO inbox (consumer, event_id, event_type) VALUES (:t, gen_random_uuid(), 't')"),
+                          {"t": body.text})
+
+
 class InboxRow(BaseModel):
     consumer: str
 
@@ -94,6 +105,21 @@ async def test_integrity_violation_is_a_409_and_nothing_is_written(test_env, kit
         from kit.testing import fetch
 
         assert await fetch(kit_settings, "SELECT 1 FROM inbox WHERE consumer = 'x'") == []
+
+
+async def test_text_the_database_cannot_store_is_a_422_and_nothing_is_written(test_env, kit_settings):
+    from kit.testing import fetch
+
+    async with await client_for(test_env, kit_settings) as svc:
+        nul = await svc.client.post("/notes", json={"text": "before\u0000after"})
+        surrogate = await svc.client.post("/notes", content=b'{"text": "half a pair \\udab0 here"}',
+                                          headers={"content-type": "application/json"})
+        fine = await svc.client.post("/notes", json={"text": "note-åäö"})
+    assert nul.status_code == 422 and nul.json()["type"] == "/problems/invalid-value"
+    assert "NUL" in nul.json()["detail"] and "before" not in nul.text
+    assert surrogate.status_code == 422 and "surrogate" in surrogate.json()["detail"]
+    assert fine.status_code == 201
+    assert len(await fetch(kit_settings, "SELECT 1 FROM inbox WHERE consumer = 'note'")) == 1  # only the fine one
 
 
 async def test_unexpected_error_leaks_nothing(test_env, kit_settings):

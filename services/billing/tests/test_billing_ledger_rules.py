@@ -50,6 +50,9 @@ def test_months():
     assert str(rules.Month.parse("2027-01").previous()) == "2026-12"
     with pytest.raises(ValueError, match="YYYY-MM"):
         rules.Month.parse("2026-13")
+    for outside in ("0000-01", "9999-12"):  # no month after them to end in
+        with pytest.raises(ValueError, match="2000-01 to 2099-12"):
+            rules.Month.parse(outside)
     october = rules.Month.parse("2026-10")
     # October ends at local midnight, which is 23:00 UTC on 31 October (winter time began on the 25th)
     assert october.end(STOCKHOLM) == datetime(2026, 10, 31, 23, 0, tzinfo=UTC)

@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
+from billing.payouts import rules
 from billing.payouts.scheduler import run_if_due
 from contracts.booking.v1 import BookingCancelled, TherapistPayoutDetailsChanged
 from contracts.gateway.v1 import ContactDetailsChanged
@@ -66,7 +68,8 @@ async def test_month_payout_ledger_and_report(test_env, billing, saga, issuer):
 
     again = await billing.client.post("/payouts/runs", json={"month": "2026-10"}, headers=admin)
     assert again.status_code == 201 and again.json() == []          # nothing is paid twice
-    open_month = await billing.client.post("/payouts/runs", json={"month": "2026-11"}, headers=admin)
+    this_month = rules.Month.containing(datetime.now(UTC), ZoneInfo(billing.settings.business_time_zone))
+    open_month = await billing.client.post("/payouts/runs", json={"month": str(this_month)}, headers=admin)
     assert open_month.status_code == 409 and open_month.json()["type"] == "/problems/month-open"
     not_admin = await billing.client.post("/payouts/runs", json={"month": "2026-09"}, headers=issuer.headers(alice, "therapist"))
     assert not_admin.status_code == 403

@@ -96,6 +96,29 @@ def render(problem: Problem, request: Request | None = None) -> JSONResponse:
     )
 
 
+#: What PostgreSQL's data exceptions (SQLSTATE class 22) mean to the caller. Routes validate their input
+#: first; this is the net under them, so a value the database cannot take is the caller's 422, never a 500
+#: (the transaction has rolled back: nothing is half-written). The value itself is never echoed.
+DATA_EXCEPTIONS = {
+    "22000": "a text contains a character that cannot be stored (an unpaired surrogate)",
+    "22021": "a text contains a character that cannot be stored (a NUL character)",
+    "22P05": "a text contains a character that cannot be stored",
+    "22001": "a text is longer than allowed",
+    "22003": "a number is out of range",
+    "22008": "a date or time is out of range",
+    "2201W": "a limit must not be negative",
+    "2201X": "an offset must not be negative",
+}
+
+
+def data_exception(exc: DBAPIError) -> Problem | None:
+    """The 422 for a data exception (SQLSTATE 22…) raised while running the request's statements."""
+    state = getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None) or ""
+    if not state.startswith("22"):
+        return None
+    return Problem(422, "invalid-value", DATA_EXCEPTIONS.get(state, "a value in the request cannot be stored"))
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -131,6 +154,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
         if isinstance(exc, IntegrityError):
             return await _integrity(request, exc)
+        if (problem := data_exception(exc)) is not None:
+            log.info("data exception on %s %s: %s", request.method, request.url.path, problem.detail)
+            return render(problem, request)
         log.warning("database error on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
         if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
             problem = Problem(503, "service-unavailable", "The database is not reachable right now; try again shortly.")

@@ -24,7 +24,7 @@ Admin = Annotated[Principal, Depends(require_roles("admin"))]
 
 
 class RunIn(BaseModel):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-10"])
+    month: str = Field(pattern=rules.MONTH.pattern, examples=["2026-10"], description="YYYY-MM, 2000-01 to 2099-12")
 
 
 class PayoutOut(BaseModel):

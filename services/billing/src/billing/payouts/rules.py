@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+#: A payout month, YYYY-MM, in this century (a year like 0000 or 9999 has no month after it to end in)
+MONTH = re.compile(r"^(20\d{2})-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class Month:
     def parse(cls, text: str) -> Month:
         match = MONTH.match(text)
         if not match:
-            raise ValueError(f"{text!r} is not a month; write YYYY-MM")
+            raise ValueError(f"{text!r} is not a month; write YYYY-MM, 2000-01 to 2099-12")
         return cls(int(match[1]), int(match[2]))
 
     @classmethod

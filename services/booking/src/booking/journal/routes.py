@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -128,8 +128,10 @@ class AuditOut(BaseModel):
 
 
 @router.get("/admin/journal/audit")
-async def audit_log(session: DbSession, principal: Admin, client_id: uuid.UUID | None = None, limit: int = 200) -> list[AuditOut]:
-    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(min(limit, 1000))
+async def audit_log(session: DbSession, principal: Admin, client_id: uuid.UUID | None = None,
+                    limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditOut]:
+    """The newest audit records first, optionally of one client."""
+    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
     if client_id:
         query = query.where(AuditRecord.client_id == client_id)
     return [AuditOut.model_validate(r, from_attributes=True) for r in (await session.execute(query)).scalars()]

@@ -165,11 +165,13 @@ async def remove_line(order_id: uuid.UUID, line_id: uuid.UUID, session: DbSessio
 
 
 class OrderChange(BaseModel):
+    """Only what is sent changes. The two flags are set or not: null is refused."""
+
     delivery_address: str | None = Field(default=None, max_length=400)
     delivery_contact: str | None = Field(default=None, max_length=200)
     instructions: str | None = Field(default=None, max_length=2000)
-    joint_delivery: bool | None = None
-    infection_flag: bool | None = Field(default=None, description="For this order only; the recipient's default stays")
+    joint_delivery: bool = False
+    infection_flag: bool = Field(default=False, description="For this order only; the recipient's default stays")
     comment: str | None = Field(default=None, max_length=2000)
     our_reference: str | None = Field(default=None, min_length=1, max_length=100)
 

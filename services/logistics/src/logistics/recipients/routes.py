@@ -79,7 +79,7 @@ class RecipientChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
     phone: str | None = Field(default=None, max_length=40)
     door_code: str | None = Field(default=None, max_length=40)
-    infection_flag: bool | None = None
+    infection_flag: bool = False  # a flag is set or not: null is refused
 
 
 @router.patch("/recipients/{recipient_id}")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kit.auth import CurrentPrincipal, Principal, require_roles
 from kit.service import DbSession
@@ -51,6 +51,18 @@ class ClientIn(BaseModel):
     phone: str | None = Field(default=None, max_length=50)
     email: str | None = Field(default=None, max_length=254)
     contact_person: str | None = Field(default=None, max_length=200)
+
+    @field_validator("date_of_birth")
+    @classmethod
+    def _a_real_day_in_the_past(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                day = date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value} is not a date") from None
+            if day > datetime.now(UTC).date():
+                raise ValueError("the date of birth lies in the future")
+        return value
 
 
 class ProfileOut(BaseModel):
