@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from billing.app import build as build_billing
 from billing.settings import Settings as BillingSettings
+from billing.specifications.scheduler import run_rent
 from kit.db import Database
 from kit.testing import fetch, running_service, wait_for
 from kit.testing.tokens import TokenIssuer
@@ -132,8 +133,8 @@ async def test_rented_aids_are_invoiced_monthly_until_they_come_back(services):
 
     today = datetime.now(UTC).date()
 
-    async def rent_line():
-        await billing.client.post("/invoice-specifications/rent-runs", headers=AID_CENTRE, json={"month": today.isoformat()})
+    async def rent_line():  # the billing process's monthly job, as its scheduler runs it
+        await run_rent(billing.app, datetime.now(UTC))
         specs = (await billing.client.get("/invoice-specifications", headers=me, params={"payer": "Provkommunen", "kind": "aid_centre"})).json()
         return specs or None
 
@@ -142,7 +143,10 @@ async def test_rented_aids_are_invoiced_monthly_until_they_come_back(services):
     monthly = -(-bed["new_price_minor"] // billing.settings.rent_months)
     assert [(r["line_kind"], r["article_number"].endswith(number), r["amount_minor"]) for r in rows] == [("rent", True, monthly)]
     again = await billing.client.post("/invoice-specifications/rent-runs", headers=AID_CENTRE, json={"month": today.isoformat()})
-    assert again.json()["rent_lines"] == 0  # a second run adds nothing
+    assert again.json()["rent_lines"] == 0  # a second run, here by hand, adds nothing
+    assert await run_rent(billing.app, datetime.now(UTC)) == 0
+    far = await billing.client.post("/invoice-specifications/rent-runs", headers=AID_CENTRE, json={"month": "9999-12-01"})
+    assert far.status_code == 422 and "month" in far.json()["detail"]
     assert (await billing.client.post("/invoice-specifications/rent-runs", headers=me, json={"month": today.isoformat()})).status_code == 403
 
     individual = (await logistics.client.get("/individuals/search", headers=me, params={"q": number})).json()["exact"]

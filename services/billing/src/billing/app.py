@@ -11,6 +11,7 @@ from billing.payouts.bank import StubBankTransfers
 from billing.payouts.routes import router as payouts_router
 from billing.payouts.scheduler import scheduled_payouts
 from billing.provider.stub import StubProvider, deliver_webhooks
+from billing.specifications.scheduler import scheduled_rent_runs
 from billing.settings import Settings
 from billing.subscribers import consumers
 from kit.db import Database
@@ -35,7 +36,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
         routers=[payments_router, payouts_router, cards_router, specifications_router],
         consumers=consumers,
         on_startup=[provide_adapters],
-        background=[deliver_webhooks, scheduled_payouts],
+        background=[deliver_webhooks, scheduled_payouts, scheduled_rent_runs],
         description="Payments, refunds, the ledger, payouts, billing cards, invoices and invoice specifications.",
         **overrides,  # type: ignore[arg-type]
     )

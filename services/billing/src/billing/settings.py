@@ -31,6 +31,10 @@ class Settings(ServiceSettings):
     payout_day: int = Field(default=10, ge=1, le=28)
     payout_scheduler_enabled: bool = True
     payout_check_interval_s: float = 300.0
+    #: The rent of aids out on loan (BL-8) is put on the month's specifications by a background task that
+    #: runs the previous and the current month this often (each run adds only what is missing).
+    rent_run_enabled: bool = True
+    rent_check_interval_s: float = 3600.0
     default_commission_bp: int = Field(default=1500, ge=0, le=10_000)
 
     # The development provider stub

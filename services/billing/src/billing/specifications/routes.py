@@ -20,7 +20,8 @@ Kind = Literal["aid_centre", "other_municipality", "internal"]
 
 
 class RentRunIn(BaseModel):
-    month: date = Field(description="Any day of the month to invoice rent for")
+    month: date = Field(description="Any day of the month to invoice rent for (2000 to 2099)",
+                        ge=date(2000, 1, 1), le=date(2099, 12, 31))
 
 
 @router.post("/invoice-specifications/rent-runs")

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,9 +79,15 @@ async def end_rental(session: AsyncSession, individual_number: str, status: str,
         rental.ended_on = when
 
 
+#: pg_advisory_xact_lock key of "a rent run is going on" ('rent!' as an integer): the scheduler of each
+#: replica and a manual run take turns, so two never create the same specification at once
+RENT_RUN_LOCK = 0x72656E7421
+
+
 async def rent_run(session: AsyncSession, month: date) -> int:
     """One rent line per rental out during ``month`` (started before its end, not ended before its start),
     on the payer's aid-centre specification for that month. Running it again adds nothing."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": RENT_RUN_LOCK})
     first, following = rules.month_bounds(month)
     rentals = (await session.execute(select(Rental).where(Rental.started_on < following,
                                                           (Rental.ended_on.is_(None)) | (Rental.ended_on >= first)))).scalars().all()
