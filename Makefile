@@ -3,11 +3,12 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTHON := python3
 
-.PHONY: help install services-up run test test-fast bench-bus bench-booking bench-search asyncapi
+.PHONY: help install services-up run test test-fast fuzz bench-bus bench-booking bench-search asyncapi
 
 help:
 	@echo "make run        install, start PostgreSQL/RabbitMQ if needed, migrate, start all six services"
 	@echo "make test       the whole test suite against the real PostgreSQL and RabbitMQ"
+	@echo "make fuzz       every service's API fuzzed from its OpenAPI document: bad input must never get a 5xx"
 	@echo "make bench-bus  outbox -> relay -> inbox throughput against raw aio-pika"
 	@echo "make bench-booking  paid bookings through the gateway (throughput, latency, contention)"
 	@echo "make bench-search   article search on 50,000 articles, trigram index against none"
@@ -30,6 +31,9 @@ test: install services-up
 
 test-fast: install services-up
 	@$(UV) run --frozen pytest -m "not slow"
+
+fuzz: install services-up
+	@UV="$(UV)" $(UV) run --frozen python tests/fuzz/api.py
 
 bench-bus: install services-up
 	@$(UV) run --frozen python bench/bus.py
