@@ -234,3 +234,57 @@ async def test_calendar_feed_is_secret_and_revocable(platform):
     assert (await booking.client.delete("/calendar/feed", headers=people.as_therapist())).status_code == 204
     assert (await booking.client.get(path)).status_code == 404
     assert (await booking.client.get("/calendar/feed/guessing.ics")).status_code == 404
+
+
+async def test_a_client_waits_for_the_payment_and_the_confirmation_instead_of_polling(platform):
+    booking, billing = platform
+    people = People()
+    slot = await new_slot(booking, people)
+    reserved = (await booking.client.post(f"/slots/{slot['id']}/reservations", headers=people.as_client())).json()
+    # one request each: answered when billing has created the payment, and when its webhook has confirmed
+    payment = await billing.client.get(f"/payments/by-booking/{reserved['id']}", params={"wait": 20},
+                                       headers=people.as_client())
+    assert payment.status_code == 200, payment.text
+    paid = await billing.client.post(f"/payments/{payment.json()['id']}/pay", json={"payment_method": "stub_card_ok"},
+                                     headers=people.as_client())
+    assert paid.status_code == 202
+    confirmed = await booking.client.get(f"/bookings/{reserved['id']}", headers=people.as_client(),
+                                         params={"changed_from": "pending_payment", "wait": 20})
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
+
+    # a status that has already moved on answers at once; one that does not change answers at the end of the wait
+    at_once = await booking.client.get(f"/bookings/{reserved['id']}", headers=people.as_client(),
+                                       params={"changed_from": "pending_payment", "wait": 20})
+    assert at_once.json()["status"] == "confirmed"
+    unchanged = await booking.client.get(f"/bookings/{reserved['id']}", headers=people.as_client(),
+                                         params={"changed_from": "confirmed", "wait": 0.3})
+    assert unchanged.status_code == 200 and unchanged.json()["status"] == "confirmed"
+    assert (await billing.client.get(f"/payments/by-booking/{uuid.uuid4()}", params={"wait": 0.3},
+                                     headers=people.as_client())).status_code == 404
+    # nobody else's booking or payment, waiting or not
+    stranger = people.as_client(uuid.uuid4())
+    assert (await booking.client.get(f"/bookings/{reserved['id']}", headers=stranger,
+                                     params={"changed_from": "confirmed", "wait": 5})).status_code == 404
+    assert (await billing.client.get(f"/payments/by-booking/{reserved['id']}", params={"wait": 5},
+                                     headers=stranger)).status_code == 404
+    too_long = await booking.client.get(f"/bookings/{reserved['id']}", headers=people.as_client(),
+                                        params={"changed_from": "confirmed", "wait": 600})
+    assert too_long.status_code == 422 and "wait" in too_long.json()["detail"]
+
+
+async def test_waiting_requests_hold_no_database_connection(platform):
+    booking, _ = platform
+    people = People()
+    slot = await new_slot(booking, people)
+    reserved = (await booking.client.post(f"/slots/{slot['id']}/reservations", headers=people.as_client())).json()
+    # more waiters than booking's pool has connections (10 + 10 overflow)
+    waiters = [asyncio.create_task(booking.client.get(
+        f"/bookings/{reserved['id']}", headers=people.as_client(), params={"changed_from": "pending_payment", "wait": 20}))
+        for _ in range(40)]
+    listed = await booking.client.get("/bookings", headers=people.as_client())
+    assert listed.status_code == 200 and [b["id"] for b in listed.json()] == [reserved["id"]]
+    assert not any(w.done() for w in waiters)  # still waiting, and the list above was served meanwhile
+    cancelled = await booking.client.post(f"/bookings/{reserved['id']}/cancel", headers=people.as_client())
+    assert cancelled.status_code == 200, cancelled.text
+    answers = await asyncio.gather(*waiters)
+    assert {a.json()["status"] for a in answers} == {"cancelled"}  # every waiter woke on the change

@@ -6,6 +6,7 @@
 - ``relay``      the outbox relay process (claims, publishes with confirms, marks sent)
 - ``inbox``      idempotent consumers: (consumer, event_id) recorded in the handler's transaction
 - ``bus``        broker factory, topology (exchange, quorum queues, dead letters) and ``Consumers``
+- ``changes``    waiting for a committed change without polling (``?wait=``), by LISTEN/NOTIFY
 - ``auth``       JWT verification and the current-principal dependency
 - ``problems``   RFC 9457 problem+json errors
 - ``health``     /health/live and /health/ready

@@ -6,6 +6,8 @@ Each service's first migration calls ``create_kit_tables()``; alembic's ``env.py
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, Integer, MetaData, Table, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 from sqlalchemy.engine import Connection
@@ -14,6 +16,8 @@ kit_metadata = MetaData()
 
 #: NOTIFY channel the outbox trigger signals; NOTIFY is scoped to one database, so one name suffices.
 OUTBOX_CHANNEL = "kit_outbox"
+#: Committed changes that requests may wait on (``kit.changes``)
+CHANGES_CHANNEL = "kit_changes"
 
 outbox = Table(
     "outbox",
@@ -112,3 +116,29 @@ def make_append_only(table: str) -> None:
         f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
         "FOR EACH STATEMENT EXECUTE FUNCTION kit_refuse_change()"
     )
+
+
+_ANNOUNCE_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION kit_announce_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{CHANGES_CHANNEL}', TG_TABLE_NAME || ':' || (to_jsonb(NEW) ->> TG_ARGV[0]));
+    RETURN NULL;
+END $$;
+"""
+
+
+def announce_statements(table: str, key_column: str, columns: Sequence[str] = ()) -> list[str]:
+    """The SQL behind ``announce_changes``."""
+    events = "INSERT" + (f" OR UPDATE OF {', '.join(columns)}" if columns else "")
+    return [_ANNOUNCE_FUNCTION, f"CREATE TRIGGER {table}_announce AFTER {events} ON {table} "
+                                f"FOR EACH ROW EXECUTE FUNCTION kit_announce_change('{key_column}')"]
+
+
+def announce_changes(table: str, key_column: str, columns: Sequence[str] = ()) -> None:
+    """Alembic migration step: every committed insert into ``table``, and every update of ``columns``, is
+    announced as ``<table>:<value of key_column>``, so requests waiting on it wake (``kit.changes``)."""
+    from alembic import op
+
+    for statement in announce_statements(table, key_column, columns):
+        op.execute(statement)
+

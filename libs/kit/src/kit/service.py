@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from kit import context, identity_routes, metrics, migrations, telemetry
 from kit.auth import TokenVerifier
 from kit.bus import Consumers, EventBus
+from kit.changes import Changes
 from kit.db import Database
 from kit.problems import install_problem_handlers
 from kit.relay import OutboxRelay
@@ -89,6 +90,7 @@ class Service:
             db = Database.from_settings(settings)
             telemetry.instrument_engine(db.engine, provider)
             app.state.db = db
+            app.state.changes = Changes(settings.database_url)
             for hook in self.on_startup:
                 await hook(app)
             bus = EventBus(
@@ -108,6 +110,7 @@ class Service:
                     for task in pending:
                         task.cancel()
                 await bus.stop()
+                await app.state.changes.close()
                 await db.dispose()
                 log.info("%s stopped cleanly", settings.service_name)
 

@@ -6,16 +6,18 @@ import json
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from billing.payments import service
 from billing.payments.schemas import MovementOut, PayIn, PaymentOut
 from billing.provider import signature
 from billing.provider.base import PaymentProvider, WebhookEvent
+from billing.models import Payment
 from kit.auth import CurrentPrincipal
+from kit.changes import MAX_WAIT_S
 from kit.idempotency import IdempotencyKey, idempotent
-from kit.problems import Problem
+from kit.problems import Problem, not_found
 from kit.service import DbSession
 
 router = APIRouter(tags=["payments"])
@@ -33,9 +35,20 @@ def _out(payment) -> PaymentOut:  # noqa: ANN001
 
 
 @router.get("/payments/by-booking/{booking_id}")
-async def payment_of_booking(booking_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> PaymentOut:
-    """The payment of a booking (404 until billing has created it: poll after reserving)."""
-    return _out(await service.visible_payment(session, principal, booking_id=booking_id))
+async def payment_of_booking(
+    booking_id: uuid.UUID, request: Request, principal: CurrentPrincipal,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S, description="Seconds to wait for the payment to exist")] = 0,
+) -> PaymentOut:
+    """The payment of a booking: 404 until billing has created it, moments after the reservation. With
+    ``wait`` the answer comes as soon as it exists (or 404 after ``wait`` seconds), without polling."""
+    async def read() -> Payment | None:
+        async with request.app.state.db.transaction() as session:
+            return await service.payment_of_booking(session, principal, booking_id)
+
+    payment = await request.app.state.changes.read_when("payments", booking_id, read, lambda p: p is not None, wait)
+    if payment is None:
+        raise not_found("payment", booking_id)
+    return _out(payment)
 
 
 @router.get("/payments/{payment_id}")

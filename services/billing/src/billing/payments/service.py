@@ -194,12 +194,22 @@ async def _captured(session: AsyncSession, provider: PaymentProvider, payment: P
 
 
 # -- reads --------------------------------------------------------------------------------------------------
+def _may_see(principal: Principal, payment: Payment) -> bool:
+    return principal.account_id in (payment.client_id, payment.therapist_id) or principal.has("admin")
+
+
 async def visible_payment(session: AsyncSession, principal: Principal, **where: object) -> Payment:
     payment = (await session.execute(select(Payment).filter_by(**where))).scalar_one_or_none()
-    if payment is None or not (
-        principal.account_id in (payment.client_id, payment.therapist_id) or principal.has("admin")
-    ):
+    if payment is None or not _may_see(principal, payment):
         raise not_found("payment", next(iter(where.values())))
+    return payment
+
+
+async def payment_of_booking(session: AsyncSession, principal: Principal, booking_id: uuid.UUID) -> Payment | None:
+    """The booking's payment; None while billing has not created it yet (404 if someone else's)."""
+    payment = (await session.execute(select(Payment).where(Payment.booking_id == booking_id))).scalar_one_or_none()
+    if payment is not None and not _may_see(principal, payment):
+        raise not_found("payment", booking_id)
     return payment
 
 

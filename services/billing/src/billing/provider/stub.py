@@ -123,73 +123,91 @@ class StubProvider:
         )
 
 
-async def settle(db: Database, event_type: str, data: dict) -> None:
+async def settle(session, event_type: str, data: dict) -> None:  # noqa: ANN001
     """The provider's own bookkeeping when an outcome is delivered (payment/refund status)."""
-    async with db.transaction() as session:
-        if event_type == "payment.succeeded":
-            await session.execute(update(StubPayment).where(StubPayment.id == data["payment_id"]).values(status="succeeded"))
-        elif event_type == "payment.failed":
-            await session.execute(update(StubPayment).where(StubPayment.id == data["payment_id"]).values(status="failed"))
-        elif event_type == "refund.succeeded":
-            await session.execute(update(StubRefund).where(StubRefund.id == data["refund_id"]).values(status="succeeded"))
+    if event_type == "payment.succeeded":
+        await session.execute(update(StubPayment).where(StubPayment.id == data["payment_id"]).values(status="succeeded"))
+    elif event_type == "payment.failed":
+        await session.execute(update(StubPayment).where(StubPayment.id == data["payment_id"]).values(status="failed"))
+    elif event_type == "refund.succeeded":
+        await session.execute(update(StubRefund).where(StubRefund.id == data["refund_id"]).values(status="succeeded"))
+
+
+#: A claimed webhook is leased for this long: if the process dies mid-delivery, it is sent again afterwards
+LEASE = timedelta(seconds=30)
+#: Webhooks in flight at once, as a provider sends them: each on its own, none waiting for another
+IN_FLIGHT = 16
 
 
 async def deliver_webhooks(app: FastAPI, stop: asyncio.Event) -> None:
-    """Background task: POST due webhooks, signed, to billing's webhook URL; retry with back-off."""
+    """Background task: POST each due webhook, signed, to billing's webhook URL, each on its own (a slow
+    answer holds up no other); retry with back-off until answered 2xx."""
     settings: Settings = app.state.settings
     if settings.provider != "stub":
         return
     db: Database = app.state.provider.db
+    slots = asyncio.Semaphore(IN_FLIGHT)
+    in_flight: set[asyncio.Task] = set()
     async with httpx.AsyncClient(timeout=5.0) as client:
         while not stop.is_set():
             try:
-                delivered = await _deliver_due(db, client, settings)
-            except Exception:  # noqa: BLE001 - keep delivering; the database or our endpoint may be back soon
-                log.exception("webhook delivery round failed")
-                delivered = 0
-            if not delivered:
+                due = await _claim_due(db, IN_FLIGHT - len(in_flight))
+            except Exception:  # noqa: BLE001 - keep delivering; the database may be back soon
+                log.exception("claiming due webhooks failed")
+                due = []
+            for row in due:
+                await slots.acquire()
+                task = asyncio.create_task(_deliver(db, client, settings, row))
+                in_flight.add(task)
+                task.add_done_callback(lambda done: (in_flight.discard(done), slots.release()))
+            if not due:
                 try:
                     await asyncio.wait_for(stop.wait(), settings.stub_poll_interval_s)
                 except TimeoutError:
                     pass
+        if in_flight:
+            await asyncio.wait(in_flight, timeout=5)
     await db.dispose()
 
 
-async def _deliver_due(db: Database, client: httpx.AsyncClient, settings: Settings) -> int:
+async def _claim_due(db: Database, room: int) -> list[StubWebhook]:
+    """Due webhooks, leased to this deliverer (another replica's stub skips them). The provider settles an
+    outcome (payment or refund status) before it first tells us, as a real provider does."""
+    if room <= 0:
+        return []
     async with db.transaction() as session:
         rows = (
             await session.execute(
                 select(StubWebhook)
                 .where(StubWebhook.delivered_at.is_(None), StubWebhook.due_at <= datetime.now(UTC))
                 .order_by(StubWebhook.id)
-                .limit(50)
+                .limit(room)
                 .with_for_update(skip_locked=True)
             )
         ).scalars().all()
-        if not rows:
-            return 0
-        # the provider settles first, then tells us (as a real provider does)
         for row in rows:
+            row.due_at = datetime.now(UTC) + LEASE
             if row.attempts == 0:
-                await settle(db, row.payload["type"], row.payload["data"])
+                await settle(session, row.payload["type"], row.payload["data"])
+        return list(rows)
 
-        async def post(row: StubWebhook) -> bool:
-            body = json.dumps(row.payload).encode()
-            headers = {signature.HEADER: signature.sign(settings.provider_webhook_secret, body),
-                       "content-type": "application/json"}
-            try:
-                response = await client.post(settings.stub_webhook_url, content=body, headers=headers)
-                return response.is_success
-            except httpx.HTTPError as exc:
-                log.warning("webhook %s not delivered: %r", row.event_id, exc)
-                return False
 
-        results = await asyncio.gather(*(post(row) for row in rows))
+async def _deliver(db: Database, client: httpx.AsyncClient, settings: Settings, row: StubWebhook) -> None:
+    """One webhook, signed; its outcome (delivered, or when to try again) recorded."""
+    try:
+        body = json.dumps(row.payload).encode()
+        headers = {signature.HEADER: signature.sign(settings.provider_webhook_secret, body),
+                   "content-type": "application/json"}
+        try:
+            response = await client.post(settings.stub_webhook_url, content=body, headers=headers)
+            ok = response.is_success
+        except httpx.HTTPError as exc:
+            log.warning("webhook %s not delivered: %r", row.event_id, exc)
+            ok = False
         now = datetime.now(UTC)
-        for row, ok in zip(rows, results, strict=True):
-            row.attempts += 1
-            if ok:
-                row.delivered_at = now
-            else:
-                row.due_at = now + timedelta(seconds=min(0.5 * 2**row.attempts, 60))
-        return sum(results)
+        values = ({"attempts": row.attempts + 1, "delivered_at": now} if ok else
+                  {"attempts": row.attempts + 1, "due_at": now + timedelta(seconds=min(0.5 * 2 ** (row.attempts + 1), 60))})
+        async with db.transaction() as session:
+            await session.execute(update(StubWebhook).where(StubWebhook.id == row.id).values(**values))
+    except Exception:  # noqa: BLE001 - the lease runs out and the webhook is sent again
+        log.exception("delivering webhook %s failed", row.event_id)

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from booking.bookings import service
+from booking.bookings.models import BOOKING_STATUSES
 from booking.therapists.service import authorised
 from booking.bookings.schemas import BookForClientIn, BookingOut, CancelOut
 from kit.auth import CurrentPrincipal
+from kit.changes import MAX_WAIT_S
 from kit.idempotency import IdempotencyKey, idempotent
 from kit.problems import forbidden
 from kit.service import DbSession
 
 router = APIRouter(tags=["bookings"])
+
+BookingStatus = Literal[BOOKING_STATUSES]  # type: ignore[valid-type]
 
 
 def _hold(request: Request) -> timedelta:
@@ -65,8 +70,20 @@ async def cancel(booking_id: uuid.UUID, session: DbSession, principal: CurrentPr
 
 
 @router.get("/bookings/{booking_id}")
-async def get_booking(booking_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> BookingOut:
-    return BookingOut.model_validate(await service.visible_booking(session, principal, booking_id))
+async def get_booking(
+    booking_id: uuid.UUID, request: Request, principal: CurrentPrincipal,
+    changed_from: Annotated[BookingStatus | None, Query(description="With wait: the status the caller knows")] = None,
+    wait: Annotated[float, Query(ge=0, le=MAX_WAIT_S, description="Seconds to wait for a change of status")] = 0,
+) -> BookingOut:
+    """A booking. With ``changed_from`` and ``wait`` the answer comes as soon as the status is no longer
+    ``changed_from`` (at once if it already is not), else after ``wait`` seconds as it stands: after paying,
+    ``?changed_from=pending_payment&wait=20`` answers when the payment has confirmed it, without polling."""
+    async def read() -> BookingOut:
+        async with request.app.state.db.transaction() as session:
+            return BookingOut.model_validate(await service.visible_booking(session, principal, booking_id))
+
+    return await request.app.state.changes.read_when(
+        "bookings", booking_id, read, lambda booking: booking.status != changed_from, wait if changed_from else 0)
 
 
 @router.get("/bookings")
