@@ -44,7 +44,7 @@ async def test_a_committed_change_wakes_the_waiter_and_a_rolled_back_one_does_no
         assert await change.wait(10)
 
 
-async def test_read_when_reads_again_after_the_change_of_its_row_only(watched):
+async def test_read_when_answers_once_its_row_is_ready_whatever_else_changes(watched):
     db, changes = watched
     thing, other = uuid.uuid4(), uuid.uuid4()
     async with db.transaction() as session:
@@ -58,7 +58,12 @@ async def test_read_when_reads_again_after_the_change_of_its_row_only(watched):
     async with changes.watch("watched_things", other) as other_change:
         async with db.transaction() as session:
             await session.execute(INSERT, {"id": other, "status": "pending"})
-        assert await other_change.wait(10)  # announced in order: had it woken the waiter, it would read "pending"
+        assert await other_change.wait(10)
+    async with changes.watch("watched_things", thing) as same_again:
+        async with db.transaction() as session:  # the same status written again: announced, still not ready
+            await session.execute(UPDATE, {"id": thing, "status": "pending"})
+        assert await same_again.wait(10)
+    assert not waiter.done()
     async with db.transaction() as session:
         await session.execute(UPDATE, {"id": thing, "status": "confirmed"})
     assert await asyncio.wait_for(waiter, 10) == "confirmed"

@@ -79,14 +79,18 @@ class Changes:
 
     async def read_when(self, table: str, key: Any, read: Callable[[], Awaitable[T]], ready: Callable[[T], bool],
                         wait_s: float) -> T:
-        """``read()``; if what it gives is not ``ready``, read once more when ``table``'s row ``key`` has
-        changed, or after ``wait_s`` seconds, whichever is first. ``read`` runs a short transaction of its
-        own, so no database connection is held while waiting."""
-        async with self.watch(table, key) as change:
-            value = await read()
-            if wait_s > 0 and not ready(value) and await change.wait(wait_s):
+        """``read()`` until what it gives is ``ready``, reading again each time ``table``'s row ``key``
+        changes; after ``wait_s`` seconds, what was read last. A change that leaves it not ready (another
+        column, the same status written again, the row's own insert announced late) waits on. ``read`` runs a
+        short transaction of its own, so no database connection is held while waiting."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
+        while True:
+            async with self.watch(table, key) as change:  # watching before reading: no change slips through
                 value = await read()
-        return value
+                remaining = deadline - loop.time()
+                if ready(value) or remaining <= 0 or not await change.wait(remaining):
+                    return value
 
     async def close(self) -> None:
         if self._connection is not None and not self._connection.is_closed():
