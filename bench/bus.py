@@ -30,7 +30,7 @@ from kit import outbox
 from kit.bus import EventBus
 from kit.db import Database, plain_dsn
 from kit.settings import ServiceSettings
-from kit.testing import RunEnvironment, find_servers
+from kit.testing import RunEnvironment, find_servers, terminate
 from kit.testing.sample import ThingHappened, consumers, create_tables
 
 WRITERS = 8
@@ -78,15 +78,6 @@ def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     line = process.stdout.readline()
     assert line.strip() == "ready", f"{args} did not start: {line!r}"
     return process
-
-
-def stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 async def count_effects(conn: asyncpg.Connection) -> int:
@@ -162,8 +153,7 @@ async def kit_path(env: RunEnvironment, events: int, lag_seconds: float) -> dict
     finally:
         await conn.close()
         await db.dispose()
-        stop(relay)
-        stop(consumer)
+        terminate(relay, consumer)
 
 
 async def raw_path(env: RunEnvironment, events: int) -> dict[str, float]:
@@ -188,7 +178,7 @@ async def raw_path(env: RunEnvironment, events: int) -> dict[str, float]:
         return {"raw_msgs_per_s": events / (finished - started)}
     finally:
         await connection.close()
-        stop(consumer)
+        terminate(consumer)
 
 
 async def bench(events: int, lag_seconds: float) -> None:

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import importlib
 import json
-import signal
 import statistics
 import subprocess
 import sys
@@ -42,7 +41,7 @@ from booking.testing import authorised_therapist
 from gateway.settings import Settings as GatewaySettings
 from kit import migrations
 from kit.db import plain_dsn
-from kit.testing import RunEnvironment, find_servers, free_port
+from kit.testing import RunEnvironment, find_servers, free_port, terminate
 from kit.testing.tokens import TokenIssuer
 
 ISSUER = TokenIssuer()
@@ -190,13 +189,7 @@ async def bench(seconds: float, clients: int, poll: float | None) -> None:
             winners = await contention(http, timed, burst)
         double = await double_bookings(settings["booking"])
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        terminate(*processes)
         await env.cleanup()
 
     latencies = sorted(stats.latencies)

@@ -17,7 +17,6 @@ import argparse
 import asyncio
 import importlib
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from kit import migrations
-from kit.testing import RunEnvironment, find_servers, free_port
+from kit.testing import RunEnvironment, find_servers, free_port, terminate
 from kit.testing.tokens import TokenIssuer
 
 SCHEMATHESIS = "schemathesis==4.32.5"
@@ -99,13 +98,7 @@ async def main(services: list[str], examples: int) -> int:
                 if not ok:
                     failed.append(report)
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        terminate(*processes)
         await env.cleanup()
     return 1 if failed else 0
 

@@ -48,6 +48,24 @@ ReadyCheck = Callable[[FastAPI], Awaitable[dict[str, Any]]]
 #: ``stop`` is set at shutdown. Work that must happen once across replicas claims rows with
 #: ``FOR UPDATE SKIP LOCKED`` or holds an advisory lock.
 BackgroundTask = Callable[[FastAPI, asyncio.Event], Awaitable[None]]
+
+
+async def repeat(stop: asyncio.Event, interval_s: float, step: Callable[[], Awaitable[Any]], what: str) -> None:
+    """The loop of a periodic background task: ``step()`` until ``stop`` is set. A step that did something
+    (returned a truthy value) runs again at once; after one that found nothing to do, or failed (logged,
+    tried again next time), the loop sleeps ``interval_s`` or until shutdown."""
+    while not stop.is_set():
+        try:
+            if await step():
+                continue
+        except Exception:  # noqa: BLE001 - the database or a remote system may be back by the next round
+            log.exception("%s failed", what)
+        try:
+            await asyncio.wait_for(stop.wait(), interval_s)
+        except TimeoutError:
+            pass
+
+
 #: Runs once at startup after ``app.state.db`` exists, before consumers start: put the service's own
 #: resources (an adapter, a client) on ``app.state``; handlers reach them through ``kit.context.app_state``.
 StartupHook = Callable[[FastAPI], Awaitable[None]]

@@ -15,7 +15,9 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import socket
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -278,6 +280,19 @@ async def publish_many(env: RunEnvironment, events: list[Any], **envelope: Any) 
             for item, event in zip(wrapped, events, strict=True)
         ))
     return wrapped
+
+
+def terminate(*processes: subprocess.Popen, timeout_s: float = 20) -> None:
+    """Stop child processes as an orchestrator does: SIGTERM to each still running, then wait for each,
+    SIGKILL after ``timeout_s``."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def free_port() -> int:

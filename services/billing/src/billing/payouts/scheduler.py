@@ -13,23 +13,16 @@ from fastapi import FastAPI
 
 from billing.models import PayoutRun
 from billing.payouts import rules, service
+from kit.service import repeat
 
 log = logging.getLogger("billing.payouts")
 
 
 async def scheduled_payouts(app: FastAPI, stop: asyncio.Event) -> None:
     settings = app.state.settings
-    if not settings.payout_scheduler_enabled:
-        return
-    while not stop.is_set():
-        try:
-            await run_if_due(app, datetime.now(UTC))
-        except Exception:  # noqa: BLE001 - try again at the next check
-            log.exception("scheduled payout failed")
-        try:
-            await asyncio.wait_for(stop.wait(), settings.payout_check_interval_s)
-        except TimeoutError:
-            pass
+    if settings.payout_scheduler_enabled:
+        await repeat(stop, settings.payout_check_interval_s, lambda: run_if_due(app, datetime.now(UTC)),
+                     "scheduled payout")
 
 
 async def run_if_due(app: FastAPI, now: datetime) -> str | None:

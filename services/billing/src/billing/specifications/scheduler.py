@@ -15,23 +15,15 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 
 from billing.specifications import rules, service
+from kit.service import repeat
 
 log = logging.getLogger("billing.specifications")
 
 
 async def scheduled_rent_runs(app: FastAPI, stop: asyncio.Event) -> None:
     settings = app.state.settings
-    if not settings.rent_run_enabled:
-        return
-    while not stop.is_set():
-        try:
-            await run_rent(app, datetime.now(UTC))
-        except Exception:  # noqa: BLE001 - try again at the next check
-            log.exception("scheduled rent run failed")
-        try:
-            await asyncio.wait_for(stop.wait(), settings.rent_check_interval_s)
-        except TimeoutError:
-            pass
+    if settings.rent_run_enabled:
+        await repeat(stop, settings.rent_check_interval_s, lambda: run_rent(app, datetime.now(UTC)), "scheduled rent run")
 
 
 async def run_rent(app: FastAPI, now: datetime) -> int:
