@@ -41,7 +41,7 @@ from booking.testing import authorised_therapist
 from gateway.settings import Settings as GatewaySettings
 from kit import migrations
 from kit.db import plain_dsn
-from kit.testing import RunEnvironment, find_servers, free_port, terminate
+from kit.testing import RunEnvironment, find_servers, free_port, terminate, wait_until_up
 from kit.testing.tokens import TokenIssuer
 
 ISSUER = TokenIssuer()
@@ -88,18 +88,6 @@ def start(name: str, settings, extra: list[str] | None = None) -> subprocess.Pop
     LOGS.mkdir(exist_ok=True)
     log = open(LOGS / f"{'-'.join([name, *(extra or [])])}.log", "w")  # noqa: SIM115 - the child keeps it
     return subprocess.Popen([sys.executable, "-m", name, *(extra or [])], env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-async def wait_ready(url: str) -> None:
-    async with httpx.AsyncClient(timeout=1) as http:
-        for _ in range(240):
-            try:
-                if (await http.get(f"{url}/health/ready")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.25)
-    raise SystemExit(f"{url} did not become ready")
 
 
 @dataclass
@@ -165,7 +153,7 @@ async def bench(seconds: float, clients: int, poll: float | None) -> None:
     processes = [start(n, settings[n]) for n in settings] + [start(n, settings[n], ["relay"]) for n in ("booking", "billing")]
     try:
         for url in urls.values():
-            await wait_ready(url)
+            await wait_until_up(url)
         limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
         async with httpx.AsyncClient(base_url=urls["gateway"], timeout=30, limits=limits) as http, \
                 aiohttp.ClientSession(urls["gateway"], connector=aiohttp.TCPConnector(limit=400)) as timed:

@@ -23,10 +23,8 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import httpx
-
 from kit import migrations
-from kit.testing import RunEnvironment, find_servers, free_port, terminate
+from kit.testing import RunEnvironment, find_servers, free_port, terminate, wait_until_up
 from kit.testing.tokens import TokenIssuer
 
 SCHEMATHESIS = "schemathesis==4.32.5"
@@ -57,17 +55,8 @@ async def start(env: RunEnvironment, issuer: TokenIssuer) -> tuple[dict[str, str
         log = open(LOGS / f"{name}.log", "w")  # noqa: SIM115 - the child keeps it
         processes.append(subprocess.Popen([sys.executable, "-m", name], env=env.env(settings, f"{name.upper()}_"),
                                           stdout=log, stderr=subprocess.STDOUT))
-    async with httpx.AsyncClient(timeout=2) as http:
-        for name, url in urls.items():
-            for _ in range(120):
-                try:
-                    if (await http.get(f"{url}/health/live")).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.5)
-            else:
-                raise SystemExit(f"{name} did not start; see {LOGS / (name + '.log')}")
+    for url in urls.values():
+        await wait_until_up(url, check="live")  # a service's log is in LOGS/<name>.log if one does not come up
     return urls, processes
 
 

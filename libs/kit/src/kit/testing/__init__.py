@@ -198,6 +198,19 @@ async def wait_for(
         await asyncio.sleep(interval)
 
 
+async def wait_until_up(url: str, *, check: str = "ready", timeout: float = 60.0) -> None:
+    """Await a service started as a process: its ``/health/<check>`` (live or ready) answering 200."""
+    async with httpx.AsyncClient(timeout=1) as http:
+
+        async def up() -> bool:
+            try:
+                return (await http.get(f"{url}/health/{check}")).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        await wait_for(up, timeout=timeout, interval=0.25, what=f"{url} to be {check}")
+
+
 class QueueProbe:
     """A test-owned queue bound to routing keys: await the messages a test expects instead of sleeping."""
 
