@@ -143,8 +143,13 @@ async def test_administrative_notes_keep_their_history(journal, test_env):
     assert (await svc.client.put(f"/notes/{note['id']}", headers=other[1], json={"text": "x"})).status_code == 404
 
 
-async def test_the_audit_chain_detects_a_deleted_row(journal):
+async def test_the_audit_chain_detects_a_deleted_row(journal, test_env):
     svc, _ = journal
+    client = uuid.uuid4()
+    _, author = await therapist_with_client(svc, client, test_env, "Test Revision")
+    for text in ("första", "andra"):  # a chain long enough to have a middle
+        assert (await svc.client.post(f"/clients/{client}/notes", headers=author, json={"text": text})).status_code == 201
+    assert (await svc.client.get(f"/clients/{client}/notes", headers=author)).status_code == 200
     assert (await svc.client.get("/admin/journal/audit/verify", headers=ADMIN)).json()["valid"] is True
     log = (await svc.client.get("/admin/journal/audit", headers=ADMIN)).json()
     assert {"write note", "read note"} <= {r["action"] for r in log}
