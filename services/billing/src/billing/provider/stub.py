@@ -146,7 +146,6 @@ async def deliver_webhooks(app: FastAPI, stop: asyncio.Event) -> None:
     if settings.provider != "stub":
         return
     db: Database = app.state.provider.db
-    slots = asyncio.Semaphore(IN_FLIGHT)
     in_flight: set[asyncio.Task] = set()
     async with httpx.AsyncClient(timeout=5.0) as client:
         while not stop.is_set():
@@ -155,11 +154,10 @@ async def deliver_webhooks(app: FastAPI, stop: asyncio.Event) -> None:
             except Exception:  # noqa: BLE001 - keep delivering; the database may be back soon
                 log.exception("claiming due webhooks failed")
                 due = []
-            for row in due:
-                await slots.acquire()
+            for row in due:  # never more than IN_FLIGHT: only that many are claimed
                 task = asyncio.create_task(_deliver(db, client, settings, row))
                 in_flight.add(task)
-                task.add_done_callback(lambda done: (in_flight.discard(done), slots.release()))
+                task.add_done_callback(in_flight.discard)
             if not due:
                 try:
                     await asyncio.wait_for(stop.wait(), settings.stub_poll_interval_s)
