@@ -290,3 +290,22 @@ async def test_prescriber_settings_my_page_and_news(logistics):
     assert news[0]["title"] == "Nytt sortiment" and news[0]["read"] is False
     await svc.client.post(f"/news/{published.json()['id']}/read", headers=me)
     assert (await svc.client.get("/news", headers=me)).json()[0]["read"] is True
+
+
+async def test_two_clerks_adding_the_same_article_or_care_unit_at_once(logistics):
+    svc = logistics
+    me = await prescriber(svc)
+    code = (await fetch(svc.settings, "SELECT code FROM iso_classes WHERE length(code) = 6 LIMIT 1"))[0]["code"]
+    number = f"RACE-{uuid.uuid4().hex[:6].upper()}"
+    article = {"number": number, "name": "Testrollator", "supplier": "Testleverantören", "supplier_article_number": "T-1",
+               "article_type": "main", "iso_code": code, "new_price_minor": 250000, "debit_form": "purchase",
+               "aid_class": "A"}
+    added = await asyncio.gather(*(svc.client.post("/articles", headers=AID_CENTRE, json=article) for _ in range(8)))
+    assert sorted(r.status_code for r in added) == [201] + [409] * 7
+    assert {r.json()["type"] for r in added if r.status_code == 409} == {"/problems/article-number-taken"}
+
+    unit = {"kind": "care_unit", "care_unit_number": f"{uuid.uuid4().int % 9000 + 1000}", "name": "Testboendet",
+            "street": "Provgatan 2", "postal_code": "12345", "city": "Provstad"}
+    units = await asyncio.gather(*(svc.client.post("/recipients", headers=me, json=unit) for _ in range(8)))
+    assert sorted(r.status_code for r in units) == [200] * 7 + [201]
+    assert len({r.json()["id"] for r in units}) == 1  # everyone got the one unit

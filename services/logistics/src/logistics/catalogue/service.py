@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from logistics.catalogue import rules
 from logistics.catalogue.models import Article, ArticleComponent, IsoClass, ReplacementMember
 from logistics.stock.models import StockBalance
-from kit.db import contains
+from kit.db import contains, flush_guarded
 from kit.problems import conflict, invalid, not_found
 
 
@@ -114,10 +114,11 @@ async def iso_level(session: AsyncSession, code: str | None) -> dict:
 async def create_article(session: AsyncSession, values: dict) -> Article:
     if await session.get(IsoClass, values["iso_code"]) is None:
         raise invalid(f"ISO 9999 division {values['iso_code']} is not in the classification")
+    taken = conflict("article-number-taken", f"article number {values['number']} is taken")
     if (await session.execute(select(Article.id).where(Article.number == values["number"]))).scalar() is not None:
-        raise conflict("article-number-taken", f"article number {values['number']} is taken")
+        raise taken
     found = Article(id=uuid.uuid4(), **values)
     session.add(found)
-    await session.flush()
+    await flush_guarded(session, {"articles_number_key": taken})  # two clerks, one number, the same moment
     await session.refresh(found)
     return found

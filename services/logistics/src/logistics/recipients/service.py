@@ -38,14 +38,15 @@ async def add_patient(session: AsyncSession, register: PopulationRegister, perso
 
 
 async def add_care_unit(session: AsyncSession, number: str, name: str, street: str, postal_code: str, city: str) -> tuple[Recipient, bool]:
-    existing = (await session.execute(select(Recipient).where(Recipient.care_unit_number == number))).scalar_one_or_none()
-    if existing is not None:
-        return existing, False
-    unit = Recipient(id=uuid.uuid4(), kind="care_unit", care_unit_number=number, name=name, street=street,
-                     postal_code=postal_code, city=city, infection_flag=False)
-    session.add(unit)
-    await session.flush()
-    return unit, True
+    """The care unit with this number, added the first time (returns created?); two clerks adding the same
+    unit at once both get it."""
+    inserted = await session.execute(insert(Recipient).values(
+        id=uuid.uuid4(), kind="care_unit", care_unit_number=number, name=name, street=street,
+        postal_code=postal_code, city=city, infection_flag=False,
+    ).on_conflict_do_nothing(index_elements=["care_unit_number"]).returning(Recipient.id))
+    created = inserted.scalar()
+    found = (await session.execute(select(Recipient).where(Recipient.care_unit_number == number))).scalar_one()
+    return found, created is not None
 
 
 async def recipient(session: AsyncSession, recipient_id: uuid.UUID, *, lock: bool = False) -> Recipient:
