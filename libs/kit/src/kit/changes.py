@@ -83,6 +83,8 @@ class Changes:
         changes; after ``wait_s`` seconds, what was read last. A change that leaves it not ready (another
         column, the same status written again, the row's own insert announced late) waits on. ``read`` runs a
         short transaction of its own, so no database connection is held while waiting."""
+        if wait_s <= 0:
+            return await read()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_s
         while True:
