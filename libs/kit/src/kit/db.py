@@ -6,11 +6,11 @@ One transaction per use case. A session is committed in exactly one place: ``Dat
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -18,6 +18,23 @@ from kit.settings import ServiceSettings
 
 if TYPE_CHECKING:
     from kit.problems import Problem
+
+
+M = TypeVar("M")
+
+
+async def one_or_404(session: AsyncSession, model: type[M], key: Any, what: str, *, lock: bool = False,
+                     visible: Callable[[M], bool] | None = None) -> M:
+    """The ``model`` row whose ``id`` is ``key`` (locked ``FOR UPDATE`` if asked), or a 404 problem naming
+    ``what``. A row the caller may not see (``visible`` says no) is not found too, never forbidden: its
+    existence is nobody else's business."""
+    from kit.problems import not_found
+
+    query = select(model).where(model.id == key)  # type: ignore[attr-defined]
+    row = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+    if row is None or (visible is not None and not visible(row)):
+        raise not_found(what, key)
+    return row
 
 
 def contains(text_: str) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.models import BillingCard, CollectiveInvoice
 from contracts.booking.v1 import GroupSessionClosed
+from kit.db import one_or_404
 from kit.problems import conflict, invalid, not_found
 
 
@@ -77,11 +78,8 @@ async def collective_invoice(session: AsyncSession, practitioner_id: uuid.UUID, 
 
 
 async def own_invoice(session: AsyncSession, practitioner_id: uuid.UUID, invoice_id: uuid.UUID, *, lock: bool = False) -> CollectiveInvoice:
-    query = select(CollectiveInvoice).where(CollectiveInvoice.id == invoice_id)
-    invoice = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-    if invoice is None or invoice.practitioner_id != practitioner_id:
-        raise not_found("collective invoice", invoice_id)
-    return invoice
+    return await one_or_404(session, CollectiveInvoice, invoice_id, "collective invoice", lock=lock,
+                            visible=lambda invoice: invoice.practitioner_id == practitioner_id)
 
 
 async def pay_invoice(session: AsyncSession, practitioner_id: uuid.UUID, invoice_id: uuid.UUID, method: str) -> CollectiveInvoice:

@@ -23,7 +23,7 @@ from contracts.booking.v1 import BillingCardLine, GroupAppointmentChanged, Group
 from contracts.money import Money
 from kit import outbox
 from kit.crypto import KeyRing
-from kit.db import contains, flush_guarded
+from kit.db import contains, flush_guarded, one_or_404
 from kit.problems import Problem, conflict, invalid, not_found
 
 OVERLAP = "appointments_do_not_overlap"
@@ -123,11 +123,8 @@ async def generate(session: AsyncSession, practitioner_id: uuid.UUID, template_i
 
 async def own_appointment(session: AsyncSession, practitioner_id: uuid.UUID, appointment_id: uuid.UUID, *,
                           lock: bool = False) -> Appointment:
-    query = select(Appointment).where(Appointment.id == appointment_id)
-    appointment = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-    if appointment is None or appointment.practitioner_id != practitioner_id:
-        raise not_found("appointment", appointment_id)
-    return appointment
+    return await one_or_404(session, Appointment, appointment_id, "appointment", lock=lock,
+                            visible=lambda appointment: appointment.practitioner_id == practitioner_id)
 
 
 def _must_be_scheduled(appointment: Appointment) -> None:

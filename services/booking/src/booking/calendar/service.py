@@ -16,7 +16,7 @@ from booking.calendar import rules
 from booking.calendar.models import CalendarFeed, Slot
 from booking.calendar.schemas import SlotChange, SlotIn
 from kit.auth import Principal
-from kit.db import flush_guarded
+from kit.db import flush_guarded, one_or_404
 from kit.problems import Problem, conflict, invalid, not_found
 
 
@@ -44,11 +44,8 @@ async def create_slot(session: AsyncSession, therapist_id: uuid.UUID, body: Slot
 
 
 async def own_slot(session: AsyncSession, principal: Principal, slot_id: uuid.UUID, *, lock: bool = False) -> Slot:
-    query = select(Slot).where(Slot.id == slot_id)
-    slot = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-    if slot is None or slot.therapist_id != principal.account_id:
-        raise not_found("slot", slot_id)
-    return slot
+    return await one_or_404(session, Slot, slot_id, "slot", lock=lock,
+                            visible=lambda slot: slot.therapist_id == principal.account_id)
 
 
 async def change_slot(session: AsyncSession, principal: Principal, slot_id: uuid.UUID, body: SlotChange) -> Slot:

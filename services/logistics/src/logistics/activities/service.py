@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.logistics.v1 import ActivityClosed, ActivityOpened
 from kit import outbox
+from kit.db import one_or_404
 from kit.problems import conflict, invalid, not_found
 from logistics import attachments
 from logistics.activities import rules
@@ -59,11 +60,7 @@ async def open_activity(session: AsyncSession, prescriber: Prescriber, values: d
 
 
 async def activity(session: AsyncSession, activity_id: uuid.UUID, *, lock: bool = False) -> Activity:
-    query = select(Activity).where(Activity.id == activity_id)
-    found = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-    if found is None:
-        raise not_found("activity", activity_id)
-    return found
+    return await one_or_404(session, Activity, activity_id, "activity", lock=lock)
 
 
 async def close(session: AsyncSession, actor: uuid.UUID, activity_id: uuid.UUID, work_done: str) -> Activity:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.logistics.v1 import IndividualStatusChanged, OrderCancelled, OrderDelivered, OrderedArticle, OrderRegistered
 from kit import outbox
-from kit.db import contains
+from kit.db import contains, one_or_404
 from kit.problems import Problem, conflict, invalid, not_found
 from logistics.case_numbers import SWEDEN, next_case_number
 from logistics.catalogue import service as catalogue
@@ -45,11 +45,8 @@ async def cart(session: AsyncSession, prescriber: Prescriber, recipient_id: uuid
 
 
 async def own_order(session: AsyncSession, prescriber_id: uuid.UUID | None, order_id: uuid.UUID, *, lock: bool = False) -> Order:
-    query = select(Order).where(Order.id == order_id)
-    order = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-    if order is None or (prescriber_id is not None and order.prescriber_id != prescriber_id):
-        raise not_found("order", order_id)
-    return order
+    return await one_or_404(session, Order, order_id, "order", lock=lock,
+                            visible=lambda order: prescriber_id is None or order.prescriber_id == prescriber_id)
 
 
 def must_be_open(order: Order) -> None:

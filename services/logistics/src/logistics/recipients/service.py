@@ -13,7 +13,8 @@ from contracts.identity import IdentityNumberError, mask, swedish_personal_numbe
 from logistics.recipients.models import Recipient
 from logistics.recipients.register import PopulationRegister
 from logistics.stock.models import IndividualEvent
-from kit.problems import Problem, invalid, not_found
+from kit.db import one_or_404
+from kit.problems import Problem, invalid
 
 
 async def add_patient(session: AsyncSession, register: PopulationRegister, personal_number: str) -> tuple[Recipient, bool]:
@@ -50,11 +51,7 @@ async def add_care_unit(session: AsyncSession, number: str, name: str, street: s
 
 
 async def recipient(session: AsyncSession, recipient_id: uuid.UUID, *, lock: bool = False) -> Recipient:
-    query = select(Recipient).where(Recipient.id == recipient_id)
-    found = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-    if found is None:
-        raise not_found("recipient", recipient_id)
-    return found
+    return await one_or_404(session, Recipient, recipient_id, "recipient", lock=lock)
 
 
 async def edit(session: AsyncSession, recipient_id: uuid.UUID, changes: dict) -> Recipient:

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.logistics.v1 import IndividualStatusChanged, PickupCreated, PickupDone, ReturnDone
 from kit import outbox
-from kit.problems import Problem, conflict, invalid, not_found
+from kit.db import one_or_404
+from kit.problems import Problem, conflict, invalid
 from logistics.case_numbers import next_case_number
 from logistics.catalogue.models import Article
 from logistics.prescribers.models import Prescriber
@@ -92,11 +93,7 @@ async def create_pickup(session: AsyncSession, prescriber: Prescriber, key: str,
 
 
 async def pickup(session: AsyncSession, pickup_id: uuid.UUID, *, lock: bool = False) -> Pickup:
-    query = select(Pickup).where(Pickup.id == pickup_id)
-    found = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-    if found is None:
-        raise not_found("pickup order", pickup_id)
-    return found
+    return await one_or_404(session, Pickup, pickup_id, "pickup order", lock=lock)
 
 
 async def pickup_done(session: AsyncSession, actor: uuid.UUID, pickup_id: uuid.UUID, key: str) -> Pickup:

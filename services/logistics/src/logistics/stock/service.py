@@ -20,7 +20,7 @@ from logistics.stock import rules
 from logistics.stock.models import (
     Individual, IndividualEvent, ReplenishmentLine, ReplenishmentOrder, StockBalance, Warehouse,
 )
-from kit.db import contains, flush_guarded
+from kit.db import contains, flush_guarded, one_or_404
 from kit.problems import Problem, conflict, invalid, not_found
 
 NUMBER_TAKEN = "individuals_number_key"  # the unique constraint on individual numbers
@@ -100,11 +100,7 @@ async def search_individuals(session: AsyncSession, text: str) -> dict:
 
 
 async def individual(session: AsyncSession, individual_id: uuid.UUID, *, lock: bool = False) -> Individual:
-    query = select(Individual).where(Individual.id == individual_id)
-    found = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
-    if found is None:
-        raise not_found("individual", individual_id)
-    return found
+    return await one_or_404(session, Individual, individual_id, "individual", lock=lock)
 
 
 async def history(session: AsyncSession, individual_id: uuid.UUID) -> list[IndividualEvent]:
