@@ -312,19 +312,20 @@ async def close(session: AsyncSession, ring: KeyRing, tariffs: dict[str, dict[st
     strangers = [str(i) for i in by_id if i not in {p.patient_id for p in patients}]
     if strangers:
         raise Problem(404, "not-on-appointment", f"not on this appointment: {', '.join(strangers)}", patients=strangers)
-    cards = []
+    choices = {row.patient_id: by_id.get(row.patient_id) or ClosingPatient(patient_id=row.patient_id) for row in patients}
     for row in patients:
-        choice = by_id.get(row.patient_id) or ClosingPatient(patient_id=row.patient_id)
+        choice = choices[row.patient_id]
         row.attended, row.billed = choice.attended, choice.attended and choice.bill
         row.guarantee_code = choice.guarantee_code
-        if not row.attended:
-            continue
-        problem = choice.problem_code
-        if problem is None and kind.helfo:
-            problem = await journal.last_problem_code(session, ring, practitioner_id, row.patient_id)
-        written = await journal.add_administrative_note(session, ring, practitioner_id, row.patient_id,
-                                                        journal.NoteContent(note, problem))
-        row.note_id = written.id
+    attending = [row for row in patients if row.attended]
+    unknown = [row.patient_id for row in attending if choices[row.patient_id].problem_code is None] if kind.helfo else []
+    last = await journal.last_problem_codes(session, ring, practitioner_id, unknown)
+    written = await journal.add_administrative_notes(session, ring, practitioner_id, {
+        row.patient_id: journal.NoteContent(note, choices[row.patient_id].problem_code or last.get(row.patient_id))
+        for row in attending})
+    cards = []
+    for row in attending:
+        row.note_id = written[row.patient_id].id
         if row.billed:
             helfo = rules.settle(kind.tariff_codes, tariffs, exempt=row.guarantee_code is not None) if kind.helfo else None
             share = helfo.patient_share_minor if helfo else 0
@@ -352,10 +353,11 @@ async def helfo_claim(session: AsyncSession, ring: KeyRing, tariffs: dict[str, d
     rows = (await session.execute(select(AppointmentPatient, JournalNote).join(
         JournalNote, JournalNote.id == AppointmentPatient.note_id).where(
         AppointmentPatient.appointment_id == appointment.id, AppointmentPatient.billed))).all()
+    await audit.write_many(session, actor=practitioner_id, action="read note: helfo claim",
+                           entries=[(row.patient_id, str(note.id)) for row, note in rows])
     lines = []
     for row, note in rows:
         content = journal.open_note(note, ring)
-        await audit.write(session, actor=practitioner_id, client=row.patient_id, action="read note: helfo claim", target=str(note.id))
         split = rules.settle(kind.tariff_codes, tariffs, exempt=row.guarantee_code is not None)
         lines.append({"patient_id": row.patient_id, "tariff_codes": kind.tariff_codes, "problem_code": content.problem_code,
                       "fee_minor": split.fee_minor, "patient_share_minor": split.patient_share_minor, "refund_minor": split.refund_minor,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
@@ -29,18 +30,20 @@ def row_hash(prev_hash: str, at: datetime, actor: uuid.UUID, client: uuid.UUID |
 
 async def write(session: AsyncSession, *, actor: uuid.UUID, client: uuid.UUID | None, action: str, target: str | None = None,
                 allowed: bool = True, care_unit: str | None = None) -> None:
-    await write_many(session, actor=actor, client=client, action=action, targets=[target], allowed=allowed, care_unit=care_unit)
+    await write_many(session, actor=actor, action=action, entries=[(client, target)], allowed=allowed, care_unit=care_unit)
 
 
-async def write_many(session: AsyncSession, *, actor: uuid.UUID, client: uuid.UUID | None, action: str, targets: list[str | None],
-                     allowed: bool = True, care_unit: str | None = None) -> None:
-    """One audit row per target (e.g. every note a read returned), chained in order: one lock, one lookup."""
-    if not targets:
+async def write_many(session: AsyncSession, *, actor: uuid.UUID, action: str,
+                     entries: Sequence[tuple[uuid.UUID | None, str | None]], allowed: bool = True,
+                     care_unit: str | None = None) -> None:
+    """One audit row per (client, target), e.g. every note a read returned or every patient of a closed
+    group session, chained in order: one lock, one lookup."""
+    if not entries:
         return
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
     prev = (await session.execute(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1))).scalar() or GENESIS
     at = datetime.now(UTC)
-    for target in targets:
+    for client, target in entries:
         digest = row_hash(prev, at, actor, client, action, target, allowed, care_unit)
         session.add(AuditRecord(at=at, actor_id=actor, client_id=client, action=action, target=target, allowed=allowed,
                                 care_unit=care_unit, prev_hash=prev, hash=digest))

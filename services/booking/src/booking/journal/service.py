@@ -74,15 +74,20 @@ def _open(note: JournalNote, ring: KeyRing) -> NoteContent:
     return NoteContent(**json.loads(plaintext))
 
 
-async def add_administrative_note(session: AsyncSession, ring: KeyRing, author_id: uuid.UUID, client_id: uuid.UUID,
-                                  content: NoteContent) -> JournalNote:
-    """JR-3 / GR-7: the shared group note, stored in each patient's journal by the closing practitioner."""
-    note = JournalNote(id=uuid.uuid4(), client_id=client_id, author_id=author_id, kind="administrative")
-    _seal_into(note, ring, content)
-    session.add(note)
+async def add_administrative_notes(session: AsyncSession, ring: KeyRing, author_id: uuid.UUID,
+                                   contents: dict[uuid.UUID, NoteContent]) -> dict[uuid.UUID, JournalNote]:
+    """JR-3 / GR-7: the shared group note, stored in each patient's journal (``contents`` by client) by the
+    closing practitioner; the writes audited in one batch."""
+    notes = {}
+    for client_id, content in contents.items():
+        note = JournalNote(id=uuid.uuid4(), client_id=client_id, author_id=author_id, kind="administrative")
+        _seal_into(note, ring, content)
+        session.add(note)
+        notes[client_id] = note
     await session.flush()
-    await audit.write(session, actor=author_id, client=client_id, action="write administrative note", target=str(note.id))
-    return note
+    await audit.write_many(session, actor=author_id, action="write administrative note",
+                           entries=[(client_id, str(note.id)) for client_id, note in notes.items()])
+    return notes
 
 
 async def edit_note(session: AsyncSession, db: Database, ring: KeyRing, principal: Principal, note_id: uuid.UUID,
@@ -110,16 +115,20 @@ def open_note(note: JournalNote, ring: KeyRing) -> NoteContent:
         raise Problem(409, "note-tampered", f"note {note.id} does not decrypt: it was changed outside the journal") from exc
 
 
-async def last_problem_code(session: AsyncSession, ring: KeyRing, author_id: uuid.UUID, client_id: uuid.UUID) -> str | None:
-    """GR-7: the problem/diagnosis of the client's last clinical note by this practitioner (audited read)."""
-    note = (await session.execute(
-        select(JournalNote).where(JournalNote.client_id == client_id, JournalNote.author_id == author_id,
-                                  JournalNote.kind == "clinical").order_by(JournalNote.created_at.desc()).limit(1)
-    )).scalar_one_or_none()
-    if note is None:
-        return None
-    await audit.write(session, actor=author_id, client=client_id, action="read note: problem code", target=str(note.id))
-    return open_note(note, ring).problem_code
+async def last_problem_codes(session: AsyncSession, ring: KeyRing, author_id: uuid.UUID,
+                             client_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    """GR-7: the problem/diagnosis of each client's last clinical note by this practitioner (one query, the
+    reads audited in one batch); clients without such a note are left out."""
+    if not client_ids:
+        return {}
+    notes = (await session.execute(
+        select(JournalNote).where(JournalNote.client_id.in_(client_ids), JournalNote.author_id == author_id,
+                                  JournalNote.kind == "clinical")
+        .order_by(JournalNote.client_id, JournalNote.created_at.desc()).distinct(JournalNote.client_id)
+    )).scalars().all()
+    await audit.write_many(session, actor=author_id, action="read note: problem code",
+                           entries=[(note.client_id, str(note.id)) for note in notes])
+    return {note.client_id: open_note(note, ring).problem_code for note in notes}
 
 
 async def readable_notes(session: AsyncSession, db: Database, ring: KeyRing, principal: Principal,
@@ -144,8 +153,8 @@ async def readable_notes(session: AsyncSession, db: Database, ring: KeyRing, pri
             await audit.write_denial(db, actor=principal.account_id, client=client_id, action="read note: does not decrypt",
                                      target=str(note.id))
             raise Problem(409, "note-tampered", f"note {note.id} does not decrypt: it was changed outside the journal") from exc
-    await audit.write_many(session, actor=principal.account_id, client=client_id, action="read note",
-                           targets=[str(note.id) for note, _ in readable])
+    await audit.write_many(session, actor=principal.account_id, action="read note",
+                           entries=[(client_id, str(note.id)) for note, _ in readable])
     return readable
 
 
