@@ -15,12 +15,10 @@ from openpyxl import load_workbook
 from billing.app import build as build_billing
 from billing.settings import Settings as BillingSettings
 from billing.specifications.scheduler import run_rent
-from kit.db import Database
 from kit.testing import fetch, running_service, wait_for
 from kit.testing.tokens import TokenIssuer
-from logistics.app import build as build_logistics
-from logistics.demo import load
 from logistics.settings import Settings as LogisticsSettings
+from logistics.testing import running_logistics
 
 KEY = TokenIssuer()
 AID_CENTRE = KEY.headers(uuid.uuid4(), "aid_centre_staff")
@@ -31,12 +29,8 @@ async def services(test_env):
     logistics = test_env.settings(LogisticsSettings, database="logistics_specs", jwt_public_key=KEY.public_pem,
                                   partner_exchange=f"partner.logistics.{test_env.run_id}")
     billing = test_env.settings(BillingSettings, database="billing_specs", jwt_public_key=KEY.public_pem)
-    async with running_service(build_logistics(logistics), test_env) as logistics_service, \
+    async with running_logistics(test_env, logistics) as logistics_service, \
             running_service(build_billing(billing), test_env) as billing_service:
-        db = Database(logistics.database_url, pool_size=2)
-        async with db.transaction() as session:
-            await load(session)
-        await db.dispose()
         yield logistics_service, billing_service
 
 

@@ -5,21 +5,18 @@ registered, and partner-region events read by a separate consumer with no person
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import re
 import uuid
 
 import aio_pika
 import pytest
-from pypdf import PdfReader
 
-from kit.db import Database
-from kit.testing import fetch, running_service, wait_for
+from kit.testing import fetch, wait_for
 from kit.testing.tokens import TokenIssuer
-from logistics.app import build as build_logistics
-from logistics.demo import load
 from logistics.settings import Settings as LogisticsSettings
+from logistics.testing import pdf_text, running_logistics
+from logistics.testing import prescriber as logistics_prescriber
 
 KEY = TokenIssuer()
 AID_CENTRE = KEY.headers(uuid.uuid4(), "aid_centre_staff")
@@ -33,11 +30,7 @@ async def logistics(test_env):
     partner_exchange = f"partner.logistics.{test_env.run_id}"
     settings = test_env.settings(LogisticsSettings, database="logistics_orders", jwt_public_key=KEY.public_pem,
                                  partner_exchange=partner_exchange)
-    async with running_service(build_logistics(settings), test_env) as service:
-        db = Database(settings.database_url, pool_size=2)
-        async with db.transaction() as session:
-            await load(session)
-        await db.dispose()
+    async with running_logistics(test_env, settings) as service:
         # a partner region: its own queue on the partner exchange, nothing else
         connection = await aio_pika.connect(test_env.servers.amqp_url)
         channel = await connection.channel()
@@ -51,11 +44,7 @@ async def logistics(test_env):
 
 
 async def prescriber(svc) -> dict:
-    headers = KEY.headers(uuid.uuid4(), "prescriber", name="Test Förskrivare")
-    saved = await svc.client.put("/prescribers/me/settings", headers=headers, json={
-        "default_source": "aid_centre", "service_units": ["Rehab Exempelstad"], "payer": "Exempelkommunen", "own_stores": ["K1201"]})
-    assert saved.status_code == 200, saved.text
-    return headers
+    return await logistics_prescriber(svc.client, KEY, default_source="aid_centre")
 
 
 async def patient(svc, headers) -> dict:
@@ -131,7 +120,7 @@ async def test_the_order_lifecycle_with_components_and_stock(logistics):
     ordered = (await svc.client.get(f"/recipients/{recipient['id']}/ordered", headers=me)).json()
     assert {o["case_number"] for o in ordered} == {submitted["case_number"]} and len(ordered) == 2
     aid_list = (await svc.client.get(f"/recipients/{recipient['id']}/aid-list.pdf", headers=me)).content
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(aid_list)).pages)
+    text = pdf_text(aid_list)
     assert submitted["case_number"] in text and "Specialkudde" in text  # ordered, not yet delivered
 
     delivered = await svc.client.post(f"/orders/{cart['id']}/delivery", headers=AID_CENTRE)

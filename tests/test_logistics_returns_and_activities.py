@@ -6,19 +6,16 @@ that needs its form, deviations, the recipient's views and the case-number and p
 from __future__ import annotations
 
 import base64
-import io
 import uuid
 
 import pytest
-from pypdf import PdfReader
 
 from contracts.identity import luhn_ok
-from kit.db import Database
-from kit.testing import fetch, running_service
+from kit.testing import fetch
 from kit.testing.tokens import TokenIssuer
-from logistics.app import build as build_logistics
-from logistics.demo import load
 from logistics.settings import Settings as LogisticsSettings
+from logistics.testing import pdf_text, running_logistics
+from logistics.testing import prescriber as logistics_prescriber
 
 KEY = TokenIssuer()
 AID_CENTRE = KEY.headers(uuid.uuid4(), "aid_centre_staff")
@@ -26,28 +23,16 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
-def text_of(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-
-
 @pytest.fixture(scope="module")
 async def logistics(test_env):
     settings = test_env.settings(LogisticsSettings, database="logistics_two", jwt_public_key=KEY.public_pem,
                                  partner_exchange=f"partner.logistics.{test_env.run_id}")
-    async with running_service(build_logistics(settings), test_env) as service:
-        db = Database(settings.database_url, pool_size=2)
-        async with db.transaction() as session:
-            await load(session)
-        await db.dispose()
+    async with running_logistics(test_env, settings) as service:
         yield service
 
 
 async def prescriber(svc) -> dict:
-    headers = KEY.headers(uuid.uuid4(), "prescriber", name="Test Förskrivare")
-    assert (await svc.client.put("/prescribers/me/settings", headers=headers, json={
-        "default_source": "own_store", "service_units": ["Rehab Exempelstad"], "payer": "Exempelkommunen",
-        "own_stores": ["K1201"]})).status_code == 200
-    return headers
+    return await logistics_prescriber(svc.client, KEY)
 
 
 async def recipient_with_aids(svc, me, *, aid_class: str, count: int = 1) -> tuple[dict, list[dict]]:
@@ -93,9 +78,9 @@ async def test_pickups_their_printouts_and_the_aids_coming_back(logistics):
     assert created.status_code == 201, created.text
     pickup = created.json()
     assert pickup["status"] == "registered" and len(pickup["case_number"]) == 8 and pickup["pickup_address"]
-    printed = text_of((await svc.client.get(f"/pickups/{pickup['id']}.pdf", headers=me)).content)
+    printed = pdf_text((await svc.client.get(f"/pickups/{pickup['id']}.pdf", headers=me)).content)
     assert pickup["case_number"] in printed and patient["name"] in printed and aid["number"] in printed and "Portkod 1234" in printed
-    for_supplier = text_of((await svc.client.get(f"/pickups/{pickup['id']}.pdf", headers=me, params={"document": "supplier"})).content)
+    for_supplier = pdf_text((await svc.client.get(f"/pickups/{pickup['id']}.pdf", headers=me, params={"document": "supplier"})).content)
     assert aid["number"] in for_supplier and patient["name"] not in for_supplier and patient["personal_number"][:8] not in for_supplier
 
     assert (await svc.client.post(f"/pickups/{pickup['id']}/done", headers=me)).status_code == 403

@@ -6,51 +6,35 @@ delivery), recipients with their views and printouts, prescriber settings and ne
 from __future__ import annotations
 
 import asyncio
-import io
 import re
 import uuid
 from datetime import UTC, datetime
 
 import pytest
-from pypdf import PdfReader
 
 from kit.db import Database
-from kit.testing import fetch, running_service
+from kit.testing import fetch
 from kit.testing.tokens import TokenIssuer
-from logistics.app import build as build_logistics
 from logistics.case_numbers import next_case_number
-from logistics.demo import load
 from logistics.settings import Settings as LogisticsSettings
+from logistics.testing import OWN_STORE, pdf_text, running_logistics
+from logistics.testing import prescriber as logistics_prescriber
 
 KEY = TokenIssuer()
 AID_CENTRE = KEY.headers(uuid.uuid4(), "aid_centre_staff")
 AVAILABILITY_MAX = 30
-OWN_STORE = "K1201"
-
-
-def pdf_text(content: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
 
 
 @pytest.fixture(scope="module")
 async def logistics(test_env):
     settings = test_env.settings(LogisticsSettings, database="logistics_one", jwt_public_key=KEY.public_pem,
                                  search_availability_max_hits=AVAILABILITY_MAX)
-    async with running_service(build_logistics(settings), test_env) as service:
-        db = Database(settings.database_url, pool_size=2)
-        async with db.transaction() as session:
-            await load(session)
-        await db.dispose()
+    async with running_logistics(test_env, settings) as service:
         yield service
 
 
 async def prescriber(svc, **settings) -> dict:
-    headers = KEY.headers(uuid.uuid4(), "prescriber", name="Test Förskrivare")
-    body = {"default_source": "own_store", "service_units": ["Rehab Exempelstad"], "payer": "Exempelkommunen",
-            "own_stores": [OWN_STORE]} | settings
-    saved = await svc.client.put("/prescribers/me/settings", headers=headers, json=body)
-    assert saved.status_code == 200, saved.text
-    return headers
+    return await logistics_prescriber(svc.client, KEY, **settings)
 
 
 async def test_search_matches_every_term_in_any_field(logistics):
