@@ -100,7 +100,6 @@ def render(problem: Problem, request: Request | None = None) -> JSONResponse:
 #: first; this is the net under them, so a value the database cannot take is the caller's 422, never a 500
 #: (the transaction has rolled back: nothing is half-written). The value itself is never echoed.
 DATA_EXCEPTIONS = {
-    "22000": "a text contains a character that cannot be stored (an unpaired surrogate)",
     "22021": "a text contains a character that cannot be stored (a NUL character)",
     "22P05": "a text contains a character that cannot be stored",
     "22001": "a text is longer than allowed",
@@ -113,9 +112,12 @@ DATA_EXCEPTIONS = {
 
 def data_exception(exc: DBAPIError) -> Problem | None:
     """The 422 for a data exception (SQLSTATE 22…) raised while running the request's statements."""
-    state = getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None) or ""
+    cause = getattr(exc.orig, "__cause__", None)
+    state = getattr(cause, "sqlstate", None) or ""
     if not state.startswith("22"):
         return None
+    if "surrogates not allowed" in str(cause):  # asyncpg could not even encode the text to send it
+        return Problem(422, "invalid-value", "a text contains a character that cannot be stored (an unpaired surrogate)")
     return Problem(422, "invalid-value", DATA_EXCEPTIONS.get(state, "a value in the request cannot be stored"))
 
 
