@@ -6,16 +6,36 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
+import random
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from kit.testing import free_port
 
 SERVICES = ["gateway", "booking", "billing", "logistics", "portal", "notify"]
 RUNNER = Path(__file__).resolve().parents[1] / "deploy" / "run.py"
+
+
+def free_block_offset() -> int:
+    """An offset that puts the runner's six ports on free ports clear of a developer's `make run` and below
+    the kernel's ephemeral range (32768 and up), where outgoing connections could take one meanwhile."""
+    for _ in range(100):
+        offset = random.randrange(12000, 24000)  # ports 20000–32005
+        if all(_bindable(8000 + offset + i) for i in range(len(SERVICES))):
+            return offset
+    raise AssertionError("no free block of ports for the runner")
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 @pytest.mark.slow
@@ -31,7 +51,7 @@ def test_runner_starts_every_service_and_relay_until_ready(test_env):
         env[f"{prefix}_QUEUE_PREFIX"] = queue_prefix
         consumers = importlib.import_module(f"{name}.subscribers").consumers
         test_env.track_queues([f"{queue_prefix}{name}.{purpose}" for purpose in consumers.queues])
-    env["RUNNER_PORT_OFFSET"] = str(free_port() % 20000 + 20000 - 8000)  # clear of a developer's make run
+    env["RUNNER_PORT_OFFSET"] = str(free_block_offset())
 
     result = subprocess.run([sys.executable, str(RUNNER), "--exit-when-ready"], env=env, capture_output=True,
                             text=True, timeout=120)
