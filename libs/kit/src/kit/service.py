@@ -48,6 +48,9 @@ ReadyCheck = Callable[[FastAPI], Awaitable[dict[str, Any]]]
 #: ``stop`` is set at shutdown. Work that must happen once across replicas claims rows with
 #: ``FOR UPDATE SKIP LOCKED`` or holds an advisory lock.
 BackgroundTask = Callable[[FastAPI, asyncio.Event], Awaitable[None]]
+#: Runs once at startup after ``app.state.db`` exists, before consumers start: put the service's own
+#: resources (an adapter, a client) on ``app.state``; handlers reach them through ``kit.context.app_state``.
+StartupHook = Callable[[FastAPI], Awaitable[None]]
 
 
 async def repeat(stop: asyncio.Event, interval_s: float, step: Callable[[], Awaitable[Any]], what: str) -> None:
@@ -64,11 +67,6 @@ async def repeat(stop: asyncio.Event, interval_s: float, step: Callable[[], Awai
             await asyncio.wait_for(stop.wait(), interval_s)
         except TimeoutError:
             pass
-
-
-#: Runs once at startup after ``app.state.db`` exists, before consumers start: put the service's own
-#: resources (an adapter, a client) on ``app.state``; handlers reach them through ``kit.context.app_state``.
-StartupHook = Callable[[FastAPI], Awaitable[None]]
 
 
 class Service:
