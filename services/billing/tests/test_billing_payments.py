@@ -119,7 +119,7 @@ async def test_forged_stale_and_redelivered_webhooks(billing, test_env, saga, is
     await publish(test_env, booking)
     payment = await saga.payment_of(booking)
     provider_id = (await fetch(billing.settings, "SELECT provider_payment_id FROM payments WHERE id = $1", uuid.UUID(payment["id"])))[0][0]
-    secret = billing.settings.provider_webhook_secret
+    secret = billing.settings.provider_webhook_secret.get_secret_value()
     event = {"id": "evt_test_forged", "type": "payment.succeeded", "data": {"payment_id": provider_id, "amount_minor": 95000}}
     body = json.dumps(event).encode()
 

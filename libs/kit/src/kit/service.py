@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import logging
 import signal
+import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -39,7 +40,7 @@ from kit.changes import Changes
 from kit.db import Database
 from kit.problems import install_problem_handlers
 from kit.relay import OutboxRelay
-from kit.settings import ServiceSettings
+from kit.settings import ConfigurationError, ServiceSettings
 
 log = logging.getLogger("kit.service")
 
@@ -98,6 +99,7 @@ class Service:
     # -- HTTP + consumers -------------------------------------------------------------------------------
     def create_app(self) -> FastAPI:
         settings = self.settings
+        settings.check()  # production with a development secret or an unnamed stub: refuse to start
         provider = telemetry.setup_tracing(settings, self.span_exporter)
         meters = metrics.setup_metrics(settings)
 
@@ -160,6 +162,13 @@ class Service:
         parser = argparse.ArgumentParser(prog=f"python -m {self.settings.service_name}")
         parser.add_argument("command", nargs="?", default="serve", choices=["serve", "relay", "migrate", *self.commands])
         args = parser.parse_args(argv)
+        try:
+            self.settings.check()
+        except ConfigurationError as refused:
+            print(f"{self.settings.service_name} refuses to start in production:", file=sys.stderr)
+            for line in refused.problems:
+                print(f"  {line}", file=sys.stderr)
+            raise SystemExit(2) from None
         logging.basicConfig(
             level=self.settings.log_level.upper(),
             format=f"%(asctime)s %(levelname)s [{self.settings.service_name}] %(name)s: %(message)s",
@@ -247,8 +256,10 @@ def health_router(extra_checks: Sequence[ReadyCheck] = ()) -> APIRouter:
         for check in extra_checks:
             checks.update(await check(app))
         ok = all(_passed(v) for v in checks.values())
+        settings = app.state.settings
         return JSONResponse(
-            {"status": "ready" if ok else "not ready", "service": app.state.settings.service_name, "checks": checks},
+            {"status": "ready" if ok else "not ready", "service": settings.service_name,
+             "environment": settings.environment, "stubs": settings.stubs(), "checks": checks},
             status_code=200 if ok else 503,
         )
 

@@ -1,11 +1,60 @@
-"""Settings base class. Each service subclasses it with its own env prefix (``BOOKING_DATABASE_URL``…)."""
+"""Settings base class. Each service subclasses it with its own env prefix (``BOOKING_DATABASE_URL``…).
+
+Production is the default and fails closed: ``make run``, the tests and the development overlays say
+``<PREFIX>ENVIRONMENT=development`` (or ``test``) explicitly. In production :meth:`ServiceSettings.problems`
+lists every setting that is not fit to run with, one line each naming its variable, and the service
+refuses to start (``kit.service``):
+
+- a :data:`Secret` that is empty or still has its development value (the field's default *is* its
+  development value, so "known to be development" is one rule, not a check per secret);
+- an :data:`Adapter` left on its development stub without naming the stub explicitly
+  (``BILLING_PAYMENT_PROVIDER=stub`` is allowed and shown by readiness; an unset one is not).
+
+Secrets are ``SecretStr``: they print as ``**********`` in a repr or a log line; read one with
+``settings.x.get_secret_value()``.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+STUB = "stub"
+
+
+class _SecretMarker:
+    """Marks a setting as a secret whose default is its development value."""
+
+
+class _AdapterMarker:
+    """Marks the setting that chooses an outside system's adapter (``stub`` or a production one)."""
+
+
+#: A secret setting. Its default is the development value, which production refuses.
+Secret = Annotated[SecretStr, _SecretMarker()]
+#: A secret holding several keys by id (the journal's key-encryption keys): refused in production when
+#: empty or when any key is one of the development keys.
+SecretKeys = Annotated[dict[str, SecretStr], _SecretMarker()]
+
+
+def secret_value(value: SecretStr | str) -> str:
+    return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+
+class ConfigurationError(Exception):
+    """The settings cannot run in this environment; ``problems`` has one line per variable."""
+
+    def __init__(self, service: str, problems: list[str]) -> None:
+        super().__init__(f"{service} refuses to start in production:\n" + "\n".join(problems))
+        self.problems = problems
+
+
+def adapter(*choices: str) -> Any:
+    """The type of an adapter-choosing setting: ``provider: adapter("http") = STUB``; ``stub`` is always
+    one of the choices."""
+    return Annotated[Literal[(STUB, *choices)], _AdapterMarker()]  # type: ignore[valid-type]
 
 
 class ServiceSettings(BaseSettings):
@@ -14,7 +63,8 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     service_name: str = "service"
-    environment: Literal["development", "test", "production"] = "development"
+    #: ``production`` unless said otherwise: a deploy that forgets it runs no stub and no development key.
+    environment: Literal["development", "test", "production"] = "production"
 
     # HTTP
     http_host: str = "127.0.0.1"
@@ -57,6 +107,52 @@ class ServiceSettings(BaseSettings):
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str = "http://127.0.0.1:4318/v1/traces"
     log_level: str = "INFO"
+
+    # -- production checks ---------------------------------------------------------------------------
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    def variable(self, field_name: str) -> str:
+        """The environment variable a field is read from (``BILLING_PROVIDER_WEBHOOK_SECRET``)."""
+        return f"{self.model_config.get('env_prefix', '')}{field_name}".upper()
+
+    def _marked(self, marker: type) -> list[str]:
+        return [name for name, info in type(self).model_fields.items() if any(isinstance(m, marker) for m in info.metadata)]
+
+    def stubs(self) -> list[str]:
+        """The adapters running as their development stub (readiness lists them)."""
+        return [name for name in self._marked(_AdapterMarker) if getattr(self, name) == STUB]
+
+    def problems(self) -> list[str]:
+        """Why these settings must not run in production: one line per variable; empty when they may.
+        Services extend it for rules of their own (a credential needed only by the adapter chosen)."""
+        if not self.is_production:
+            return []
+        found: list[str] = []
+        fields = type(self).model_fields
+        for name in self._marked(_SecretMarker):
+            value, development = getattr(self, name), fields[name].get_default(call_default_factory=True)
+            if isinstance(value, dict):
+                dev_values = {secret_value(v) for v in (development or {}).values()}
+                if not value or any(not secret_value(v) or secret_value(v) in dev_values for v in value.values()):
+                    found.append(f"{self.variable(name)}: missing, or holds a development key")
+            elif not secret_value(value):
+                found.append(f"{self.variable(name)}: missing (a secret is required in production)")
+            elif development is not None and secret_value(value) == secret_value(development):
+                found.append(f"{self.variable(name)}: still has its development value")
+        if "guest:guest@" in self.amqp_url:
+            found.append(f"{self.variable('amqp_url')}: uses RabbitMQ's development account guest:guest")
+        for name in self._marked(_AdapterMarker):
+            if getattr(self, name) == STUB and name not in self.model_fields_set:
+                found.append(f"{self.variable(name)}: not set; choose the production adapter, or name "
+                             f"'{STUB}' explicitly to run the development stub in production")
+        return found
+
+    def check(self) -> None:
+        """Raise :class:`ConfigurationError` when :meth:`problems` finds any."""
+        if found := self.problems():
+            raise ConfigurationError(self.service_name, found)
 
     @property
     def amqp_exchange(self) -> str:

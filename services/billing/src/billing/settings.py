@@ -2,10 +2,10 @@
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import ServiceSettings
+from kit.settings import Secret, ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -22,7 +22,7 @@ class Settings(ServiceSettings):
     #: implements ``billing.provider.base.PaymentProvider``.
     provider: Literal["stub"] = "stub"
     #: Shared secret the provider signs webhooks with (set a real one in production).
-    provider_webhook_secret: str = "development-webhook-secret"
+    provider_webhook_secret: Secret = SecretStr("development-webhook-secret")
     #: Webhooks older than this are refused as replays.
     provider_webhook_tolerance_s: int = 300
 

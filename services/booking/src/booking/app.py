@@ -25,7 +25,7 @@ async def provide_licence_register(app: FastAPI) -> None:
     and the journal's key ring."""
     app.state.licence_register = DevelopmentLicenceRegister()
     settings: Settings = app.state.settings
-    app.state.journal_keys = KeyRing(settings.journal_keys, settings.journal_key_current)
+    app.state.journal_keys = KeyRing({kid: key.get_secret_value() for kid, key in settings.journal_keys.items()}, settings.journal_key_current)
 
 
 def build(settings: Settings | None = None, **overrides: object) -> Service:

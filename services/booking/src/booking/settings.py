@@ -1,9 +1,9 @@
 """Booking settings: environment variables prefixed ``BOOKING_``."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import ServiceSettings
+from kit.settings import SecretKeys, ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -19,7 +19,8 @@ class Settings(ServiceSettings):
     # Journal encryption (JR-1): key-encryption keys by id, base64 of 32 bytes. Development has a fixed key;
     # production passes real ones (BOOKING_JOURNAL_KEYS as JSON) and rotates by adding a key and moving
     # BOOKING_JOURNAL_KEY_CURRENT to it, then `POST /admin/journal/rewrap`.
-    journal_keys: dict[str, str] = Field(default_factory=lambda: {"dev-1": "ZGV2ZWxvcG1lbnQtb25seS1qb3VybmFsLWtleS0zMmI="})
+    journal_keys: SecretKeys = Field(
+        default_factory=lambda: {"dev-1": SecretStr("ZGV2ZWxvcG1lbnQtb25seS1qb3VybmFsLWtleS0zMmI=")})
     journal_key_current: str = "dev-1"
     #: How long the audit log is kept (JR-2: default five years)
     audit_retention_days: int = 5 * 365

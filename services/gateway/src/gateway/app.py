@@ -23,7 +23,7 @@ async def provide_identity(app: FastAPI) -> None:
     settings: Settings = app.state.settings
     app.state.signing_key = load_signing_key(settings)
     app.state.token_verifier.public_key = app.state.signing_key.public_pem()
-    app.state.bankid = BankIdStub(settings.identity_hmac_key, settings.bankid_order_ttl_s)
+    app.state.bankid = BankIdStub(settings.identity_hmac_key.get_secret_value(), settings.bankid_order_ttl_s)
 
 
 def build(settings: Settings | None = None, **overrides: object) -> Service:

@@ -52,7 +52,7 @@ async def seed() -> None:
                 id=uuid.uuid4(), display_name=name, roles=roles, username=username, email=extra.get("email"),
                 phone=extra.get("phone"), language=extra.get("language", "sv"), password_hash=password_hash,
                 hsa_id=extra.get("hsa_id"), terms_version=settings.terms_version, terms_accepted_at=datetime.now(UTC),
-                personal_number_hmac=rules.identity_hmac(settings.identity_hmac_key, number) if number else None,
+                personal_number_hmac=rules.identity_hmac(settings.identity_hmac_key.get_secret_value(), number) if number else None,
                 personal_number_masked=mask(number) if number else None,
             )
             session.add(account)

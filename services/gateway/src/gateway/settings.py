@@ -1,9 +1,9 @@
 """Gateway settings: environment variables prefixed ``GATEWAY_``."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import ServiceSettings
+from kit.settings import Secret, ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -31,12 +31,12 @@ class Settings(ServiceSettings):
     proxy_keepalive_s: float = 20.0
 
     # Tokens: Ed25519 signing key as PEM (production: from a secret), else a file created on first start
-    signing_key_pem: str = ""
+    signing_key_pem: Secret = SecretStr("")
     signing_key_path: str = "var/keys/gateway-ed25519.pem"
     access_token_ttl_s: int = Field(default=600, ge=30)
     refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
     #: Keys personal identity numbers are hashed with for look-up (never stored or logged in clear)
-    identity_hmac_key: str = "development-identity-key-change-me"
+    identity_hmac_key: Secret = SecretStr("development-identity-key-change-me")
 
     # Password + SMS code (GW-3)
     code_ttl_s: int = Field(default=600, ge=30, le=600)

@@ -1,9 +1,9 @@
 """Logistics settings: environment variables prefixed ``LOGISTICS_``."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import ServiceSettings
+from kit.settings import Secret, ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -17,4 +17,4 @@ class Settings(ServiceSettings):
     #: Partner regions consume logistics events from this exchange (LG-19)
     partner_exchange: str = "partner.logistics"
     #: Key of the recipient pseudonyms in partner events; production sets a secret (LOGISTICS_PARTNER_PSEUDONYM_KEY)
-    partner_pseudonym_key: str = "development-only-pseudonym-key"
+    partner_pseudonym_key: Secret = SecretStr("development-only-pseudonym-key")

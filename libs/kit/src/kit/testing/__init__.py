@@ -370,3 +370,24 @@ async def _started(server: Any, task: asyncio.Task) -> bool:
         task.result()  # raises the startup error
         raise AssertionError("uvicorn stopped during startup")
     return bool(server.started)
+
+
+@asynccontextmanager
+async def fake_api(app: Any, *, ssl: dict[str, Any] | None = None) -> AsyncIterator[str]:
+    """Serve ``app`` (a small FastAPI/Starlette app playing an outside system: BankID, a register, the
+    payment provider, the bank, an SMS provider) over real HTTP on a free port; yields its base URL. The
+    production adapters are tested against these, never against a mock. ``ssl`` takes uvicorn's ssl
+    options (``ssl_keyfile``, ``ssl_certfile``, ``ssl_ca_certs``, ``ssl_cert_reqs``) for a system that
+    speaks mutual TLS, as BankID's RP API does."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off",
+                                           **(ssl or {})))
+    task = asyncio.create_task(server.serve())
+    try:
+        await wait_for(lambda: _started(server, task), timeout=30, what=f"fake API on port {port}")
+        yield f"{'https' if ssl else 'http'}://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 15)

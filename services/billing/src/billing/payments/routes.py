@@ -94,7 +94,7 @@ async def provider_webhook(
     settings = request.app.state.settings
     try:
         signature.verify(
-            settings.provider_webhook_secret, body, provider_signature, tolerance_s=settings.provider_webhook_tolerance_s
+            settings.provider_webhook_secret.get_secret_value(), body, provider_signature, tolerance_s=settings.provider_webhook_tolerance_s
         )
     except signature.SignatureError as exc:
         raise Problem(400, "webhook-signature-invalid", str(exc)) from exc

@@ -194,7 +194,7 @@ async def _deliver(db: Database, client: httpx.AsyncClient, settings: Settings, 
     """One webhook, signed; its outcome (delivered, or when to try again) recorded."""
     try:
         body = json.dumps(row.payload).encode()
-        headers = {signature.HEADER: signature.sign(settings.provider_webhook_secret, body),
+        headers = {signature.HEADER: signature.sign(settings.provider_webhook_secret.get_secret_value(), body),
                    "content-type": "application/json"}
         try:
             response = await client.post(settings.stub_webhook_url, content=body, headers=headers)

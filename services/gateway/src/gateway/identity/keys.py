@@ -35,8 +35,8 @@ class SigningKey:
 
 
 def load_signing_key(settings: Settings) -> SigningKey:
-    if settings.signing_key_pem:
-        pem = settings.signing_key_pem.encode()
+    if settings.signing_key_pem.get_secret_value():
+        pem = settings.signing_key_pem.get_secret_value().encode()
     else:
         path = Path(settings.signing_key_path)
         if not path.exists():

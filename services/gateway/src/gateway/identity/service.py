@@ -77,7 +77,7 @@ async def create_account(session: AsyncSession, settings: Settings, creator: Pri
     allowed = set().union(*(CREATABLE.get(role, set()) for role in creator.roles))
     if not roles or not set(roles) <= allowed:
         raise forbidden(f"you may create accounts with the roles: {', '.join(sorted(allowed)) or 'none'}")
-    pn_hmac = rules.identity_hmac(settings.identity_hmac_key, personal_number) if personal_number else None
+    pn_hmac = rules.identity_hmac(settings.identity_hmac_key.get_secret_value(), personal_number) if personal_number else None
     for column, value, what in ((Account.personal_number_hmac, pn_hmac, "personal identity number"),
                                 (Account.email, email, "email"), (Account.hsa_id, hsa_id, "HSA-ID"),
                                 (Account.username, username, "username")):

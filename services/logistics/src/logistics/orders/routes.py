@@ -185,7 +185,7 @@ async def change(order_id: uuid.UUID, body: OrderChange, session: DbSession, me:
 async def submit(order_id: uuid.UUID, request: Request, session: DbSession, me: Staff) -> OrderOut:
     """The confirmation: case number, status, planned delivery; the stock is reserved."""
     prescriber = await prescribers.me(session, me.account_id)
-    return await _out(session, await service.submit(session, prescriber, order_id, request.app.state.settings.partner_pseudonym_key))
+    return await _out(session, await service.submit(session, prescriber, order_id, request.app.state.settings.partner_pseudonym_key.get_secret_value()))
 
 
 @router.post("/orders/{order_id}/cancel")
@@ -198,7 +198,7 @@ async def cancel(order_id: uuid.UUID, session: DbSession, me: Staff) -> OrderOut
 @router.post("/orders/{order_id}/delivery")
 async def deliver(order_id: uuid.UUID, request: Request, session: DbSession, me: AidCentre) -> OrderOut:
     """The aid centre delivered the order."""
-    return await _out(session, await service.deliver(session, me.account_id, order_id, request.app.state.settings.partner_pseudonym_key))
+    return await _out(session, await service.deliver(session, me.account_id, order_id, request.app.state.settings.partner_pseudonym_key.get_secret_value()))
 
 
 @router.get("/orders/by-case-number/{case_number}")

@@ -62,14 +62,14 @@ async def create(body: PickupIn, request: Request, session: DbSession, me: Staff
     prescriber = await prescribers.me(session, me.account_id)
     values = body.model_dump()
     values["articles"] = [{"article_id": str(a["article_id"]), "quantity": a["quantity"]} for a in values["articles"]]
-    found = await service.create_pickup(session, prescriber, request.app.state.settings.partner_pseudonym_key, **values)
+    found = await service.create_pickup(session, prescriber, request.app.state.settings.partner_pseudonym_key.get_secret_value(), **values)
     return PickupOut.model_validate(found, from_attributes=True)
 
 
 @router.post("/pickups/{pickup_id}/done")
 async def done(pickup_id: uuid.UUID, request: Request, session: DbSession, me: AidCentre) -> PickupOut:
     """The aid centre (or the supplier, reported by it) fetched the aids."""
-    found = await service.pickup_done(session, me.account_id, pickup_id, request.app.state.settings.partner_pseudonym_key)
+    found = await service.pickup_done(session, me.account_id, pickup_id, request.app.state.settings.partner_pseudonym_key.get_secret_value())
     return PickupOut.model_validate(found, from_attributes=True)
 
 
@@ -109,5 +109,5 @@ class ReturnOut(BaseModel):
 async def return_to_store(body: ReturnIn, request: Request, session: DbSession, me: Staff) -> ReturnOut:
     """LG-13: purchased aids back to your own buffer store, optionally scrapped."""
     prescriber = await prescribers.me(session, me.account_id)
-    back = await service.return_to_store(session, prescriber, request.app.state.settings.partner_pseudonym_key, **body.model_dump())
+    back = await service.return_to_store(session, prescriber, request.app.state.settings.partner_pseudonym_key.get_secret_value(), **body.model_dump())
     return ReturnOut(individual_ids=[i.id for i in back], status=back[0].status, warehouse_code=back[0].warehouse_code)

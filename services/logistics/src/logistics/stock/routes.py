@@ -151,7 +151,7 @@ async def deliver(individual_id: uuid.UUID, body: DeliveryIn, request: Request, 
     """LG-8: deliver an individual from your own buffer store to a recipient."""
     settings = await prescribers.me(session, me.account_id)
     return _individual(await service.deliver(session, me.account_id, individual_id, body.recipient_id, settings.own_stores,
-                                             request.app.state.settings.partner_pseudonym_key))
+                                             request.app.state.settings.partner_pseudonym_key.get_secret_value()))
 
 
 class LineIn(BaseModel):
