@@ -74,6 +74,10 @@ class ServiceSettings(BaseSettings):
     #: service is closing at the same moment.
     http_keep_alive_s: int = 75
 
+    #: Peers whose ``X-Forwarded-For`` is believed (addresses or CIDRs, ``<PREFIX>TRUSTED_PROXIES`` as a JSON
+    #: list): the TLS-terminating proxy before the gateway, the gateway before a service. See ``kit.net``.
+    trusted_proxies: list[str] = Field(default_factory=list)
+
     # PostgreSQL: the service's own database
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/service"
     database_pool_size: int = 20

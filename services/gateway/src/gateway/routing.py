@@ -22,6 +22,7 @@ from opentelemetry import propagate
 from yarl import URL
 
 from kit import context
+from kit.net import client_ip
 from kit.problems import Problem, not_found
 
 HOP_BY_HOP = {
@@ -54,7 +55,7 @@ def _forward_headers(request: Request) -> dict[str, str]:
     if cid := context.correlation_id.get():
         headers["x-correlation-id"] = str(cid)
     propagate.inject(headers)
-    headers["x-forwarded-for"] = request.client.host if request.client else ""
+    headers["x-forwarded-for"] = client_ip(request, request.app.state.settings.trusted_proxies)
     return headers
 
 

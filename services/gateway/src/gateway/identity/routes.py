@@ -12,6 +12,7 @@ from contracts.identity import HsaId, SwedishPersonalNumber
 from gateway.identity import service, tokens
 from gateway.identity.models import Account
 from kit.auth import CurrentPrincipal, Principal, bearer_token
+from kit.net import client_ip
 from kit.problems import not_found
 from kit.service import DbSession
 
@@ -33,7 +34,7 @@ def _out(issued: tokens.Tokens) -> TokensOut:
 
 
 def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    return client_ip(request, request.app.state.settings.trusted_proxies)
 
 
 async def principal_allowing_limited(request: Request) -> Principal:
