@@ -3,11 +3,12 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTHON := python3
 
-.PHONY: help install services-up run test test-fast fuzz bench-bus bench-booking bench-search asyncapi
+.PHONY: help install services-up run test test-fast lint fuzz bench-bus bench-booking bench-search asyncapi
 
 help:
 	@echo "make run        install, start PostgreSQL/RabbitMQ if needed, migrate, start all six services"
 	@echo "make test       the whole test suite against the real PostgreSQL and RabbitMQ"
+	@echo "make lint       ruff over the whole tree (what .ci/run checks before the tests)"
 	@echo "make fuzz       every service's API fuzzed from its OpenAPI document: bad input must never get a 5xx"
 	@echo "make bench-bus  outbox -> relay -> inbox throughput against raw aio-pika"
 	@echo "make bench-booking  paid bookings through the gateway (throughput, latency, contention)"
@@ -31,6 +32,9 @@ test: install services-up
 
 test-fast: install services-up
 	@$(UV) run --frozen pytest -m "not slow"
+
+lint: install
+	@$(UV) run --frozen ruff check .
 
 fuzz: install services-up
 	@UV="$(UV)" $(UV) run --frozen python tests/fuzz/api.py
