@@ -37,6 +37,23 @@ async def prescriber(svc, **settings) -> dict:
     return await logistics_prescriber(svc.client, KEY, **settings)
 
 
+# first in the module: it checks the demo data as loaded, before other tests move stock
+async def test_demo_balances_of_individual_marked_articles_are_their_individuals_in_stock(logistics):
+    svc = logistics
+    me = await prescriber(svc)
+    checked = 0
+    for store in (await svc.client.get("/warehouses", headers=me)).json():
+        code = store["code"]
+        marked = {b["article_id"]: b["quantity"] for b in (await svc.client.get(
+            f"/warehouses/{code}/balances", headers=me, params={"with_balance": False})).json() if b["individual_marked"]}
+        counted: dict[str, int] = {}
+        for individual in (await svc.client.get(f"/warehouses/{code}/individuals", headers=me)).json():
+            counted[individual["article_id"]] = counted.get(individual["article_id"], 0) + 1
+        assert {a: q for a, q in marked.items() if q} == counted, f"store {code}"
+        checked += len(counted)
+    assert checked > 10
+
+
 async def test_search_matches_every_term_in_any_field(logistics):
     svc = logistics
     me = await prescriber(svc)
@@ -157,8 +174,10 @@ async def test_balances_filters_and_the_stock_report(logistics):
     me = await prescriber(svc)
     with_balance = (await svc.client.get("/warehouses/200/balances", headers=me)).json()
     everything = (await svc.client.get("/warehouses/200/balances", headers=me, params={"with_balance": False})).json()
-    assert all(b["quantity"] != 0 for b in with_balance) and any(b["quantity"] < 0 for b in with_balance)
-    assert any(b["quantity"] == 0 for b in everything) and len(everything) > len(with_balance)
+    # "with balance" is the articles that have stock; "all" adds those at zero and below (KHS manual)
+    assert with_balance and all(b["quantity"] > 0 for b in with_balance)
+    assert any(b["quantity"] == 0 for b in everything) and any(b["quantity"] < 0 for b in everything)
+    assert len(everything) > len(with_balance)
     main_only = (await svc.client.get("/warehouses/200/balances", headers=me, params={"type": "main"})).json()
     assert main_only and {b["article_type"] for b in main_only} == {"main"}
     report = await svc.client.get("/warehouses/200/balance-report.pdf", headers=me)
@@ -179,8 +198,14 @@ async def test_individuals_b_only_search_renumber_and_delivery(logistics):
     assert refused.status_code == 422 and "A-aids are registered by the aid centre" in refused.json()["detail"]
     in_aid_centre = await svc.client.post("/individuals", headers=me, json=body | {"article_id": str(b_aid), "warehouse_code": "100"})
     assert in_aid_centre.status_code == 422
+    async def in_own_store(article_id) -> int:
+        rows = (await svc.client.get(f"/warehouses/{OWN_STORE}/balances", headers=me, params={"with_balance": False})).json()
+        return next((b["quantity"] for b in rows if b["article_id"] == str(article_id)), 0)
+
+    before = await in_own_store(b_aid)
     made = await svc.client.post("/individuals", headers=me, json=body | {"article_id": str(b_aid)})
     assert made.status_code == 201 and made.json()["estimated_age"].startswith("2 år")
+    assert await in_own_store(b_aid) == before + 1  # the new individual is in the store's balance
     again = await svc.client.post("/individuals", headers=me, json=body | {"article_id": str(b_aid)})
     assert again.status_code == 409 and again.json()["type"] == "/problems/individual-number-taken"
 
@@ -203,6 +228,18 @@ async def test_individuals_b_only_search_renumber_and_delivery(logistics):
     history = (await svc.client.get(f"/individuals/{individual}", headers=me)).json()["history"]
     assert [e["kind"] for e in history] == ["delivered", "number changed", "registered"]
     assert history[1]["detail"] == "B-77001 → B-77002"
+    assert await in_own_store(b_aid) == before  # and delivering it takes it out again
+
+
+async def test_the_aid_centre_registers_a_aids_in_its_warehouse(logistics):
+    svc = logistics
+    a_aid = (await fetch(svc.settings, "SELECT id FROM articles WHERE aid_class = 'A' AND individual_tracked LIMIT 1"))[0]["id"]
+    body = {"article_id": str(a_aid), "number": "A-88001", "serial_number": "SNA-88001"}
+    made = await svc.client.post("/individuals", headers=AID_CENTRE, json=body | {"warehouse_code": "100"})
+    assert made.status_code == 201 and made.json()["status"] == "in_stock"
+    not_theirs = await svc.client.post("/individuals", headers=AID_CENTRE,
+                                       json=body | {"number": "A-88002", "warehouse_code": OWN_STORE})
+    assert not_theirs.status_code == 422 and "buffer stores register their own" in not_theirs.json()["detail"]
 
 
 async def test_recipients_their_views_and_printouts(logistics):

@@ -36,12 +36,21 @@ def test_search_terms():
         search.search_terms("   ")
 
 
-def test_only_b_aids_in_an_own_store_are_registered_here():
-    stock.may_register_individual("B", "buffer_store")
+def test_a_prescriber_registers_only_b_aids_in_an_own_store():
+    stock.may_register_individual("B", "buffer_store", aid_centre=False, own_store=True)
     with pytest.raises(stock.StockRuleError, match="A-aids are registered by the aid centre"):
-        stock.may_register_individual("A", "buffer_store")
-    with pytest.raises(stock.StockRuleError, match="own buffer store"):
-        stock.may_register_individual("B", "aid_centre")
+        stock.may_register_individual("A", "buffer_store", aid_centre=False, own_store=True)
+    with pytest.raises(stock.StockRuleError, match="own buffer stores"):
+        stock.may_register_individual("B", "aid_centre", aid_centre=False, own_store=False)
+    with pytest.raises(stock.StockRuleError, match="own buffer stores"):
+        stock.may_register_individual("B", "buffer_store", aid_centre=False, own_store=False)
+
+
+def test_the_aid_centre_registers_a_and_b_aids_in_its_own_warehouses():
+    stock.may_register_individual("A", "aid_centre", aid_centre=True, own_store=False)
+    stock.may_register_individual("B", "aid_centre", aid_centre=True, own_store=False)
+    with pytest.raises(stock.StockRuleError, match="buffer stores register their own"):
+        stock.may_register_individual("A", "buffer_store", aid_centre=True, own_store=False)
 
 
 def test_estimated_age():

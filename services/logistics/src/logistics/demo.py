@@ -8,6 +8,7 @@ the benchmark uses ``catalogue_rows`` to make 50,000 articles.
 from __future__ import annotations
 
 import random
+from collections import Counter
 import uuid
 from datetime import date, timedelta
 
@@ -129,10 +130,12 @@ async def load(session: AsyncSession, *, articles: int = 400) -> dict[str, int]:
         await session.execute(insert(Article).values(rows[start:start + 1000]))
     await session.execute(insert(Warehouse).values([{"code": c, "name": n, "kind": k, "municipality": m} for c, n, k, m in WAREHOUSES])
                           .on_conflict_do_nothing())
+    # the balance of an article without individual numbers is a count; an individual-marked article's
+    # balance is the number of its individuals in the store, so it is counted from them below
     balances = []
     for row in rows:
         for code, *_ in WAREHOUSES:
-            if rng.random() < 0.6:
+            if not row["individual_tracked"] and rng.random() < 0.6:
                 balances.append({"warehouse_code": code, "article_id": row["id"], "quantity": rng.choice([-1, 0, 0, 1, 2, 3, 5, 8, 12])})
     await session.execute(insert(StockBalance).values(balances))
     # replacement groups: the rollators, ranked by price
@@ -164,6 +167,7 @@ async def load(session: AsyncSession, *, articles: int = 400) -> dict[str, int]:
     await session.flush()
     tracked = [r for r in rows if r["individual_tracked"]]
     individuals = 0
+    in_stores: Counter[tuple[str, uuid.UUID]] = Counter()
     for index, row in enumerate(tracked[:60]):
         store = WAREHOUSES[index % len(WAREHOUSES)][0]
         individual = Individual(id=uuid.uuid4(), number=f"{row['number']}-{index:03d}", serial_number=f"SN{rng.randrange(10**7, 10**8)}",
@@ -174,6 +178,9 @@ async def load(session: AsyncSession, *, articles: int = 400) -> dict[str, int]:
         await session.flush()
         session.add(IndividualEvent(individual_id=individual.id, kind="registered", detail=f"in store {store}", actor_id=SYSTEM))
         individuals += 1
+        in_stores[(store, row["id"])] += 1
+    await session.execute(insert(StockBalance).values([{"warehouse_code": code, "article_id": article, "quantity": count}
+                                                       for (code, article), count in in_stores.items()]))
     session.add(News(id=uuid.uuid4(), title="Välkommen till hjälpmedelsportalen",
                      body="Här publicerar hjälpmedelscentralen nyheter om sortiment och leveranser.", author_id=SYSTEM))
     return {"articles": len(rows), "individuals": individuals, "recipients": len(recipients)}

@@ -30,6 +30,8 @@ class BalanceOut(BaseModel):
     article_number: str
     name: str
     article_type: str
+    #: An individual-marked article's balance is the number of its individuals in stock in the store
+    individual_marked: bool
     quantity: int
 
 
@@ -42,7 +44,8 @@ async def warehouses(session: DbSession, me: Staff) -> list[WarehouseOut]:
 async def balances(code: str, session: DbSession, me: Staff, type: Literal["main", "accessory", "consumable", "service"] | None = None,  # noqa: A002
                    with_balance: bool = True) -> list[BalanceOut]:
     """LG-7: balance per article; ``with_balance=false`` lists zero and negative balances too."""
-    return [BalanceOut(article_id=a.id, article_number=a.number, name=a.name, article_type=a.article_type, quantity=q)
+    return [BalanceOut(article_id=a.id, article_number=a.number, name=a.name, article_type=a.article_type,
+                       individual_marked=a.individual_tracked, quantity=q)
             for a, q in await service.balances(session, code, article_type=type, with_balance=with_balance)]
 
 
@@ -98,8 +101,12 @@ class IndividualIn(BaseModel):
 
 @router.post("/individuals", status_code=201)
 async def register_individual(body: IndividualIn, session: DbSession, me: Staff) -> IndividualOut:
-    """LG-8: register a new individual of a B-aid in an own buffer store (A-aids: the aid centre)."""
-    return _individual(await service.register_individual(session, me.account_id, **body.model_dump()))
+    """LG-8: register a new individual: a prescriber a B-aid in an own buffer store, the aid centre A- and
+    B-aids in its warehouses. The store's balance goes up by one."""
+    aid_centre = me.has("aid_centre_staff", "admin")
+    own_stores = [] if aid_centre else (await prescribers.me(session, me.account_id)).own_stores
+    return _individual(await service.register_individual(session, me.account_id, aid_centre=aid_centre,
+                                                         own_stores=own_stores, **body.model_dump()))
 
 
 class IndividualSearch(BaseModel):

@@ -11,13 +11,18 @@ class StockRuleError(ValueError):
     pass
 
 
-def may_register_individual(aid_class: str, warehouse_kind: str) -> None:
-    """Prescribers register new individuals only for B-aids, and only in an own buffer store; the aid
-    centre registers A-aids."""
+def may_register_individual(aid_class: str, warehouse_kind: str, *, aid_centre: bool, own_store: bool) -> None:
+    """Who registers new individuals where (KHS manual, "Registrera individ"): the aid centre registers
+    A- and B-aids in its own warehouses; a prescriber registers only B-aids, and only in one of their own
+    buffer stores."""
+    if aid_centre:
+        if warehouse_kind != "aid_centre":
+            raise StockRuleError("the aid centre registers individuals in its own warehouses; buffer stores register their own")
+        return
     if aid_class != "B":
         raise StockRuleError("individual-marked A-aids are registered by the aid centre; only B-aids can be registered here")
-    if warehouse_kind != "buffer_store":
-        raise StockRuleError("new individuals are registered in an own buffer store")
+    if warehouse_kind != "buffer_store" or not own_store:
+        raise StockRuleError("new individuals are registered in one of your own buffer stores")
 
 
 def estimated_age(purchase_date: date | None, today: date) -> str | None:

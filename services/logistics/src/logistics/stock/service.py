@@ -38,15 +38,16 @@ async def warehouse(session: AsyncSession, code: str) -> Warehouse:
 
 
 async def balances(session: AsyncSession, code: str, *, article_type: str | None, with_balance: bool) -> list[tuple[Article, int]]:
-    """LG-7: the store's balance per article; ``with_balance`` keeps non-zero rows only (negative included),
-    otherwise every article that was ever stocked there, zero and negative too."""
+    """LG-7: the store's balance per article; ``with_balance`` keeps the articles that have a balance (above
+    zero), otherwise every article that was ever stocked there, zero and negative too (KHS manual,
+    "Lagersaldo": "även artiklar med saldo noll eller negativt saldo")."""
     await warehouse(session, code)
     query = (select(Article, StockBalance.quantity).join(StockBalance, StockBalance.article_id == Article.id)
              .where(StockBalance.warehouse_code == code).order_by(Article.number))
     if article_type:
         query = query.where(Article.article_type == article_type)
     if with_balance:
-        query = query.where(StockBalance.quantity != 0)
+        query = query.where(StockBalance.quantity > 0)
     return [(a, q) for a, q in (await session.execute(query)).all()]
 
 
@@ -62,9 +63,12 @@ async def _event(session: AsyncSession, individual: Individual, kind: str, actor
     session.add(IndividualEvent(individual_id=individual.id, kind=kind, detail=detail, recipient_id=recipient_id, actor_id=actor))
 
 
-async def register_individual(session: AsyncSession, actor: uuid.UUID, *, article_id: uuid.UUID, warehouse_code: str,
-                              number: str, serial_number: str, purchase_date: date | None,
-                              acquisition_value_minor: int | None, warranty_until: date | None, text: str | None) -> Individual:
+async def register_individual(session: AsyncSession, actor: uuid.UUID, *, aid_centre: bool, own_stores: list[str],
+                              article_id: uuid.UUID, warehouse_code: str, number: str, serial_number: str,
+                              purchase_date: date | None, acquisition_value_minor: int | None, warranty_until: date | None,
+                              text: str | None) -> Individual:
+    """LG-8: a new individual in a store; the store's balance of the article counts it (a serial-tracked
+    article's balance is the number of its individuals in stock there)."""
     article = await session.get(Article, article_id)
     if article is None:
         raise not_found("article", article_id)
@@ -72,7 +76,8 @@ async def register_individual(session: AsyncSession, actor: uuid.UUID, *, articl
         raise invalid(f"article {article.number} is not individual-marked")
     store = await warehouse(session, warehouse_code)
     try:
-        rules.may_register_individual(article.aid_class, store.kind)
+        rules.may_register_individual(article.aid_class, store.kind, aid_centre=aid_centre,
+                                      own_store=store.code in own_stores)
     except rules.StockRuleError as exc:
         raise invalid(str(exc)) from exc
     individual = Individual(id=uuid.uuid4(), number=number, serial_number=serial_number, article_id=article.id, status="in_stock",
@@ -80,6 +85,9 @@ async def register_individual(session: AsyncSession, actor: uuid.UUID, *, articl
                             warranty_until=warranty_until, text=text)
     session.add(individual)
     await flush_guarded(session, {NUMBER_TAKEN: conflict("individual-number-taken", f"individual number {number} is taken")})
+    await session.execute(insert(StockBalance).values(warehouse_code=store.code, article_id=article.id, quantity=1)
+                          .on_conflict_do_update(index_elements=["warehouse_code", "article_id"],
+                                                 set_={"quantity": StockBalance.quantity + 1}))
     await _event(session, individual, "registered", actor, f"in store {store.code}")
     return individual
 
