@@ -118,6 +118,8 @@ async def test_returns_of_purchased_aids_need_the_receipt_and_may_scrap(logistic
     scrap = await svc.client.post("/returns", headers=me, json={"recipient_id": patient["id"], "receipt_id": receipt_id,
                                                                 "individual_ids": [scrapped["id"]], "warehouse_code": "K1201", "scrap": True})
     assert scrap.json()["status"] == "scrapped"
+    card = (await svc.client.get(f"/individuals/{scrapped['id']}", headers=me)).json()
+    assert (card["status"], card["stock_status"], card["warehouse_code"]) == ("scrapped", "scrapped", None)  # not "ready"
     after = (await fetch(svc.settings, "SELECT quantity FROM stock_balances WHERE warehouse_code = 'K1201' AND article_id = $1", article))
     assert after[0]["quantity"] == before_qty + 1  # the scrapped one does not come into stock
     history = [e["kind"] for e in (await svc.client.get(f"/individuals/{scrapped['id']}", headers=me)).json()["history"]]
@@ -149,9 +151,16 @@ async def test_an_open_activity_blocks_the_delivery_of_its_order(logistics):
     assert blocked.status_code == 409 and blocked.json()["type"] == "/problems/activity-open"
     assert (await fetch(svc.settings, "SELECT quantity, reserved FROM stock_balances WHERE warehouse_code = '100' AND article_id = $1",
                         chair))[0] == (4, 1)  # stock unchanged
+    other = (await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": await invented_number(svc)})).json()
+    someone_elses = await svc.client.post("/activities", headers=me, json={
+        "activity_type": "adjustment", "order_id": order["id"], "recipient_id": other["id"], "description": "Fel brukare"})
+    assert someone_elses.status_code == 422 and "another recipient's" in someone_elses.json()["detail"]
     closed = await svc.client.post(f"/activities/{activity.json()['id']}/close", headers=AID_CENTRE, json={"work_done": "Sitthöjd 48 cm"})
     assert closed.json()["status"] == "closed"
     assert (await svc.client.post(f"/orders/{order['id']}/delivery", headers=AID_CENTRE)).json()["status"] == "delivered"
+    too_late = await svc.client.post("/activities", headers=me, json={
+        "activity_type": "adjustment", "order_id": order["id"], "recipient_id": patient["id"], "description": "Efteråt"})
+    assert too_late.status_code == 409 and too_late.json()["type"] == "/problems/order-not-open"
 
     views = (await svc.client.get(f"/recipients/{patient['id']}/activities", headers=me)).json()
     assert [(v["case_number"], v["status"]) for v in views] == [(activity.json()["case_number"], "closed")]

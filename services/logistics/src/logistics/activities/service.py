@@ -37,6 +37,11 @@ async def open_activity(session: AsyncSession, prescriber: Prescriber, values: d
         order = await session.get(Order, values["order_id"])
         if order is None or order.prescriber_id != prescriber.account_id:
             raise not_found("order", values["order_id"])
+        if recipient is not None and order.recipient_id != recipient.id:
+            raise invalid(f"order {order.case_number} is another recipient's: link an order of this recipient")
+        if order.status not in rules.ORDER_STATUSES_FOR_ACTIVITY:
+            raise conflict("order-not-open", f"order {order.case_number} is {order.status}: an activity is linked to an "
+                                             "order before its delivery, to hold the delivery until the work is done")
         main_aids = (await session.execute(select(Article.id).join(OrderLine, OrderLine.article_id == Article.id).where(
             OrderLine.order_id == order.id, Article.article_type == "main"))).first()
         if main_aids is None:

@@ -39,7 +39,7 @@ async def _back_in(session: AsyncSession, actor: uuid.UUID, individual: Individu
     recipient = individual.recipient_id
     individual.recipient_id = None
     if scrapped:
-        individual.status, individual.warehouse_code = "scrapped", None
+        individual.status, individual.warehouse_code, individual.stock_status = "scrapped", None, "scrapped"
     else:
         individual.status, individual.warehouse_code, individual.stock_status = "in_stock", warehouse, "needs_cleaning"
         await session.execute(insert(StockBalance).values(warehouse_code=warehouse, article_id=article.id, quantity=1, reserved=0)
