@@ -6,6 +6,7 @@ that needs its form, deviations, the recipient's views and the case-number and p
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 
 import pytest
@@ -106,16 +107,17 @@ async def test_returns_of_purchased_aids_need_the_receipt_and_may_scrap(logistic
     before = (await fetch(svc.settings, "SELECT quantity FROM stock_balances WHERE warehouse_code = 'K1201' AND article_id = $1", article))
     before_qty = before[0]["quantity"] if before else 0
 
-    no_receipt = await svc.client.post("/returns", headers=me, json={"recipient_id": patient["id"], "receipt_id": str(uuid.uuid4()),
+    no_receipt = await svc.client.post("/returns", headers=me, json={"recipient_id": patient["id"], "receipt_number": "26010000",
                                                                      "individual_ids": [kept["id"]], "warehouse_code": "K1201"})
     assert no_receipt.status_code == 409 and no_receipt.json()["type"] == "/problems/return-receipt-needed"
     receipt = await svc.client.post(f"/recipients/{patient['id']}/return-receipts", headers=me,
                                     json={"individual_ids": [kept["id"], scrapped["id"]]})
-    receipt_id = receipt.headers["receipt-id"]
-    returned = await svc.client.post("/returns", headers=me, json={"recipient_id": patient["id"], "receipt_id": receipt_id,
+    receipt_number = receipt.headers["receipt-number"]
+    assert re.fullmatch(r"\d{8}", receipt_number) and f"Nr {receipt_number}" in pdf_text(receipt.content)
+    returned = await svc.client.post("/returns", headers=me, json={"recipient_id": patient["id"], "receipt_number": receipt_number,
                                                                    "individual_ids": [kept["id"]], "warehouse_code": "K1201"})
     assert returned.json() == {"individual_ids": [kept["id"]], "status": "in_stock", "warehouse_code": "K1201"}
-    scrap = await svc.client.post("/returns", headers=me, json={"recipient_id": patient["id"], "receipt_id": receipt_id,
+    scrap = await svc.client.post("/returns", headers=me, json={"recipient_id": patient["id"], "receipt_number": receipt_number,
                                                                 "individual_ids": [scrapped["id"]], "warehouse_code": "K1201", "scrap": True})
     assert scrap.json()["status"] == "scrapped"
     card = (await svc.client.get(f"/individuals/{scrapped['id']}", headers=me)).json()
@@ -127,8 +129,8 @@ async def test_returns_of_purchased_aids_need_the_receipt_and_may_scrap(logistic
 
     a_patient, (a_aid,) = await recipient_with_aids(svc, me, aid_class="A")
     a_receipt = (await svc.client.post(f"/recipients/{a_patient['id']}/return-receipts", headers=me,
-                                       json={"individual_ids": [a_aid["id"]]})).headers["receipt-id"]
-    rented = await svc.client.post("/returns", headers=me, json={"recipient_id": a_patient["id"], "receipt_id": a_receipt,
+                                       json={"individual_ids": [a_aid["id"]]})).headers["receipt-number"]
+    rented = await svc.client.post("/returns", headers=me, json={"recipient_id": a_patient["id"], "receipt_number": a_receipt,
                                                                  "individual_ids": [a_aid["id"]], "warehouse_code": "K1201"})
     assert rented.status_code == 422 and "only purchased (B) aids" in rented.json()["detail"]
 

@@ -282,7 +282,7 @@ async def test_recipients_their_views_and_printouts(logistics):
     assert "Förskrivna hjälpmedel" in prescribed and "Beställda" not in prescribed
     receipt = await svc.client.post(f"/recipients/{patient['id']}/return-receipts", headers=me,
                                     json={"individual_ids": [str(stocked[0]["id"])]})
-    assert receipt.status_code == 201 and receipt.headers["receipt-id"]
+    assert receipt.status_code == 201 and receipt.headers["receipt-number"]
     text = pdf_text(receipt.content)
     assert "Returkvitto" in text and stocked[0]["name"] in text and "Mottaget av" in text
     foreign = await svc.client.post(f"/recipients/{patient['id']}/return-receipts", headers=me, json={"individual_ids": [str(uuid.uuid4())]})

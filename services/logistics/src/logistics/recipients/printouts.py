@@ -58,11 +58,11 @@ async def return_receipt_pdf(session: AsyncSession, actor: uuid.UUID, recipient_
     if strangers:
         raise invalid(f"not with this recipient: {', '.join(strangers)}")
     receipt = await returns.record_receipt(session, actor, recipient_id, individual_ids)
-    doc = PdfDocument("Returkvitto", subtitle=f"Nr {receipt.id} · utskrivet {datetime.now(UTC).date().isoformat()}")
+    doc = PdfDocument("Returkvitto", subtitle=f"Nr {receipt.number} · utskrivet {datetime.now(UTC).date().isoformat()}")
     doc.facts(_who(found))
     doc.heading("Återlämnas")
     doc.table(["Individ", "Serienummer", "Artikel", "Benämning"],
               [[aids[i][0].number, aids[i][0].serial_number, aids[i][1].number, aids[i][1].name] for i in individual_ids],
               widths=[30, 35, 25, 90])
     doc.signature_lines(["Lämnat av", "Mottaget av", "Datum"])
-    return receipt.id, doc.output()
+    return receipt.number, doc.output()

@@ -171,6 +171,7 @@ class ReceiptIn(BaseModel):
 
 @router.post("/recipients/{recipient_id}/return-receipts", status_code=201, response_class=Response)
 async def return_receipt(recipient_id: uuid.UUID, body: ReceiptIn, session: DbSession, me: Staff) -> Response:
-    """LG-10: the return receipt (PDF), printed before the return; its number (``Receipt-Id``) goes with the return."""
-    receipt_id, content = await printouts.return_receipt_pdf(session, me.account_id, recipient_id, body.individual_ids)
-    return Response(content, status_code=201, media_type="application/pdf", headers={"Receipt-Id": str(receipt_id)})
+    """LG-10: the return receipt (PDF), printed before the return; its number (printed on it, and in
+    ``Receipt-Number``) goes with the return."""
+    number, content = await printouts.return_receipt_pdf(session, me.account_id, recipient_id, body.individual_ids)
+    return Response(content, status_code=201, media_type="application/pdf", headers={"Receipt-Number": number})

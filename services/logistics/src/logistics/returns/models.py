@@ -47,6 +47,8 @@ class ReturnReceipt(Base):
     __tablename__ = "return_receipts"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    #: The number printed on the receipt, a case number (YYWWNNNN), which the clerk types in at the return
+    number: Mapped[str] = mapped_column(String(8), unique=True)
     recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recipients.id"), index=True)
     individual_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
     printed_by: Mapped[uuid.UUID]

@@ -93,7 +93,7 @@ async def printout(pickup_id: uuid.UUID, session: DbSession, me: Staff, document
 
 class ReturnIn(BaseModel):
     recipient_id: uuid.UUID
-    receipt_id: uuid.UUID = Field(description="The return receipt printed before the return")
+    receipt_number: str = Field(pattern=r"^\d{8}$", description="The number of the return receipt printed before the return")
     individual_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
     warehouse_code: str
     scrap: bool = False

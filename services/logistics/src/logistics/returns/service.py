@@ -116,16 +116,20 @@ async def pickup_items(session: AsyncSession, found: Pickup) -> list[tuple[Indiv
 
 
 async def record_receipt(session: AsyncSession, actor: uuid.UUID, recipient_id: uuid.UUID, individual_ids: list[uuid.UUID]) -> ReturnReceipt:
-    receipt = ReturnReceipt(id=uuid.uuid4(), recipient_id=recipient_id, individual_ids=individual_ids, printed_by=actor)
+    receipt = ReturnReceipt(id=uuid.uuid4(), number=await next_case_number(session), recipient_id=recipient_id,
+                            individual_ids=individual_ids, printed_by=actor)
     session.add(receipt)
     await session.flush()
     return receipt
 
 
-async def return_to_store(session: AsyncSession, prescriber: Prescriber, key: str, *, recipient_id: uuid.UUID, receipt_id: uuid.UUID,
-                          individual_ids: list[uuid.UUID], warehouse_code: str, scrap: bool) -> list[Individual]:
-    """LG-13: purchased (B) aids back to the own buffer store, or scrapped — after the return receipt."""
-    receipt = await session.get(ReturnReceipt, receipt_id, with_for_update=True)
+async def return_to_store(session: AsyncSession, prescriber: Prescriber, key: str, *, recipient_id: uuid.UUID,
+                          receipt_number: str, individual_ids: list[uuid.UUID], warehouse_code: str,
+                          scrap: bool) -> list[Individual]:
+    """LG-13: purchased (B) aids back to the own buffer store, or scrapped — after the return receipt, named
+    by the number printed on it."""
+    receipt = (await session.execute(select(ReturnReceipt).where(ReturnReceipt.number == receipt_number)
+                                     .with_for_update())).scalar_one_or_none()
     if receipt is None or receipt.recipient_id != recipient_id:
         raise Problem(409, "return-receipt-needed", "print the return receipt for these aids before the return")
     missing = [str(i) for i in individual_ids if i not in set(receipt.individual_ids)]
