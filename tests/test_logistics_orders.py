@@ -170,6 +170,14 @@ async def test_concurrent_orders_never_take_stock_below_zero(logistics):
     assert sorted(r.status_code for r in results) == [200] * 5 + [409] * 15
     assert {r.json()["type"] for r in results if r.status_code == 409} == {"/problems/not-available"}
     assert await balance(svc, article, "100") == (5, 5)
+    # the search shows what an order can still reserve: all five are held by the submitted orders
+    number = (await fetch(svc.settings, "SELECT number FROM articles WHERE id = $1", article))[0]["number"]
+    hits = (await svc.client.get("/articles/search", headers=me, params={"q": number, "warehouse": "100"})).json()["hits"]
+    assert [h["available"] for h in hits if h["id"] == str(article)] == [0]
+    late = await svc.client.post(f"/recipients/{recipient['id']}/cart", headers=me)
+    refused = await svc.client.post(f"/orders/{late.json()['id']}/lines", headers=me,
+                                    json={"article_id": str(article), "warehouse_code": "100"})
+    assert refused.status_code == 409 and refused.json()["available"] == 0
 
 
 async def test_partner_events_carry_no_personal_data(logistics):

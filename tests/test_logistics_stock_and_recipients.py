@@ -82,7 +82,7 @@ async def test_availability_only_below_the_maximum_and_sorting_and_paging(logist
     narrow = (await svc.client.get("/articles/search", headers=me, params={"q": "elrullstol utomhus", "warehouse": "100"})).json()
     assert 0 < narrow["total"] < AVAILABILITY_MAX and narrow["availability_note"] is None
     assert all(isinstance(h["available"], int) for h in narrow["hits"])
-    balances = {b["article_id"]: b["quantity"] for b in (await svc.client.get(
+    balances = {b["article_id"]: b["available"] for b in (await svc.client.get(
         "/warehouses/100/balances", headers=me, params={"with_balance": False})).json()}
     assert all(h["available"] == balances.get(h["id"], 0) for h in narrow["hits"])
     wide = (await svc.client.get("/articles/search", headers=me, params={"q": "rullstol", "warehouse": "100"})).json()

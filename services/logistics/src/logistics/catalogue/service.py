@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from logistics.catalogue import rules
 from logistics.catalogue.models import Article, ArticleComponent, IsoClass, ReplacementMember
-from logistics.stock.models import StockBalance
+from logistics.stock.models import StockBalance, available
 from kit.db import contains, flush_guarded
 from kit.problems import conflict, invalid, not_found
 
@@ -39,7 +39,7 @@ async def search(session: AsyncSession, text: str, *, article_type: str | None, 
     note = None
     if warehouse:
         if total < availability_max_hits:
-            rows = await session.execute(select(StockBalance.article_id, StockBalance.quantity).where(
+            rows = await session.execute(select(StockBalance.article_id, available()).where(
                 StockBalance.warehouse_code == warehouse, StockBalance.article_id.in_([a.id for a in articles])))
             availability = {a.id: 0 for a in articles} | dict(rows.all())
         else:
@@ -75,7 +75,7 @@ async def replacements(session: AsyncSession, article_id: uuid.UUID, warehouse: 
     group = (await session.execute(select(ReplacementMember.group_id).where(ReplacementMember.article_id == article_id))).scalar()
     if group is None:
         return []
-    query = (select(ReplacementMember.rank, Article, func.coalesce(StockBalance.quantity, 0))
+    query = (select(ReplacementMember.rank, Article, func.coalesce(available(), 0))
              .join(Article, Article.id == ReplacementMember.article_id)
              .outerjoin(StockBalance, and_(StockBalance.article_id == Article.id, StockBalance.warehouse_code == (warehouse or "")))
              .where(ReplacementMember.group_id == group).order_by(ReplacementMember.rank))
@@ -86,7 +86,7 @@ async def first_available(session: AsyncSession, article_id: uuid.UUID, warehous
     """The article if it has stock in ``warehouse``, else the best-ranked replacement that has."""
     ranked = await replacements(session, article_id, warehouse)
     if not ranked:
-        qty = (await session.execute(select(StockBalance.quantity).where(
+        qty = (await session.execute(select(available()).where(
             StockBalance.article_id == article_id, StockBalance.warehouse_code == warehouse))).scalar() or 0
         return await article(session, article_id) if qty > 0 else None
     own = next(r for r in ranked if r["article"].id == article_id)

@@ -27,6 +27,7 @@ from logistics.pseudonyms import recipient_ref
 from logistics.recipients import service as recipients
 from logistics.stock import service as stock_service
 from logistics.stock.models import Individual, IndividualEvent, StockBalance, Warehouse
+from logistics.stock.models import available as stock_available
 
 AID_CENTRE = "Hjälpmedelscentralen"
 
@@ -85,7 +86,7 @@ async def change_order(session: AsyncSession, prescriber_id: uuid.UUID, order_id
 
 
 async def available(session: AsyncSession, article_id: uuid.UUID, warehouse: str) -> int:
-    row = (await session.execute(select(StockBalance.quantity - StockBalance.reserved).where(
+    row = (await session.execute(select(stock_available()).where(
         StockBalance.article_id == article_id, StockBalance.warehouse_code == warehouse))).scalar()
     return row or 0
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.elements import ColumnElement
 
 from logistics.models import Base
 
@@ -99,3 +100,9 @@ class ReplenishmentLine(Base):
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("replenishment_orders.id", ondelete="CASCADE"), primary_key=True)
     article_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("articles.id"), primary_key=True)
     quantity: Mapped[int] = mapped_column(Integer)
+
+
+def available() -> ColumnElement[int]:
+    """What an order can still reserve in a store: the balance less what submitted orders hold, never below
+    zero. Search, replacements and orders all show and check this one figure."""
+    return func.greatest(StockBalance.quantity - StockBalance.reserved, 0)

@@ -33,6 +33,8 @@ class BalanceOut(BaseModel):
     #: An individual-marked article's balance is the number of its individuals in stock in the store
     individual_marked: bool
     quantity: int
+    #: What an order can still reserve here: the quantity less what submitted orders hold, never below zero
+    available: int
 
 
 @router.get("/warehouses")
@@ -45,8 +47,8 @@ async def balances(code: str, session: DbSession, me: Staff, type: Literal["main
                    with_balance: bool = True) -> list[BalanceOut]:
     """LG-7: balance per article; ``with_balance=false`` lists zero and negative balances too."""
     return [BalanceOut(article_id=a.id, article_number=a.number, name=a.name, article_type=a.article_type,
-                       individual_marked=a.individual_tracked, quantity=q)
-            for a, q in await service.balances(session, code, article_type=type, with_balance=with_balance)]
+                       individual_marked=a.individual_tracked, quantity=q, available=free)
+            for a, q, free in await service.balances(session, code, article_type=type, with_balance=with_balance)]
 
 
 @router.get("/warehouses/{code}/balance-report.pdf", response_class=Response)
@@ -55,7 +57,7 @@ async def balance_report(code: str, session: DbSession, me: Staff, with_balance:
     store = await service.warehouse(session, code)
     rows = await service.balances(session, code, article_type=None, with_balance=with_balance)
     doc = PdfDocument(f"Lagersaldo {store.code} {store.name}", subtitle=f"Utskriven {datetime.now(UTC).date().isoformat()}")
-    doc.table(["Artikel", "Benämning", "Typ", "Saldo"], [[a.number, a.name, a.article_type, q] for a, q in rows],
+    doc.table(["Artikel", "Benämning", "Typ", "Saldo"], [[a.number, a.name, a.article_type, q] for a, q, _ in rows],
               widths=[30, 110, 25, 20], empty="Inga artiklar")
     return Response(doc.output(), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="lagersaldo-{store.code}.pdf"'})

@@ -18,7 +18,7 @@ from logistics.catalogue.models import Article
 from logistics.recipients.models import Recipient
 from logistics.stock import rules
 from logistics.stock.models import (
-    Individual, IndividualEvent, ReplenishmentLine, ReplenishmentOrder, StockBalance, Warehouse,
+    Individual, IndividualEvent, ReplenishmentLine, ReplenishmentOrder, StockBalance, Warehouse, available,
 )
 from kit.db import contains, flush_guarded, one_or_404
 from kit.problems import Problem, conflict, invalid, not_found
@@ -37,18 +37,19 @@ async def warehouse(session: AsyncSession, code: str) -> Warehouse:
     return found
 
 
-async def balances(session: AsyncSession, code: str, *, article_type: str | None, with_balance: bool) -> list[tuple[Article, int]]:
+async def balances(session: AsyncSession, code: str, *, article_type: str | None,
+                   with_balance: bool) -> list[tuple[Article, int, int]]:
     """LG-7: the store's balance per article; ``with_balance`` keeps the articles that have a balance (above
     zero), otherwise every article that was ever stocked there, zero and negative too (KHS manual,
     "Lagersaldo": "även artiklar med saldo noll eller negativt saldo")."""
     await warehouse(session, code)
-    query = (select(Article, StockBalance.quantity).join(StockBalance, StockBalance.article_id == Article.id)
+    query = (select(Article, StockBalance.quantity, available()).join(StockBalance, StockBalance.article_id == Article.id)
              .where(StockBalance.warehouse_code == code).order_by(Article.number))
     if article_type:
         query = query.where(Article.article_type == article_type)
     if with_balance:
         query = query.where(StockBalance.quantity > 0)
-    return [(a, q) for a, q in (await session.execute(query)).all()]
+    return [(a, q, free) for a, q, free in (await session.execute(query)).all()]
 
 
 async def individuals_in(session: AsyncSession, code: str) -> list[tuple[Individual, Article]]:
