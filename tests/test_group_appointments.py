@@ -202,6 +202,9 @@ async def test_closing_puts_the_note_in_each_journal_and_opens_billing_cards(cli
     assert [(p["attended"], p["billed"]) for p in closed.json()["patients"]] == [(True, True), (True, False), (False, False)]
     again = await svc.client.post(f"{base}/close", headers=headers, json={"note": "igjen"})
     assert again.status_code == 409 and again.json()["type"] == "/problems/appointment-closed"
+    # closed within its first five minutes: its notes and billing cards point at it, so it stays
+    gone = await svc.client.delete(base, headers=headers)
+    assert gone.status_code == 409 and gone.json()["type"] == "/problems/appointment-closed"
 
     for patient, expected in ((anna, 1), (bo, 1), (cai, 0)):
         notes = (await svc.client.get(f"/clients/{patient}/notes", headers=headers)).json()

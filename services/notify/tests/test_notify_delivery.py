@@ -138,7 +138,7 @@ async def test_group_notice_edited_twice_in_the_window_is_sent_once_with_the_lat
     patient = await person(test_env, "Test Pasient", "nb", email="pasient.gruppe@example.org")
     await wait_for(lambda: known(notify, patient), what="the directory")
     appointment = uuid.uuid4()
-    start = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=9)
     for kind in ("Mestringsgruppe", "Mestringsgruppe (flyttet)", "Mestringsgruppe, rom 2"):
         await publish(test_env, GroupAppointmentChanged(appointment_id=appointment, practitioner_id=uuid.uuid4(),
                                                         patient_ids=[patient], appointment_type=kind, starts_at=start,
@@ -170,3 +170,18 @@ async def test_missing_contact_details_reach_the_dead_letter_queue_with_a_reason
         message = await dead.next(timeout=30)
     assert message.message_id == str(envelope.event_id)
     assert "no contact details for account" in message.headers["x-dead-letter-reason"]
+
+
+async def test_no_group_notice_for_an_appointment_already_over(notify, test_env):
+    patient = await person(test_env, "Test Pasient Etterpå", "nb", email="pasient.etterpa@example.org")
+    await wait_for(lambda: known(notify, patient), what="the directory")
+    over = datetime.now(UTC) - timedelta(hours=3)
+    envelope = await publish(test_env, GroupAppointmentChanged(
+        appointment_id=uuid.uuid4(), practitioner_id=uuid.uuid4(), patient_ids=[patient], appointment_type="Gruppe i går",
+        starts_at=over, ends_at=over + timedelta(minutes=90)))
+
+    async def handled() -> bool:
+        return bool(await fetch(notify.settings, "SELECT 1 FROM inbox WHERE event_id = $1", envelope.event_id))
+
+    await wait_for(handled, what="the change to be handled")
+    assert await fetch(notify.settings, "SELECT 1 FROM messages WHERE recipient = $1", str(patient)) == []

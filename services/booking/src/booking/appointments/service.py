@@ -238,8 +238,10 @@ async def copy_appointment(session: AsyncSession, practitioner_id: uuid.UUID, ap
 
 async def delete_appointment(session: AsyncSession, practitioner_id: uuid.UUID, appointment_id: uuid.UUID,
                              now: datetime | None = None) -> None:
-    """GR-5: only within five minutes of creating it; afterwards it is cancelled instead."""
+    """GR-5: only within five minutes of creating it, and only while scheduled (a closed one has notes in
+    journals and billing cards that name it); afterwards it is cancelled instead."""
     appointment = await own_appointment(session, practitioner_id, appointment_id, lock=True)
+    _must_be_scheduled(appointment)
     if not rules.may_delete(appointment.created_at, now or datetime.now(UTC)):
         raise conflict("delete-window-passed", "an appointment can be deleted only within five minutes of creating it; "
                                                "cancel it instead")

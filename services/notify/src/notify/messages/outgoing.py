@@ -19,7 +19,7 @@ from contracts.booking.v1 import (
 )
 from contracts.gateway.v1 import LoginCodeRequested, TemporaryPasswordIssued
 from kit import context
-from notify.messages import formatting
+from notify.messages import formatting, rules
 from notify.messages.service import enqueue, recipient
 
 CODE_MINUTES_FALLBACK = 10
@@ -87,9 +87,9 @@ async def refund(session: AsyncSession, event: PaymentRefunded, envelope: Envelo
 async def group_notice(session: AsyncSession, event: GroupAppointmentChanged, envelope: Envelope) -> None:
     """GR-3: each patient gets one notice, five minutes after the last change (NT-5). A patient taken off
     the appointment loses a notice still waiting; one already told gets a cancellation."""
-    if not event.notifications:
+    due = rules.group_notice_due(datetime.now(UTC), timedelta(seconds=_settings().group_notice_delay_s), event.starts_at)
+    if not event.notifications or due is None:
         return
-    due = datetime.now(UTC) + timedelta(seconds=_settings().group_notice_delay_s)
     for patient_id, removed in [*((p, False) for p in event.patient_ids), *((p, True) for p in event.removed_patient_ids)]:
         patient = await recipient(session, patient_id)
         await enqueue(session, envelope, channel="email", template="group_appointment_notice", language=patient.language,
