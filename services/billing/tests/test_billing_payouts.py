@@ -93,15 +93,16 @@ async def test_month_payout_ledger_and_report(test_env, billing, saga, issuer):
     assert report.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = load_workbook(io.BytesIO(report.content)).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
-    assert rows[0] == ["Date", "Time", "Client", "Fee", "Commission", "Net", "Currency", "Status", "Payout"]
+    assert rows[0] == ["Date", "Time", "Client", "Price", "Fee", "Commission", "Net", "Currency", "Status", "Payout"]
     body = rows[1:-1]
     assert [r[0].date().isoformat() for r in body] == ["2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"]
-    assert body[0][1:] == ["10:00", "Test Klient Ett", 950.0, 142.5, 807.5, "SEK", "held", body[0][8]]
-    assert body[0][8].startswith("2026-10 (stub-")
-    assert body[1][3:8] == [950.0, 142.5, 807.5, "SEK", "cancelled late (fee kept)"]
-    assert body[2][3:8] == [950.0, 0, 0, "SEK", "cancelled early (refunded)"]
-    assert body[3][7] == "cancelled by therapist"
-    assert rows[-1][:6] == ["Total", None, None, 3800.0, 285.0, 1615.0]
+    assert body[0][1:] == ["10:00", "Test Klient Ett", 950.0, 950.0, 142.5, 807.5, "SEK", "held", body[0][9]]
+    assert body[0][9].startswith("2026-10 (stub-")
+    assert body[1][3:9] == [950.0, 950.0, 142.5, 807.5, "SEK", "cancelled late (fee kept)"]
+    assert body[2][3:9] == [950.0, 0, 0, 0, "SEK", "cancelled early (refunded)"]
+    assert body[3][3:9] == [950.0, 0, 0, 0, "SEK", "cancelled by therapist"]
+    # the totals are what the month earned: the held and the late-cancelled session, not the refunded ones
+    assert rows[-1][:7] == ["Total", None, None, None, 1900.0, 285.0, 1615.0]
 
 
 async def _accounts_known(billing, *therapists) -> bool:

@@ -16,13 +16,16 @@ from billing.payouts import rules
 from billing.reports.excel import workbook
 from billing.settings import Settings
 
-HEADERS = ["Date", "Time", "Client", "Fee", "Commission", "Net", "Currency", "Status", "Payout"]
+#: Price is what the session was booked for; Fee is what was kept of it (nothing for a refunded, unpaid or
+#: expired one), so the totals of Fee, Commission and Net are what the period earned.
+HEADERS = ["Date", "Time", "Client", "Price", "Fee", "Commission", "Net", "Currency", "Status", "Payout"]
 
 
 @dataclass(frozen=True)
 class SessionRow:
     starts_at: datetime
     client: str
+    price: int
     fee: int
     commission: int
     net: int
@@ -61,11 +64,11 @@ async def session_rows(
         elif rules.earns(payment.status, payment.cancelled_by, payment.therapist_paid_on_cancel):
             parts = ledger.split(payment.amount_minor, commission_bp if commission_bp is not None else settings.default_commission_bp)
             fee, commission, net = parts.fee, parts.commission, parts.net
-        else:
-            fee, commission, net = payment.amount_minor, 0, 0
+        else:  # refunded, cancelled by the therapist, never paid: nothing was kept
+            fee, commission, net = 0, 0, 0
         rows.append(SessionRow(
             starts_at=payment.starts_at.astimezone(zone), client=client_name or f"client {str(payment.client_id)[:8]}",
-            fee=fee, commission=commission, net=net, currency=payment.currency, status=status,
+            price=payment.amount_minor, fee=fee, commission=commission, net=net, currency=payment.currency, status=status,
             payout=f"{payout.month} ({payout.bank_reference})" if payout else "",
         ))
     return rows
@@ -75,6 +78,6 @@ def to_xlsx(rows: list[SessionRow], *, title: str) -> bytes:
     """One sheet: a header row, one row per session, a totals row. Amounts in major units with two
     decimals (formatted numbers, not text), dates as real dates, so sums and filters work."""
     return workbook(title, HEADERS, [
-        [row.starts_at.date(), row.starts_at.strftime("%H:%M"), row.client, row.fee / 100, row.commission / 100, row.net / 100,
-         row.currency, row.status, row.payout] for row in rows],
-        dates=[0], money=[3, 4, 5], total_of=[3, 4, 5], widths=[12, 7, 28, 12, 12, 12, 9, 26, 30], sheet="Sessions")
+        [row.starts_at.date(), row.starts_at.strftime("%H:%M"), row.client, row.price / 100, row.fee / 100,
+         row.commission / 100, row.net / 100, row.currency, row.status, row.payout] for row in rows],
+        dates=[0], money=[3, 4, 5, 6], total_of=[4, 5, 6], widths=[12, 7, 28, 12, 12, 12, 12, 9, 26, 30], sheet="Sessions")
