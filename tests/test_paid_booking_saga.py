@@ -144,8 +144,8 @@ async def test_200_clients_race_for_one_slot_and_exactly_one_wins(platform):
 
 
 @pytest.mark.parametrize(("who", "starts_in", "refunded"), [
-    ("client", timedelta(days=3), True),      # more than 24 h before: full refund
-    ("client", timedelta(hours=5), False),    # within 24 h: the fee is kept
+    ("client", timedelta(days=3), True),      # more than 24 hours before the start: full refund
+    ("client", timedelta(hours=5), False),    # 24 hours or less before the start: the fee is kept
     ("therapist", timedelta(hours=5), True),  # the therapist cancels: full refund
 ])
 async def test_cancellation_matrix(platform, who, starts_in, refunded):
@@ -156,6 +156,9 @@ async def test_cancellation_matrix(platform, who, starts_in, refunded):
     response = await booking.client.post(f"/bookings/{confirmed['id']}/cancel", headers=headers)
     assert response.status_code == 200
     assert response.json()["refund"] is refunded and response.json()["therapist_paid"] is (not refunded)
+    assert response.json()["rule"] == {("client", True): "more than 24 hours before the start: full refund",
+                                       ("client", False): "24 hours or less before the start: the fee is kept",
+                                       ("therapist", True): "therapist cancelled: full refund"}[(who, refunded)]
 
     async def settled():
         payment = await payment_of(billing, people, confirmed["id"])

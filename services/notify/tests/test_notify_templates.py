@@ -64,6 +64,22 @@ def test_cancellation_texts_follow_the_24_hour_rule():
     assert "klienten får hela avgiften tillbaka" in by_therapist
 
 
+#: The rule as booking answers a cancellation and as DOMAIN (BK-17) words it: exactly 24 hours keeps the fee.
+TWENTY_FOUR_HOURS_OR_LESS = {"en": "24 hours or less", "sv": "24 timmar eller mindre", "nb": "24 timer eller mindre",
+                             "nl": "24 uur of minder"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_mail_words_the_24_hour_rule_alike(language):
+    """One wording everywhere: a late cancellation is '24 hours or less before the start' (exactly 24 hours
+    included), never 'less than 24 hours', and the confirmation never promises a refund 'up to 24 hours'."""
+    words = TWENTY_FOUR_HOURS_OR_LESS[language]
+    late_client = render("booking_cancelled_client", language, {**SAMPLE, "refund": False}).body
+    late_therapist = render("booking_cancelled_therapist", language, {**SAMPLE, "therapist_paid": True}).body
+    confirmed = render("booking_confirmed_client", language, SAMPLE).body
+    assert words in late_client and words in late_therapist and words in confirmed
+
+
 def test_a_missing_variable_is_an_error_not_an_empty_greeting():
     with pytest.raises(Exception, match="undefined"):
         render("invitation_used", "en", {"name": "Test Person"})

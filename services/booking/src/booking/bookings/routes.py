@@ -60,11 +60,12 @@ async def book_for_client(slot_id: uuid.UUID, body: BookForClientIn, request: Re
 
 @router.post("/bookings/{booking_id}/cancel")
 async def cancel(booking_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> CancelOut:
-    """Cancel: by the therapist, or by the client (more than 24 h before: full refund; later: the fee is kept)."""
+    """Cancel: by the therapist (full refund), or by the client (more than 24 hours before the start: full
+    refund; 24 hours or less before the start: the fee is kept)."""
     booking, outcome = await service.cancel(session, principal, booking_id)
     rule = ("therapist cancelled: full refund" if booking.cancelled_by == "therapist"
-            else "more than 24 hours before: full refund" if outcome.refund
-            else "within 24 hours: the fee is kept")
+            else "more than 24 hours before the start: full refund" if outcome.refund
+            else "24 hours or less before the start: the fee is kept")
     return CancelOut(booking=BookingOut.model_validate(booking), refund=outcome.refund,
                      therapist_paid=outcome.therapist_paid, rule=rule)
 
