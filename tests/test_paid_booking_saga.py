@@ -4,6 +4,7 @@ and the payment provider stub's signed webhooks over HTTP."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -14,7 +15,7 @@ from billing.settings import Settings as BillingSettings
 from booking.app import build as build_booking
 from booking.settings import Settings as BookingSettings
 from booking.testing import authorised_therapist
-from kit.testing import free_port, running_service, wait_for
+from kit.testing import free_port, probe, running_service, wait_for
 from kit.testing.tokens import TokenIssuer
 
 ISSUER = TokenIssuer()
@@ -111,6 +112,33 @@ async def test_reserve_pay_and_the_booking_is_confirmed(platform):
     entry = next(e for e in calendar["entries"] if e["slot"]["id"] == slot["id"])
     assert entry["slot"]["status"] == "booked" and entry["booking_status"] == "confirmed"
     assert entry["client_id"] == str(people.client)
+
+
+async def test_the_confirmation_carries_the_reception_address_the_note_and_the_time_zone(platform, test_env):
+    """BK-15: what the confirmation mails are made of comes from the therapist's profile: the reception
+    address of an on-site session, the personal information for clients (door code) and the time zone."""
+    booking, _ = platform
+    people = People()
+    await authorised_therapist(booking.client, ISSUER, therapist_id=people.therapist)
+    people.authorised = True
+    profile = await booking.client.put("/therapists/me/profile", headers=people.as_therapist(), json={
+        "personal_information": "Portkod 4711, andra våningen", "time_zone": "Europe/Oslo"})
+    assert profile.status_code == 200, profile.text
+    reception = await booking.client.put("/therapists/me/reception", headers=people.as_therapist(), json={
+        "video": False, "on_site": True, "address": "Exempelgatan 1, 411 01 Göteborg"})
+    assert reception.status_code == 200, reception.text
+    async with probe(test_env, "booking.booking_confirmed.v1", "booking.booking_cancelled.v1") as events:
+        confirmed = await paid_booking(platform, people, video=False, on_site=True)
+        await booking.client.post(f"/bookings/{confirmed['id']}/cancel", headers=people.as_client())
+        payloads = {}
+        while len(payloads) < 2:
+            message = json.loads((await events.next()).body)
+            if message["payload"]["booking_id"] == confirmed["id"]:
+                payloads[message["event_type"]] = message["payload"]
+    sent = payloads["booking.booking_confirmed.v1"]
+    assert (sent["address"], sent["therapist_note"], sent["time_zone"]) == (
+        "Exempelgatan 1, 411 01 Göteborg", "Portkod 4711, andra våningen", "Europe/Oslo")
+    assert payloads["booking.booking_cancelled.v1"]["time_zone"] == "Europe/Oslo"
 
 
 async def test_an_unpaid_hold_expires_frees_the_slot_and_voids_the_payment(platform):

@@ -70,6 +70,8 @@ class BookingCancelled(Event):
     cancelled_by: Literal["client", "therapist"]
     refund: bool
     therapist_paid: bool
+    #: The therapist's time zone: the mails show the session's time in it
+    time_zone: str = "Europe/Stockholm"
 
 
 class TherapistPayoutDetailsChanged(Event):

@@ -13,6 +13,7 @@ from booking.bookings import rules
 from booking.bookings.models import Booking
 from booking.calendar.models import Slot
 from booking.clients.service import add_client, is_client_of
+from booking.therapists.models import Therapist
 from contracts.booking.v1 import BookingCancelled, BookingConfirmed, BookingHoldExpired, BookingRequested
 from contracts.money import Money
 from kit import outbox
@@ -51,12 +52,23 @@ def _requested(booking: Booking) -> BookingRequested:
     )
 
 
-def _confirmed(booking: Booking) -> BookingConfirmed:
+async def _therapist(session: AsyncSession, booking: Booking) -> Therapist:
+    therapist = await session.get(Therapist, booking.therapist_id)
+    assert therapist is not None, "a booking's slot belongs to a therapist"
+    return therapist
+
+
+async def _confirmed(session: AsyncSession, booking: Booking) -> BookingConfirmed:
+    """BK-15: the confirmation carries what the mails need: the reception address of an on-site session,
+    the therapist's personal information for clients (door code, directions) and their time zone."""
+    therapist = await _therapist(session, booking)
     return BookingConfirmed(
         booking_id=booking.id, therapist_id=booking.therapist_id, client_id=booking.client_id,
         starts_at=booking.starts_at, ends_at=booking.ends_at, booked_by=booking.booked_by,
         video=booking.video, on_site=booking.on_site,
         price=Money(amount_minor=booking.price_minor, currency=booking.currency) if booking.payment == "platform" else None,
+        address=therapist.reception_address if booking.on_site else None,
+        therapist_note=therapist.personal_information, time_zone=therapist.time_zone,
     )
 
 
@@ -90,7 +102,7 @@ async def book_for_client(session: AsyncSession, therapist: Principal, slot_id: 
         slot.status = "booked"
         session.add(booking)
         await session.flush()
-        await outbox.add(session, _confirmed(booking))
+        await outbox.add(session, await _confirmed(session, booking))
     else:
         booking = _booking(slot, client_id, booked_by="therapist", status="pending_payment", hold_until=now + 4 * hold)
         session.add(booking)
@@ -117,7 +129,7 @@ async def confirm_paid(session: AsyncSession, booking_id: uuid.UUID) -> None:
     booking.status = "confirmed"
     await session.execute(update(Slot).where(Slot.id == booking.slot_id).values(status="booked"))
     await add_client(session, booking.therapist_id, booking.client_id, "matched")  # BK-9, BK-19
-    await outbox.add(session, _confirmed(booking))
+    await outbox.add(session, await _confirmed(session, booking))
 
 
 async def expire_holds(session: AsyncSession, now: datetime | None = None, limit: int = 200) -> int:
@@ -157,6 +169,7 @@ async def cancel(session: AsyncSession, principal: Principal, booking_id: uuid.U
     await outbox.add(session, BookingCancelled(
         booking_id=booking.id, therapist_id=booking.therapist_id, client_id=booking.client_id,
         starts_at=booking.starts_at, cancelled_by=by, refund=outcome.refund, therapist_paid=outcome.therapist_paid,
+        time_zone=(await _therapist(session, booking)).time_zone,
     ))
     return booking, outcome
 

@@ -65,7 +65,7 @@ async def booking_confirmed(session: AsyncSession, event: BookingConfirmed, enve
 async def booking_cancelled(session: AsyncSession, event: BookingCancelled, envelope: Envelope) -> None:
     client = await recipient(session, event.client_id)
     therapist = await recipient(session, event.therapist_id)
-    when = formatting.when(event.starts_at, "Europe/Stockholm")
+    when = formatting.when(event.starts_at, event.time_zone)
     await enqueue(session, envelope, channel="email", template="booking_cancelled_client", language=client.language,
                   to_address=client.email, recipient_key=str(client.account_id),
                   context_values={"name": client.display_name, "therapist_name": therapist.display_name, "when": when,
