@@ -55,8 +55,10 @@ class SmtpMailer:
                 tls_context=self.tls_context,
                 timeout=settings.smtp_timeout_s,
             )
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            raise Permanent("the relay refused the recipient") from exc
+        except aiosmtplib.SMTPRecipientsRefused as exc:  # 550 no such mailbox is final; 451 later is not
+            if any(500 <= refused.code < 600 for refused in exc.recipients):
+                raise Permanent("the relay refused the recipient") from exc
+            raise Temporary("the relay cannot take mail for the recipient right now") from exc
         except aiosmtplib.SMTPResponseException as exc:
             if 500 <= exc.code < 600:
                 raise Permanent(f"SMTP {exc.code}: {exc.message}") from exc
