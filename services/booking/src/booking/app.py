@@ -1,9 +1,11 @@
 """Assembles the booking service: ``create_app()`` for uvicorn, ``service.main()`` for the CLI."""
 
+import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from booking.adapters.licence_register import licence_register
 from booking.appointments.routes import router as appointments_router
 from booking.bookings.expiry import sweep_expired_holds
 from booking.bookings.routes import router as bookings_router
@@ -12,7 +14,6 @@ from booking.clients.routes import router as clients_router
 from booking.journal.routes import router as journal_router
 from booking.settings import Settings
 from booking.therapists.routes import router as therapists_router
-from booking.therapists.rules import DevelopmentLicenceRegister
 from booking.subscribers import consumers
 from kit.crypto import KeyRing
 from kit.service import Service
@@ -21,11 +22,18 @@ ROOT = Path(__file__).resolve().parents[2]  # services/booking: alembic.ini and 
 
 
 async def provide_licence_register(app: FastAPI) -> None:
-    """Socialstyrelsen's licence register behind an interface (the development stub knows a few numbers),
+    """Socialstyrelsen's licence register as BOOKING_LICENCE_REGISTER chooses (adapters/licence_register.py),
     and the journal's key ring."""
-    app.state.licence_register = DevelopmentLicenceRegister()
+    app.state.licence_register = licence_register(app.state.settings)
     settings: Settings = app.state.settings
     app.state.journal_keys = KeyRing({kid: key.get_secret_value() for kid, key in settings.journal_keys.items()}, settings.journal_key_current)
+
+
+async def close_licence_register(app: FastAPI, stop: asyncio.Event) -> None:
+    """Background task whose only job is to close the register's client at shutdown."""
+    await stop.wait()
+    if close := getattr(app.state.licence_register, "close", None):
+        await close()
 
 
 def build(settings: Settings | None = None, **overrides: object) -> Service:
@@ -36,7 +44,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
                  appointments_router],
         on_startup=[provide_licence_register],
         consumers=consumers,
-        background=[sweep_expired_holds],
+        background=[sweep_expired_holds, close_licence_register],
         description="The therapist marketplace: profiles, matching, calendar, paid bookings, group appointments, journals.",
         **overrides,  # type: ignore[arg-type]
     )

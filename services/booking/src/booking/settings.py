@@ -3,7 +3,7 @@
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import SecretKeys, ServiceSettings
+from kit.settings import STUB, SecretKeys, ServiceSettings, adapter
 
 
 class Settings(ServiceSettings):
@@ -35,3 +35,21 @@ class Settings(ServiceSettings):
     })
     #: Where the iCalendar feed URLs point (the gateway's public address)
     public_base_url: str = "http://127.0.0.1:8000/api/booking"
+
+    # Socialstyrelsen's licence register (adapters/licence_register.py): "stub" knows a few invented
+    # licence numbers; "http" asks the HOSP-shaped API (URL and API key required in production).
+    licence_register: adapter("http") = STUB
+    licence_register_url: str = ""
+    licence_register_api_key: SecretStr = SecretStr("")
+    licence_register_timeout_s: float = Field(default=5.0, gt=0)
+    licence_register_attempts: int = Field(default=3, ge=1)
+
+    def problems(self) -> list[str]:
+        """Besides kit's rules: the licence register's URL and key, only when its production adapter is chosen."""
+        found = super().problems()
+        if self.is_production and self.licence_register == "http":
+            if not self.licence_register_url:
+                found.append(f"{self.variable('licence_register_url')}: missing (BOOKING_LICENCE_REGISTER=http needs it)")
+            if not self.licence_register_api_key.get_secret_value():
+                found.append(f"{self.variable('licence_register_api_key')}: missing (BOOKING_LICENCE_REGISTER=http needs it)")
+        return found

@@ -1,10 +1,11 @@
 """Assembles the gateway: ``create_app()`` for uvicorn, ``service.main()`` for the CLI."""
 
+import asyncio
 from pathlib import Path
 
 from fastapi import FastAPI
 
-from gateway.identity.bankid import BankIdStub
+from gateway.adapters.bankid import bankid_adapter
 from gateway.identity.keys import load_signing_key
 from gateway.identity.routes import jwks_router
 from gateway.identity.routes import router as identity_router
@@ -19,11 +20,19 @@ ROOT = Path(__file__).resolve().parents[2]  # services/gateway: alembic.ini and 
 
 
 async def provide_identity(app: FastAPI) -> None:
-    """The signing key (its public half also verifies the gateway's own routes) and the BankID stub."""
+    """The signing key (its public half also verifies the gateway's own routes) and the BankID adapter
+    GATEWAY_BANKID_ADAPTER chooses."""
     settings: Settings = app.state.settings
     app.state.signing_key = load_signing_key(settings)
     app.state.token_verifier.public_key = app.state.signing_key.public_pem()
-    app.state.bankid = BankIdStub(settings.identity_hmac_key.get_secret_value(), settings.bankid_order_ttl_s)
+    app.state.bankid = bankid_adapter(settings)
+
+
+async def close_bankid(app: FastAPI, stop: asyncio.Event) -> None:
+    """Background task whose only job is to close BankID's client at shutdown."""
+    await stop.wait()
+    if close := getattr(app.state.bankid, "close", None):
+        await close()
 
 
 def build(settings: Settings | None = None, **overrides: object) -> Service:
@@ -33,7 +42,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
         routers=[jwks_router, identity_router, routing_router],
         consumers=consumers,
         on_startup=[provide_identity, open_client],
-        background=[close_client],
+        background=[close_client, close_bankid],
         ready_checks=[services_ready],
         commands={"seed": seed},
         description="Identity (BankID, SITHS, password + SMS code), sessions, roles, routing to the services, login audit.",

@@ -3,7 +3,7 @@
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import Secret, ServiceSettings
+from kit.settings import STUB, Secret, ServiceSettings, adapter
 
 
 class Settings(ServiceSettings):
@@ -47,5 +47,25 @@ class Settings(ServiceSettings):
     password_min_length: int = Field(default=12, ge=8)
     # Terms of use (GW-5)
     terms_version: str = "2026-11"
-    # BankID stub: an order not completed in this time expires (expiredTransaction)
+    # BankID (adapters/bankid.py): "stub" plays BankID (and, in development, the user's app); "http" calls
+    # BankID's RP API v6 over mutual TLS (client certificate, key and BankID's CA required in production).
+    bankid_adapter: adapter("http") = STUB
+    bankid_url: str = "https://appapi2.bankid.com/rp/v6.0"
+    bankid_client_cert_pem: SecretStr = SecretStr("")
+    bankid_client_key_pem: SecretStr = SecretStr("")
+    #: BankID's CA certificate(s), PEM: the only issuer the API's server certificate is accepted from
+    bankid_ca_pem: str = ""
+    bankid_timeout_s: float = Field(default=10.0, gt=0)
+    bankid_attempts: int = Field(default=3, ge=1)
+    # An order not completed in this time expires (expiredTransaction; the stub's rule, our record's limit)
     bankid_order_ttl_s: int = 180
+
+    def problems(self) -> list[str]:
+        """Besides kit's rules: BankID's credentials, only when its production adapter is chosen."""
+        found = super().problems()
+        if self.is_production and self.bankid_adapter == "http":
+            for name in ("bankid_url", "bankid_client_cert_pem", "bankid_client_key_pem", "bankid_ca_pem"):
+                value = getattr(self, name)
+                if not (value.get_secret_value() if isinstance(value, SecretStr) else value):
+                    found.append(f"{self.variable(name)}: missing (GATEWAY_BANKID_ADAPTER=http needs it)")
+        return found

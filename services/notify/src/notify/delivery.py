@@ -20,8 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from notify.channels import Permanent, Temporary
-from notify.channels.email import send_email
+from notify.adapters import Permanent, Temporary
 from notify.models import Message
 
 log = logging.getLogger("notify.delivery")
@@ -35,16 +34,15 @@ def backoff(attempts: int) -> timedelta:
 
 
 async def send_one(app: FastAPI, message: Message) -> str:
-    settings = app.state.settings
     async for attempt in AsyncRetrying(
         stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.2, max=2),
         retry=retry_if_exception_type(Temporary), reraise=True,
     ):
         with attempt:
             if message.channel == "email":
-                return await send_email(settings, to=message.to_address, subject=message.subject or "",
-                                        body=message.body, message_id=str(message.id))
-            return await app.state.sms.send(message.to_address, message.body.strip())
+                return await app.state.mailer.send(to=message.to_address, subject=message.subject or "",
+                                                   body=message.body, message_id=str(message.id))
+            return await app.state.sms.send(message.to_address, message.body.strip(), str(message.id))
     raise AssertionError("unreachable")
 
 

@@ -1,5 +1,5 @@
 """Pure therapist rules: the weight cap (BK-6), bank account formats, the presentation's length,
-the matching score (BK-8) and the development licence register."""
+the matching score (BK-8)."""
 
 from __future__ import annotations
 
@@ -63,26 +63,3 @@ def match_score(client_scores: dict[str, int], weights: dict[str, int]) -> tuple
              for area, score in sorted(client_scores.items()) if score]
     parts.sort(key=lambda c: -c.points)
     return sum(c.points for c in parts), parts
-
-
-# -- the licence register (Socialstyrelsen's HOSP in production) ----------------------------------------------------
-@dataclass(frozen=True)
-class Licence:
-    number: str
-    holder: str
-    profession: str
-    valid: bool
-
-
-DEVELOPMENT_REGISTER = {
-    "PSY-100001": Licence("PSY-100001", "Test Terapeut", "Legitimerad psykolog", True),
-    "PSY-100002": Licence("PSY-100002", "Demo Terapeut", "Legitimerad psykoterapeut", True),
-    "PSY-100003": Licence("PSY-100003", "Test Indragen", "Legitimerad psykolog", False),
-}
-
-
-class DevelopmentLicenceRegister:
-    """Knows a few invented licence numbers; a real adapter asks the national register."""
-
-    async def lookup(self, number: str) -> Licence | None:
-        return DEVELOPMENT_REGISTER.get(number.strip().upper())

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from booking.adapters.licence_register import LicenceRegister
 from booking.therapists import rules
 from booking.therapists.models import ContactReason, ProblemArea, ProblemWeight, Therapist, TherapistReason
 from booking.therapists.schemas import ApplicationIn, ProfileIn, ReceptionIn
@@ -53,7 +54,7 @@ async def authorised(session: AsyncSession, principal: Principal) -> Therapist:
     return therapist
 
 
-async def review(session: AsyncSession, register: rules.DevelopmentLicenceRegister, therapist_id: uuid.UUID,
+async def review(session: AsyncSession, register: LicenceRegister, therapist_id: uuid.UUID,
                  decision: str, note: str | None) -> Therapist:
     therapist = (await session.execute(select(Therapist).where(Therapist.id == therapist_id).with_for_update())).scalar_one_or_none()
     if therapist is None:

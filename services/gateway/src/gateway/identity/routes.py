@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, EmailStr, Field
 
 from contracts.identity import HsaId, SwedishPersonalNumber
+from gateway.adapters.bankid import BankIdStub
 from gateway.identity import service, tokens
 from gateway.identity.models import Account
 from kit.auth import CurrentPrincipal, Principal, bearer_token
@@ -114,7 +115,9 @@ class SimulatedSign(BaseModel):
 
 
 def _simulator_enabled(request: Request) -> None:
-    if request.app.state.settings.environment not in ("development", "test"):
+    """The simulator plays the user's app for the stub only, and only in development and tests."""
+    if request.app.state.settings.environment not in ("development", "test") or \
+            not isinstance(request.app.state.bankid, BankIdStub):
         raise not_found("page", request.url.path)
 
 
