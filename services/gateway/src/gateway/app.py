@@ -4,6 +4,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from gateway.adapters.siths import CertificateVerifier, mtls_listener
+from gateway.devca import devca
 from gateway.identity.bankid import BankIdStub
 from gateway.identity.keys import load_signing_key
 from gateway.identity.routes import jwks_router
@@ -19,11 +21,13 @@ ROOT = Path(__file__).resolve().parents[2]  # services/gateway: alembic.ini and 
 
 
 async def provide_identity(app: FastAPI) -> None:
-    """The signing key (its public half also verifies the gateway's own routes) and the BankID stub."""
+    """The signing key (its public half also verifies the gateway's own routes), the BankID stub and the
+    SITHS certificate verifier."""
     settings: Settings = app.state.settings
     app.state.signing_key = load_signing_key(settings)
     app.state.token_verifier.public_key = app.state.signing_key.public_pem()
     app.state.bankid = BankIdStub(settings.identity_hmac_key.get_secret_value(), settings.bankid_order_ttl_s)
+    app.state.siths = CertificateVerifier.from_bundle(settings.siths_ca_bundle)
 
 
 def build(settings: Settings | None = None, **overrides: object) -> Service:
@@ -35,7 +39,8 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
         on_startup=[provide_identity, open_client],
         background=[close_client],
         ready_checks=[services_ready],
-        commands={"seed": seed},
+        commands={"seed": seed, "devca": devca},
+        listeners=[mtls_listener],
         description="Identity (BankID, SITHS, password + SMS code), sessions, roles, routing to the services, login audit.",
         **overrides,  # type: ignore[arg-type]
     )
