@@ -15,7 +15,7 @@ import jwt
 import pytest
 
 from gateway.app import build as build_gateway
-from gateway.devca import DevelopmentCa, siths_headers, testing_ca
+from gateway.devca import DevelopmentCa, siths_headers, ca_for_tests
 from gateway.settings import Settings as GatewaySettings
 from kit.testing import fetch, free_port, probe, running_service
 from kit.testing.tokens import TokenIssuer
@@ -31,8 +31,8 @@ PERSONAL_NUMBER = "19121212-1212"
 def siths_files(tmp_path_factory):
     """The test CA's files for the gateway's mutual-TLS port, as `make run` writes var/siths/."""
     directory = tmp_path_factory.mktemp("siths")
-    (directory / "ca.pem").write_text(testing_ca().pem)
-    testing_ca().issue_server().write(directory / "gateway.pem", directory / "gateway-key.pem")
+    (directory / "ca.pem").write_text(ca_for_tests().pem)
+    ca_for_tests().issue_server().write(directory / "gateway.pem", directory / "gateway-key.pem")
     return directory
 
 
@@ -161,9 +161,9 @@ async def test_siths_refuses_an_hsa_id_without_a_valid_certificate(gw):
 
     another_ca = DevelopmentCa.create("Not SITHS").issue_person(hsa, "Test Förfalskare")
     now = datetime.now(UTC)
-    expired = testing_ca().issue_person(hsa, "Test Förskrivare", not_before=now - timedelta(days=400),
+    expired = ca_for_tests().issue_person(hsa, "Test Förskrivare", not_before=now - timedelta(days=400),
                                         not_after=now - timedelta(days=1))
-    not_for_login = testing_ca().issue_person(hsa, "Test Förskrivare", client_auth=False)
+    not_for_login = ca_for_tests().issue_person(hsa, "Test Förskrivare", client_auth=False)
     for refused in (another_ca, expired, not_for_login):
         answer = await gw.client.post("/identity/siths/login", headers=refused.proxy_header(), json={"hsa_id": hsa})
         assert answer.status_code == 401 and answer.json()["type"] == "/problems/siths-certificate-refused"
@@ -199,7 +199,7 @@ def mtls_client(gw, siths_files, card=None) -> httpx.AsyncClient:
 async def test_siths_login_on_the_gateways_mutual_tls_port(gw, siths_files):
     hsa = "SE2321000016-PRE4"
     account_id = await siths_account(gw, hsa)
-    async with mtls_client(gw, siths_files, testing_ca().issue_person(hsa, "Test Förskrivare")) as card:
+    async with mtls_client(gw, siths_files, ca_for_tests().issue_person(hsa, "Test Förskrivare")) as card:
         login = await card.post("/identity/siths/login", json={"hsa_id": "SE2321000016-PRE1"})  # the body counts for nothing
         assert login.status_code == 200
         tokens = (await card.post("/identity/terms/accept", headers=bearer(login.json()),

@@ -218,8 +218,8 @@ async def devca() -> None:
 _TEST_CA: DevelopmentCa | None = None
 
 
-def testing_ca() -> DevelopmentCa:
-    """One CA per test process: the gateway under test trusts ``testing_ca().pem``. (Not named test_…:
+def ca_for_tests() -> DevelopmentCa:
+    """One CA per test process: the gateway under test trusts ``ca_for_tests().pem``. (Not named test…:
     pytest would collect it from a test module that imports it.)"""
     global _TEST_CA
     if _TEST_CA is None:
@@ -229,6 +229,6 @@ def testing_ca() -> DevelopmentCa:
 
 def siths_headers(hsa_id: str, name: str = "Test SITHS User") -> dict[str, str]:
     """Headers of a SITHS login through the TLS-terminating proxy: a fresh certificate from the test CA.
-    The gateway must trust the test CA (``siths_ca_bundle=testing_ca().pem``) and the peer 127.0.0.1
+    The gateway must trust the test CA (``siths_ca_bundle=ca_for_tests().pem``) and the peer 127.0.0.1
     (``trusted_proxies=["127.0.0.1"]``)."""
-    return testing_ca().issue_person(hsa_id, name).proxy_header()
+    return ca_for_tests().issue_person(hsa_id, name).proxy_header()
