@@ -34,6 +34,8 @@ import servers  # noqa: E402
 
 SERVICES = {"gateway": 8000, "booking": 8001, "billing": 8002, "logistics": 8003, "portal": 8004, "notify": 8005}
 SMTP_SINK_PORT = 8025
+#: The gateway's mutual-TLS port for SITHS logins with the development CA's certificates (var/siths/)
+MTLS_PORT = 8443
 READY_TIMEOUT_S = 60.0
 COLOURS = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96]
 
@@ -68,6 +70,10 @@ def processes() -> list[Process]:
                   f"{prefix}_JWT_JWKS_URL": os.environ.get(f"{prefix}_JWT_JWKS_URL", f"{urls['gateway']}/.well-known/jwks.json")}
         if name == "gateway":
             common["GATEWAY_SERVICES"] = os.environ.get("GATEWAY_SERVICES", gateway_services)
+            if common["GATEWAY_ENVIRONMENT"] == "development":  # SITHS with the development CA (gateway.devca)
+                siths = {"GATEWAY_SITHS_CA_BUNDLE": "var/siths/ca.pem", "GATEWAY_MTLS_PORT": str(MTLS_PORT + offset()),
+                         "GATEWAY_MTLS_CERTFILE": "var/siths/gateway.pem", "GATEWAY_MTLS_KEYFILE": "var/siths/gateway-key.pem"}
+                common.update({key: os.environ.get(key, value) for key, value in siths.items()})
         if name == "billing":
             common["BILLING_STUB_WEBHOOK_URL"] = os.environ.get("BILLING_STUB_WEBHOOK_URL", f"{urls['billing']}/webhooks/provider")
         if name == "notify":
@@ -100,6 +106,9 @@ async def run_command(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
 
 
 async def migrate(env: dict[str, str]) -> None:
+    # the commands run in the environment the services will (development unless said otherwise), or
+    # production's checks refuse the development settings before migrating
+    env = {**env, **{f"{n.upper()}_ENVIRONMENT": env.get(f"{n.upper()}_ENVIRONMENT", "development") for n in SERVICES}}
     results = await asyncio.gather(*(run_command([sys.executable, "-m", name, "migrate"], env) for name in SERVICES))
     failed = [(name, out) for name, (code, out) in zip(SERVICES, results, strict=True) if code != 0]
     for name, out in failed:
@@ -108,9 +117,9 @@ async def migrate(env: dict[str, str]) -> None:
         raise SystemExit(1)
     print(f"migrated {len(SERVICES)} databases", flush=True)
     if env.get("GATEWAY_ENVIRONMENT", "development") == "development":  # invented demo data
-        for name in ("gateway", "logistics"):
-            code, out = await run_command([sys.executable, "-m", name, "seed"], env)
-            print(out.strip().splitlines()[-1] if out.strip() else f"seeding {name} exited {code}", flush=True)
+        for argv in (["gateway", "seed"], ["logistics", "seed"], ["gateway", "devca"]):
+            code, out = await run_command([sys.executable, "-m", *argv], env)
+            print(out.strip().splitlines()[-1] if out.strip() else f"{' '.join(argv)} exited {code}", flush=True)
 
 
 async def wait_ready(procs: list[Process]) -> dict[str, str]:
@@ -145,6 +154,8 @@ def print_table(procs: list[Process], started: float) -> None:
     print(f"  Everything ready:      curl {urls['gateway']}/health/ready")
     print("  AsyncAPI (events):     docs/asyncapi.json")
     print(f"  Mails and SMS sent:    {urls['notify']}/dev/mail   {urls['notify']}/dev/sms")
+    if gateway := next((p for p in procs if p.name == "gateway" and "GATEWAY_MTLS_PORT" in p.env), None):
+        print(f"  SITHS (mutual TLS):    https://127.0.0.1:{gateway.env['GATEWAY_MTLS_PORT']}  certificates in var/siths/")
     extra = [p.name for p in procs if not p.health_url]
     print(f"  Also running:          {', '.join(extra)}\n  Ctrl-C stops everything.\n", flush=True)
 

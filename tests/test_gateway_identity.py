@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import jwt
 import pytest
 
 from gateway.app import build as build_gateway
+from gateway.devca import DevelopmentCa, siths_headers, ca_for_tests
 from gateway.settings import Settings as GatewaySettings
 from kit.testing import fetch, free_port, probe, running_service
 from kit.testing.tokens import TokenIssuer
@@ -25,12 +28,25 @@ PERSONAL_NUMBER = "19121212-1212"
 
 
 @pytest.fixture(scope="module")
-async def gw(test_env):
+def siths_files(tmp_path_factory):
+    """The test CA's files for the gateway's mutual-TLS port, as `make run` writes var/siths/."""
+    directory = tmp_path_factory.mktemp("siths")
+    (directory / "ca.pem").write_text(ca_for_tests().pem)
+    ca_for_tests().issue_server().write(directory / "gateway.pem", directory / "gateway-key.pem")
+    return directory
+
+
+@pytest.fixture(scope="module")
+async def gw(test_env, siths_files):
     gateway_port, portal_port = free_port(), free_port()
     portal_settings = test_env.settings(PortalSettings, http_port=portal_port, jwt_public_key="",
                                         jwt_jwks_url=f"http://127.0.0.1:{gateway_port}/.well-known/jwks.json")
+    # the test plays the TLS-terminating proxy (127.0.0.1) that forwards SITHS certificates of the test CA
     gateway_settings = test_env.settings(GatewaySettings, http_port=gateway_port, signing_key_pem=KEY.private_pem,
-                                         services={"portal": f"http://127.0.0.1:{portal_port}"})
+                                         services={"portal": f"http://127.0.0.1:{portal_port}"},
+                                         trusted_proxies=["127.0.0.1"], siths_ca_bundle=str(siths_files / "ca.pem"),
+                                         mtls_port=free_port(), mtls_certfile=str(siths_files / "gateway.pem"),
+                                         mtls_keyfile=str(siths_files / "gateway-key.pem"))
     async with running_service(build_gateway(gateway_settings), test_env, http=True) as gateway, \
             running_service(build_portal(portal_settings), test_env, http=True):
         yield gateway
@@ -114,20 +130,85 @@ async def test_an_account_a_therapist_made_is_linked_on_the_first_bankid_login(g
     assert not_allowed.status_code == 403
 
 
-async def test_siths_login(gw):
-    hsa = "SE2321000016-PRE1"
+async def siths_account(gw, hsa: str, roles=("prescriber",)) -> str:
     created = await gw.client.post("/identity/accounts", headers=ADMIN, json={
-        "display_name": "Test Förskrivare", "roles": ["prescriber"], "hsa_id": hsa})
+        "display_name": "Test Förskrivare", "roles": list(roles), "hsa_id": hsa})
     assert created.status_code == 201
-    tokens = (await gw.client.post("/identity/siths/login", json={"hsa_id": hsa.lower()})).json()
+    return created.json()["id"]
+
+
+async def test_siths_login_with_a_certificate_through_the_trusted_proxy(gw):
+    hsa = "SE2321000016-PRE1"
+    account_id = await siths_account(gw, hsa)
+    login = await gw.client.post("/identity/siths/login", headers=siths_headers(hsa.lower()))
+    assert login.status_code == 200
+    tokens = login.json()
     assert tokens["scope"] == "limited"  # first use: the terms come first
     tokens = (await gw.client.post("/identity/terms/accept", headers=bearer(tokens),
                                    json={"version": gw.settings.terms_version})).json()
-    assert (await whoami(gw, tokens))["roles"] == ["prescriber"]
-    malformed = await gw.client.post("/identity/siths/login", json={"hsa_id": "SE123-ABC"})
-    assert malformed.status_code == 422
-    unknown = await gw.client.post("/identity/siths/login", json={"hsa_id": "SE2321000016-NOBODY"})
+    seen = await whoami(gw, tokens)
+    assert seen["roles"] == ["prescriber"] and seen["account_id"] == account_id
+    audit = await fetch(gw.settings, "SELECT event, method FROM login_audit WHERE account_id = $1", uuid.UUID(account_id))
+    assert ("login_succeeded", "siths") in [(a["event"], a["method"]) for a in audit]
+
+
+async def test_siths_refuses_an_hsa_id_without_a_valid_certificate(gw):
+    hsa = "SE2321000016-PRE2"
+    await siths_account(gw, hsa)
+    before = len(await fetch(gw.settings, "SELECT id FROM login_audit WHERE method = 'siths' AND event = 'login_failed'"))
+    bare = await gw.client.post("/identity/siths/login", json={"hsa_id": hsa})  # what anyone could send
+    assert bare.status_code == 401 and bare.json()["type"] == "/problems/siths-certificate-required"
+
+    another_ca = DevelopmentCa.create("Not SITHS").issue_person(hsa, "Test Förfalskare")
+    now = datetime.now(UTC)
+    expired = ca_for_tests().issue_person(hsa, "Test Förskrivare", not_before=now - timedelta(days=400),
+                                        not_after=now - timedelta(days=1))
+    not_for_login = ca_for_tests().issue_person(hsa, "Test Förskrivare", client_auth=False)
+    for refused in (another_ca, expired, not_for_login):
+        answer = await gw.client.post("/identity/siths/login", headers=refused.proxy_header(), json={"hsa_id": hsa})
+        assert answer.status_code == 401 and answer.json()["type"] == "/problems/siths-certificate-refused"
+        assert hsa not in answer.text
+    garbled = await gw.client.post("/identity/siths/login", headers={"X-SSL-Client-Cert": "-----BEGIN%20nothing"})
+    assert garbled.status_code == 401 and garbled.json()["type"] == "/problems/siths-certificate-required"
+    unknown = await gw.client.post("/identity/siths/login", headers=siths_headers("SE2321000016-NOBODY"))
     assert unknown.status_code == 401
+    failures = await fetch(gw.settings, "SELECT detail FROM login_audit WHERE method = 'siths' AND event = 'login_failed'")
+    assert len(failures) == before + 6 and not any(hsa in (f["detail"] or "") for f in failures)
+
+
+async def test_siths_certificate_header_from_an_untrusted_peer_counts_for_nothing(gw, test_env):
+    hsa = "SE2321000016-PRE3"
+    await siths_account(gw, hsa)
+    # the same gateway, now trusting no proxy: a client reaching it directly cannot send the proxy's header
+    settings = gw.settings.model_copy(update={"http_port": free_port(), "trusted_proxies": [], "mtls_port": 0})
+    async with running_service(build_gateway(settings), test_env, http=True, relay=False) as direct:
+        answer = await direct.client.post("/identity/siths/login", headers=siths_headers(hsa))
+        assert answer.status_code == 401 and answer.json()["type"] == "/problems/siths-certificate-required"
+    assert (await gw.client.post("/identity/siths/login", headers=siths_headers(hsa))).status_code == 200
+
+
+def mtls_client(gw, siths_files, card=None) -> httpx.AsyncClient:
+    """What `curl --cacert ca.pem --cert card.pem --key card-key.pem https://…:<mtls port>` does."""
+    context = ssl.create_default_context(cafile=str(siths_files / "ca.pem"))
+    if card is not None:
+        card.write(siths_files / "card.pem", siths_files / "card-key.pem")
+        context.load_cert_chain(siths_files / "card.pem", siths_files / "card-key.pem")
+    return httpx.AsyncClient(base_url=f"https://127.0.0.1:{gw.settings.mtls_port}", verify=context)
+
+
+async def test_siths_login_on_the_gateways_mutual_tls_port(gw, siths_files):
+    hsa = "SE2321000016-PRE4"
+    account_id = await siths_account(gw, hsa)
+    async with mtls_client(gw, siths_files, ca_for_tests().issue_person(hsa, "Test Förskrivare")) as card:
+        login = await card.post("/identity/siths/login", json={"hsa_id": "SE2321000016-PRE1"})  # the body counts for nothing
+        assert login.status_code == 200
+        tokens = (await card.post("/identity/terms/accept", headers=bearer(login.json()),
+                                  json={"version": gw.settings.terms_version})).json()
+        assert (await card.get("/api/portal/whoami", headers=bearer(tokens))).json()["account_id"] == account_id
+    for presented in (None, DevelopmentCa.create("Not SITHS").issue_person(hsa, "Test Förfalskare")):
+        async with mtls_client(gw, siths_files, presented) as stranger:
+            with pytest.raises(httpx.TransportError):  # the handshake refuses it: no request gets through
+                await stranger.post("/identity/siths/login")
 
 
 async def portal_user(gw, test_env, *, represents: list[str] | None = None, roles=("client",)) -> tuple[str, str, str]:

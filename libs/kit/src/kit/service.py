@@ -52,6 +52,10 @@ BackgroundTask = Callable[[FastAPI, asyncio.Event], Awaitable[None]]
 #: Runs once at startup after ``app.state.db`` exists, before consumers start: put the service's own
 #: resources (an adapter, a client) on ``app.state``; handlers reach them through ``kit.context.app_state``.
 StartupHook = Callable[[FastAPI], Awaitable[None]]
+#: Another port serving the same app next to ``http_port`` (the gateway's mutual-TLS port): given the
+#: settings, the ``uvicorn.Config`` options of that port (``port``, ``ssl_*``, ``http``), or None when it is
+#: off. The main port runs the lifespan; a listener starts once the main port is up and stops with it.
+Listener = Callable[[Any], dict[str, Any] | None]
 
 
 async def repeat(stop: asyncio.Event, interval_s: float, step: Callable[[], Awaitable[Any]], what: str) -> None:
@@ -84,6 +88,7 @@ class Service:
         on_startup: Sequence[StartupHook] = (),
         commands: dict[str, Callable[[], Awaitable[None]]] | None = None,
         span_exporter: SpanExporter | None = None,
+        listeners: Sequence[Listener] = (),
     ) -> None:
         self.settings = settings
         self.root = root
@@ -95,6 +100,7 @@ class Service:
         self.on_startup = list(on_startup)
         self.commands = dict(commands or {})
         self.span_exporter = span_exporter
+        self.listeners = list(listeners)
 
     # -- HTTP + consumers -------------------------------------------------------------------------------
     def create_app(self) -> FastAPI:
@@ -180,16 +186,43 @@ class Service:
         elif args.command in self.commands:
             asyncio.run(self.commands[args.command]())
         else:
-            import uvicorn
+            servers = self.servers(self.create_app())
+            with asyncio.Runner(loop_factory=servers[0].config.get_loop_factory()) as runner:
+                runner.run(serve(servers))
 
-            uvicorn.run(
-                self.create_app(),
-                host=self.settings.http_host,
-                port=self.settings.http_port,
-                log_level="warning",
-                access_log=False,
-                timeout_keep_alive=self.settings.http_keep_alive_s,
-            )
+    def servers(self, app: FastAPI, *, host: str | None = None) -> list[Any]:
+        """The uvicorn servers of ``app``: the main HTTP port (it runs the lifespan), then every listener
+        that is on. uvicorn's own X-Forwarded-For handling is off: ``kit.net`` decides whom to believe."""
+        import uvicorn
+
+        common: dict[str, Any] = {"host": host or self.settings.http_host, "log_level": "warning", "access_log": False,
+                                  "timeout_keep_alive": self.settings.http_keep_alive_s, "proxy_headers": False}
+        servers = [uvicorn.Server(uvicorn.Config(app, port=self.settings.http_port, lifespan="on", **common))]
+        for listener in self.listeners:
+            if options := listener(self.settings):
+                servers.append(uvicorn.Server(uvicorn.Config(app, **{**common, "lifespan": "off", **options})))
+        return servers
+
+
+async def started(server: Any, task: asyncio.Task) -> None:
+    """Await a uvicorn server's startup (its lifespan and its socket); raise what stopped it."""
+    while not server.started:
+        if task.done():
+            task.result()  # raises the startup error
+            raise RuntimeError("uvicorn stopped during startup")
+        await asyncio.sleep(0.05)
+
+
+async def serve(servers: Sequence[Any]) -> None:
+    """Run uvicorn servers in this loop: the first until it has started (the app's lifespan has run), then
+    the others; when one stops, all stop."""
+    first = asyncio.create_task(servers[0].serve())
+    await started(servers[0], first)
+    tasks = [first, *(asyncio.create_task(server.serve()) for server in servers[1:])]
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    for server in servers:
+        server.should_exit = True
+    await asyncio.gather(*tasks)
 
 
 async def run_until_signalled(run: Callable[[asyncio.Event], Awaitable[None]]) -> None:

@@ -6,6 +6,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from gateway.adapters.bankid import bankid_adapter
+from gateway.adapters.siths import CertificateVerifier, mtls_listener
+from gateway.devca import devca
 from gateway.identity.keys import load_signing_key
 from gateway.identity.routes import jwks_router
 from gateway.identity.routes import router as identity_router
@@ -20,12 +22,13 @@ ROOT = Path(__file__).resolve().parents[2]  # services/gateway: alembic.ini and 
 
 
 async def provide_identity(app: FastAPI) -> None:
-    """The signing key (its public half also verifies the gateway's own routes) and the BankID adapter
-    GATEWAY_BANKID_ADAPTER chooses."""
+    """The signing key (its public half also verifies the gateway's own routes), the BankID adapter
+    GATEWAY_BANKID_ADAPTER chooses and the SITHS certificate verifier."""
     settings: Settings = app.state.settings
     app.state.signing_key = load_signing_key(settings)
     app.state.token_verifier.public_key = app.state.signing_key.public_pem()
     app.state.bankid = bankid_adapter(settings)
+    app.state.siths = CertificateVerifier.from_bundle(settings.siths_ca_bundle)
 
 
 async def close_bankid(app: FastAPI, stop: asyncio.Event) -> None:
@@ -44,7 +47,8 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
         on_startup=[provide_identity, open_client],
         background=[close_client, close_bankid],
         ready_checks=[services_ready],
-        commands={"seed": seed},
+        commands={"seed": seed, "devca": devca},
+        listeners=[mtls_listener],
         description="Identity (BankID, SITHS, password + SMS code), sessions, roles, routing to the services, login audit.",
         **overrides,  # type: ignore[arg-type]
     )

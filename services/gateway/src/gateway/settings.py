@@ -60,6 +60,21 @@ class Settings(ServiceSettings):
     # An order not completed in this time expires (expiredTransaction; the stub's rule, our record's limit)
     bankid_order_ttl_s: int = 180
 
+    # SITHS (GW-2): the HSA-ID comes from a verified client certificate (gateway.adapters.siths)
+    #: The CA certificates SITHS client certificates are verified against: a file path, or the PEM itself.
+    #: The roots and the issuing CAs (a client behind uvicorn's TLS shows only its own certificate).
+    #: Empty: every SITHS login is refused. `make run` points it at var/siths/ca.pem (gateway.devca).
+    siths_ca_bundle: str = ""
+    #: The header a TLS-terminating proxy puts the client's certificate in (URL-encoded PEM, as nginx's
+    #: $ssl_client_escaped_cert); read only from a peer in GATEWAY_TRUSTED_PROXIES.
+    siths_cert_header: str = "X-SSL-Client-Cert"
+    #: The gateway's own mutual-TLS port (0: off). It asks every client for a certificate from the SITHS
+    #: CA bundle and serves the same routes as http_port.
+    mtls_port: int = Field(default=0, ge=0, le=65535)
+    #: The server certificate and key (PEM files) of the mutual-TLS port.
+    mtls_certfile: str = ""
+    mtls_keyfile: str = ""
+
     def problems(self) -> list[str]:
         """Besides kit's rules: BankID's credentials, only when its production adapter is chosen."""
         found = super().problems()
@@ -68,4 +83,7 @@ class Settings(ServiceSettings):
                 value = getattr(self, name)
                 if not (value.get_secret_value() if isinstance(value, SecretStr) else value):
                     found.append(f"{self.variable(name)}: missing (GATEWAY_BANKID_ADAPTER=http needs it)")
+        if self.is_production and self.mtls_port:
+            found += [f"{self.variable(name)}: required when GATEWAY_MTLS_PORT is set"
+                      for name in ("mtls_certfile", "mtls_keyfile", "siths_ca_bundle") if not getattr(self, name)]
         return found

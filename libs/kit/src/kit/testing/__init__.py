@@ -334,7 +334,7 @@ async def running_service(
     relay_task = asyncio.create_task(service.run_relay(stop)) if relay else None
     try:
         if http:
-            async with _uvicorn(app, settings), httpx.AsyncClient(
+            async with _uvicorn(service, app), httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{settings.http_port}"
             ) as client:
                 yield RunningService(app, client, settings)
@@ -350,19 +350,21 @@ async def running_service(
 
 
 @asynccontextmanager
-async def _uvicorn(app: Any, settings: ServiceSettings) -> AsyncIterator[None]:
-    import uvicorn
+async def _uvicorn(service: Any, app: Any) -> AsyncIterator[None]:
+    """The service's uvicorn servers on 127.0.0.1: its HTTP port, then its listeners (a mutual-TLS port)."""
+    from kit.service import started
 
-    port = settings.http_port
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                                           timeout_keep_alive=settings.http_keep_alive_s))
-    task = asyncio.create_task(server.serve())
+    servers = service.servers(app, host="127.0.0.1")
+    tasks: list[asyncio.Task] = []
     try:
-        await wait_for(lambda: _started(server, task), timeout=30, what=f"uvicorn on port {port}")
+        for server in servers:
+            tasks.append(asyncio.create_task(server.serve()))
+            await asyncio.wait_for(started(server, tasks[-1]), 30)
         yield
     finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 15)
+        for server in reversed(servers):
+            server.should_exit = True
+        await asyncio.wait_for(asyncio.gather(*tasks), 15)
 
 
 async def _started(server: Any, task: asyncio.Task) -> bool:

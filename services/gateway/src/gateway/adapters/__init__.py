@@ -1,0 +1,2 @@
+"""Outside systems of the gateway behind adapters (kit.adapters): a Protocol, the development stub (or
+development CA), the production adapter."""

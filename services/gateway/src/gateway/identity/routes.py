@@ -16,6 +16,7 @@ from kit.auth import CurrentPrincipal, Principal, bearer_token
 from kit.net import client_ip
 from kit.problems import not_found
 from kit.service import DbSession
+from kit.tls import presented_certificates
 
 router = APIRouter(prefix="/identity", tags=["identity"])
 Language = Literal["sv", "nb", "nl", "en"]
@@ -134,16 +135,16 @@ async def simulate_cancel(body: OrderRef, request: Request, session: DbSession) 
 
 
 # -- SITHS, password + SMS code, email -------------------------------------------------------------------------------
-class SithsIn(BaseModel):
-    """The stub takes the HSA-ID the card's certificate carries (a real SITHS login reads it from mTLS)."""
-
-    hsa_id: HsaId
-
-
 @router.post("/siths/login")
-async def siths_login(body: SithsIn, request: Request, session: DbSession) -> TokensOut:
-    state = request.app.state
-    return _out(await service.siths_login(session, state.db, state.settings, state.signing_key, body.hsa_id, _ip(request)))
+async def siths_login(request: Request, session: DbSession) -> TokensOut:
+    """GW-2: SITHS by the card's client certificate, on the gateway's mutual-TLS port or through the
+    TLS-terminating proxy (gateway.adapters.siths). The body is not read: an HSA-ID sent there counts for
+    nothing (401 without a certificate)."""
+    state, settings = request.app.state, request.app.state.settings
+    presented = presented_certificates(request, header=settings.siths_cert_header,
+                                       trusted_proxies=settings.trusted_proxies)
+    hsa = await service.siths_certificate(state.db, state.siths, presented, _ip(request))
+    return _out(await service.siths_login(session, state.db, settings, state.signing_key, hsa, _ip(request)))
 
 
 class PasswordIn(BaseModel):

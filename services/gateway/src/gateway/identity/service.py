@@ -7,15 +7,18 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from cryptography import x509
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.gateway.v1 import AccountCreated, ContactDetailsChanged, LoginCodeRequested, TemporaryPasswordIssued
 from contracts.identity import mask
+from gateway.adapters.siths import CertificateRefused, SithsVerifier
 from gateway.identity import rules, tokens
 from gateway.identity.keys import SigningKey
 from gateway.identity.models import Account, AuditEntry, BankIdOrder, CodeAttempt, RefreshToken, Representation
@@ -220,7 +223,18 @@ async def bankid_login(session: AsyncSession, settings: Settings, key: SigningKe
     return await tokens.issue(session, key, settings, account)
 
 
+async def siths_certificate(db: Database, verifier: SithsVerifier, presented: Sequence[x509.Certificate], ip: str) -> str:
+    """The HSA-ID of the presented SITHS certificate once verified; a refusal is audited with its fixed
+    reason (never the certificate or an HSA-ID)."""
+    try:
+        return verifier.hsa_id(presented)
+    except CertificateRefused as refused:
+        await record(db, "login_failed", method="siths", ip=ip, detail=refused.reason)
+        raise
+
+
 async def siths_login(session: AsyncSession, db: Database, settings: Settings, key: SigningKey, hsa: str, ip: str) -> tokens.Tokens:
+    """The account of a verified HSA-ID (``siths_certificate``): a prescriber, aid-centre staff or admin."""
     account = (await session.execute(select(Account).where(Account.hsa_id == hsa))).scalar_one_or_none()
     if account is None or not {"prescriber", "aid_centre_staff", "admin"} & set(account.roles):
         await record(db, "login_failed", method="siths", ip=ip, detail="unknown HSA-ID")
