@@ -1,5 +1,8 @@
 """Booking settings: environment variables prefixed ``BOOKING_``."""
 
+import base64
+import binascii
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -35,3 +38,19 @@ class Settings(ServiceSettings):
     })
     #: Where the iCalendar feed URLs point (the gateway's public address)
     public_base_url: str = "http://127.0.0.1:8000/api/booking"
+
+    def problems(self) -> list[str]:
+        """The journal's key ring must hold the current key, and every key must be 32 bytes (base64)."""
+        found = super().problems()
+        if not self.is_production:
+            return found
+        if self.journal_key_current not in self.journal_keys:
+            found.append(f"{self.variable('journal_key_current')}: no key with this id in BOOKING_JOURNAL_KEYS")
+        for key_id, key in self.journal_keys.items():
+            try:
+                size = len(base64.b64decode(key.get_secret_value(), validate=True))
+            except (binascii.Error, ValueError):
+                size = -1
+            if size != 32:
+                found.append(f"{self.variable('journal_keys')}: key {key_id!r} is not base64 of 32 bytes")
+        return found

@@ -1,5 +1,7 @@
 """Gateway settings: environment variables prefixed ``GATEWAY_``."""
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -30,7 +32,8 @@ class Settings(ServiceSettings):
     #: (``<SERVICE>_HTTP_KEEP_ALIVE_S``, 75 s), or a request could go out on a connection being closed.
     proxy_keepalive_s: float = 20.0
 
-    # Tokens: Ed25519 signing key as PEM (production: from a secret), else a file created on first start
+    # Tokens: Ed25519 signing key as PEM (production: required, from a secret), else (development and tests)
+    # a file created on first start
     signing_key_pem: Secret = SecretStr("")
     signing_key_path: str = "var/keys/gateway-ed25519.pem"
     access_token_ttl_s: int = Field(default=600, ge=30)
@@ -49,3 +52,17 @@ class Settings(ServiceSettings):
     terms_version: str = "2026-11"
     # BankID stub: an order not completed in this time expires (expiredTransaction)
     bankid_order_ttl_s: int = 180
+
+    def problems(self) -> list[str]:
+        """The signing key must be an Ed25519 private key in PEM (PKCS#8, unencrypted)."""
+        found = super().problems()
+        pem = self.signing_key_pem.get_secret_value()
+        if not self.is_production or not pem:
+            return found
+        try:
+            key = serialization.load_pem_private_key(pem.encode(), password=None)
+        except (ValueError, TypeError):
+            key = None
+        if not isinstance(key, Ed25519PrivateKey):
+            found.append(f"{self.variable('signing_key_pem')}: not an unencrypted Ed25519 private key in PEM")
+        return found

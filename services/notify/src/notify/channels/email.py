@@ -24,7 +24,7 @@ async def send_email(settings: Settings, *, to: str, subject: str, body: str, me
             hostname=settings.smtp_host,
             port=settings.smtp_port,
             username=settings.smtp_username or None,
-            password=settings.smtp_password or None,
+            password=settings.smtp_password.get_secret_value() or None,
             use_tls=settings.smtp_tls == "tls",
             start_tls=settings.smtp_tls == "starttls",
             timeout=settings.smtp_timeout_s,

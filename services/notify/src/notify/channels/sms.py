@@ -44,7 +44,7 @@ class HttpSms:
             response = await self.client.post(
                 self.settings.sms_api_url,
                 json={"from": self.settings.sms_sender, "to": to, "message": text},
-                headers={"Authorization": f"Bearer {self.settings.sms_api_token}"},
+                headers={"Authorization": f"Bearer {self.settings.sms_api_token.get_secret_value()}"},
                 timeout=10.0,
             )
         except httpx.HTTPError as exc:
