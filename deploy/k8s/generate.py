@@ -67,9 +67,7 @@ def secret_keys() -> dict[str, list[str]]:
 def optional_secret_keys(name: str) -> set[str]:
     """Secrets only some configurations need (``kit.settings.OptionalSecret``): the pod starts without them
     and the service's own check says when one is required."""
-    cls = settings_class(name)
-    return {f"{cls.model_config.get('env_prefix', '')}{field}".upper() for field, info in cls.model_fields.items()
-            if any(getattr(m, "required", True) is False for m in info.metadata)}
+    return set(settings_class(name).secret_variables(required=False))
 
 
 def env_from(name: str) -> list[dict]:

@@ -103,3 +103,5 @@ def test_environ_reproduces_the_settings_in_another_process(monkeypatch):
 def test_secret_variables_names_every_secret():
     assert Example.secret_variables() == ["EXAMPLE_WEBHOOK_SECRET", "EXAMPLE_SIGNING_KEY", "EXAMPLE_KEYS",
                                           "EXAMPLE_SMTP_PASSWORD"]
+    assert Example.secret_variables(required=False) == ["EXAMPLE_SMTP_PASSWORD"]
+    assert "EXAMPLE_SMTP_PASSWORD" not in Example.secret_variables(required=True)

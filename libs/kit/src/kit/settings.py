@@ -136,10 +136,16 @@ class ServiceSettings(BaseSettings):
         return [name for name, info in cls.model_fields.items() if any(isinstance(m, marker) for m in info.metadata)]
 
     @classmethod
-    def secret_variables(cls) -> list[str]:
-        """Every secret's environment variable (the Kubernetes Secret of the service holds these)."""
+    def secret_variables(cls, *, required: bool | None = None) -> list[str]:
+        """Every secret's environment variable (the Kubernetes Secret of the service holds these); with
+        ``required`` only those production always requires (True) or only the optional ones (False)."""
         prefix = cls.model_config.get("env_prefix", "")
-        return [f"{prefix}{name}".upper() for name in cls._marked(_SecretMarker)]
+        found = []
+        for name in cls._marked(_SecretMarker):
+            is_required = all(m.required for m in cls.model_fields[name].metadata if isinstance(m, _SecretMarker))
+            if required is None or required == is_required:
+                found.append(f"{prefix}{name}".upper())
+        return found
 
     def environ(self) -> dict[str, str]:
         """Environment variables that reproduce these settings in another process, secrets revealed
