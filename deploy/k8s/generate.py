@@ -1,4 +1,5 @@
-"""Writes the Kubernetes base (one file per service) from the table below: `python deploy/k8s/generate.py`.
+"""Writes the Kubernetes base (one file per service) from the table below: `uv run python deploy/k8s/generate.py`
+(in the project environment: it reads the services' Settings classes).
 
 Every service gets the same shape, so the manifests are generated rather than copied six times; a test
 checks that the committed files are what this script writes, renders the overlays with `kubectl
