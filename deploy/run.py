@@ -57,6 +57,13 @@ def service_urls() -> dict[str, str]:
     return {name: f"http://127.0.0.1:{port + offset()}" for name, port in SERVICES.items()}
 
 
+def environment(name: str) -> dict[str, str]:
+    """``<SERVICE>_ENVIRONMENT=development`` unless set: a service defaults to production, which refuses
+    development secrets and stubs, so every process the runner starts (migrate and seed too) says it."""
+    variable = f"{name.upper()}_ENVIRONMENT"
+    return {variable: os.environ.get(variable, "development")}
+
+
 def processes() -> list[Process]:
     python = sys.executable
     urls = service_urls()
@@ -65,7 +72,7 @@ def processes() -> list[Process]:
     for name, port in SERVICES.items():
         prefix = name.upper()
         replicas = int(os.environ.get(f"REPLICAS_{name}", "1"))
-        common = {f"{prefix}_ENVIRONMENT": os.environ.get(f"{prefix}_ENVIRONMENT", "development"),
+        common = {**environment(name),
                   # tokens are checked against this run's gateway (its port moves with RUNNER_PORT_OFFSET)
                   f"{prefix}_JWT_JWKS_URL": os.environ.get(f"{prefix}_JWT_JWKS_URL", f"{urls['gateway']}/.well-known/jwks.json")}
         if name == "gateway":
@@ -106,19 +113,17 @@ async def run_command(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
 
 
 async def migrate(env: dict[str, str]) -> None:
-    # the commands run in the environment the services will (development unless said otherwise), or
-    # production's checks refuse the development settings before migrating
-    env = {**env, **{f"{n.upper()}_ENVIRONMENT": env.get(f"{n.upper()}_ENVIRONMENT", "development") for n in SERVICES}}
-    results = await asyncio.gather(*(run_command([sys.executable, "-m", name, "migrate"], env) for name in SERVICES))
+    results = await asyncio.gather(*(run_command([sys.executable, "-m", name, "migrate"], {**env, **environment(name)})
+                                     for name in SERVICES))
     failed = [(name, out) for name, (code, out) in zip(SERVICES, results, strict=True) if code != 0]
     for name, out in failed:
         print(f"migrating {name} failed:\n{out}", file=sys.stderr)
     if failed:
         raise SystemExit(1)
     print(f"migrated {len(SERVICES)} databases", flush=True)
-    if env.get("GATEWAY_ENVIRONMENT", "development") == "development":  # invented demo data
+    if environment("gateway")["GATEWAY_ENVIRONMENT"] == "development":  # invented demo data
         for argv in (["gateway", "seed"], ["logistics", "seed"], ["gateway", "devca"]):
-            code, out = await run_command([sys.executable, "-m", *argv], env)
+            code, out = await run_command([sys.executable, "-m", *argv], {**env, **environment(argv[0])})
             print(out.strip().splitlines()[-1] if out.strip() else f"{' '.join(argv)} exited {code}", flush=True)
 
 

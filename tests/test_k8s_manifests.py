@@ -3,6 +3,7 @@ Kubernetes schemas (offline), and every service has probes, limits, an autoscale
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import shutil
 import subprocess
@@ -57,8 +58,8 @@ def test_every_object_is_valid_and_every_service_is_operable(overlay):
         assert container["resources"]["limits"]["memory"] and container["resources"]["requests"]["cpu"]
         assert container["securityContext"]["readOnlyRootFilesystem"] is True
         assert api["securityContext"]["runAsNonRoot"] is True
-        assert {"configMapRef": {"name": f"{name}-config"}} in container["envFrom"]
-        assert {"secretRef": {"name": f"{name}-secrets"}} in container["envFrom"]
+        assert container["envFrom"] == [{"configMapRef": {"name": f"{name}-config"}}]
+        assert by_kind["ConfigMap"][f"{name}-config"]["data"][f"{name.upper()}_ENVIRONMENT"] == overlay
         hpa = by_kind["HorizontalPodAutoscaler"][name]["spec"]
         assert hpa["scaleTargetRef"]["name"] == name and hpa["maxReplicas"] > hpa["minReplicas"] >= 1
         assert by_kind["PodDisruptionBudget"][name]["spec"]["minAvailable"] == 1
@@ -82,3 +83,34 @@ def test_the_compose_file_runs_every_service_with_its_migration_and_relay():
         assert api["environment"][f"{name.upper()}_DATABASE_URL"].endswith(f"/{name}")
         assert api["depends_on"][f"{name}-migrate"] == {"condition": "service_completed_successfully"}
         assert (K8S.parents[1] / migrate["build"]["dockerfile"]).is_file()
+
+
+def secret_settings(name: str) -> dict[str, bool]:
+    """Every ``Secret``/``SecretKeys``/``OptionalSecret`` setting of a service as its variable -> required,
+    read from the Settings class itself (kit.settings marks them), plus the connection URLs."""
+    cls = importlib.import_module(f"{name}.settings").Settings
+    prefix = cls.model_config["env_prefix"]
+    found = {f"{prefix}DATABASE_URL": True, f"{prefix}AMQP_URL": True}
+    for field, info in cls.model_fields.items():
+        markers = [m for m in info.metadata if type(m).__name__ == "_SecretMarker"]
+        if markers:
+            found[f"{prefix}{field}".upper()] = all(m.required for m in markers)
+    return found
+
+
+def test_production_takes_exactly_the_secrets_the_code_declares_from_each_services_secret():
+    objects = render("production")
+    deployments = {o["metadata"]["name"]: o for o in objects if o["kind"] in ("Deployment", "Job")}
+    configs = {o["metadata"]["name"]: o["data"] for o in objects if o["kind"] == "ConfigMap"}
+    for name in SERVICES:
+        expected = secret_settings(name)
+        assert len(expected) > 2 or name == "portal", f"{name} declares no secret of its own"
+        assert not set(expected) & set(configs[f"{name}-config"]), "a secret in a ConfigMap"
+        for workload in (name, f"{name}-relay", f"{name}-migrate"):
+            (container,) = deployments[workload]["spec"]["template"]["spec"]["containers"]
+            from_secret = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in container["env"]
+                           if "secretKeyRef" in e.get("valueFrom", {})}
+            assert set(from_secret) == set(expected), workload
+            for variable, ref in from_secret.items():
+                assert ref["name"] == f"{name}-secrets" and ref["key"] == variable
+                assert ref.get("optional", False) is not expected[variable], f"{workload}: {variable}"

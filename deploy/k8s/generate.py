@@ -1,4 +1,5 @@
-"""Writes the Kubernetes base (one file per service) from the table below: `python deploy/k8s/generate.py`.
+"""Writes the Kubernetes base (one file per service) from the table below: `uv run python deploy/k8s/generate.py`
+(in the project environment: it reads the services' Settings classes).
 
 Every service gets the same shape, so the manifests are generated rather than copied six times; a test
 checks that the committed files are what this script writes, renders the overlays with `kubectl
@@ -9,28 +10,37 @@ Per service: a ConfigMap (non-secret settings), the API Deployment (probes on /h
 HorizontalPodAutoscaler and a PodDisruptionBudget; the outbox relay as its own Deployment (any number of
 replicas is safe: one holds the advisory lock and publishes, the others stand by); a migration Job;
 the service's PostgreSQL as a CloudNativePG Cluster. RabbitMQ is one RabbitmqCluster (cluster operator).
-Secrets (database and broker credentials, the gateway's signing key, the webhook secret) are only
-referenced, never committed.
+Secrets are only referenced, never committed: each container reads the database and broker URLs (they hold
+credentials) and every ``Secret`` setting of its service (``kit.settings``: signing and HMAC keys, journal
+keys, webhook secret, pseudonym key, SMTP and SMS credentials, ...) one by one from ``<service>-secrets``
+with ``secretKeyRef``. The list comes from the services' Settings classes, so it cannot drift from the
+code; a required key missing from the Secret stops the pod before it starts, and a service started
+without one refuses to run anyway (production fails closed).
 """
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import yaml
+
+from kit.settings import ServiceSettings
 
 HERE = Path(__file__).resolve().parent
 IMAGE = "registry.example.org/care"
 
 SERVICES = {
-    # name: (port, min replicas, max replicas, cpu request, memory request, extra secret keys)
-    "gateway": (8000, 2, 10, "250m", "256Mi", ["GATEWAY_SIGNING_KEY"]),
-    "booking": (8001, 2, 10, "250m", "256Mi", ["BOOKING_JOURNAL_KEYS"]),
-    "billing": (8002, 2, 6, "200m", "256Mi", ["BILLING_PROVIDER_WEBHOOK_SECRET"]),
-    "logistics": (8003, 2, 8, "250m", "256Mi", ["LOGISTICS_PARTNER_PSEUDONYM_KEY"]),
-    "portal": (8004, 2, 6, "200m", "256Mi", []),
-    "notify": (8005, 2, 6, "200m", "256Mi", []),
+    # name: (port, min replicas, max replicas, cpu request, memory request)
+    "gateway": (8000, 2, 10, "250m", "256Mi"),
+    "booking": (8001, 2, 10, "250m", "256Mi"),
+    "billing": (8002, 2, 6, "200m", "256Mi"),
+    "logistics": (8003, 2, 8, "250m", "256Mi"),
+    "portal": (8004, 2, 6, "200m", "256Mi"),
+    "notify": (8005, 2, 6, "200m", "256Mi"),
 }
+#: Settings that are not ``Secret`` typed but hold credentials: taken from the Secret as well.
+CONNECTION_SECRETS = ["DATABASE_URL", "AMQP_URL"]
 
 SECURITY = {
     "runAsNonRoot": True,
@@ -45,8 +55,31 @@ def labels(name: str, component: str) -> dict[str, str]:
     return {"app.kubernetes.io/name": name, "app.kubernetes.io/component": component, "app.kubernetes.io/part-of": "care"}
 
 
+def settings_class(name: str) -> type[ServiceSettings]:
+    return importlib.import_module(f"{name}.settings").Settings
+
+
+def secret_keys() -> dict[str, list[str]]:
+    """Which keys each service's Secret holds: the connection URLs and every ``Secret`` setting."""
+    return {name: [f"{name.upper()}_{k}" for k in CONNECTION_SECRETS] + settings_class(name).secret_variables()
+            for name in SERVICES}
+
+
+def optional_secret_keys(name: str) -> set[str]:
+    """Secrets only some configurations need (``kit.settings.OptionalSecret``): the pod starts without them
+    and the service's own check says when one is required."""
+    return set(settings_class(name).secret_variables(required=False))
+
+
 def env_from(name: str) -> list[dict]:
-    return [{"configMapRef": {"name": f"{name}-config"}}, {"secretRef": {"name": f"{name}-secrets"}}]
+    return [{"configMapRef": {"name": f"{name}-config"}}]
+
+
+def secret_env(name: str) -> list[dict]:
+    optional = optional_secret_keys(name)
+    return [{"name": key, "valueFrom": {"secretKeyRef": {"name": f"{name}-secrets", "key": key,
+                                                          **({"optional": True} if key in optional else {})}}}
+            for key in secret_keys()[name]]
 
 
 def container(name: str, port: int, cpu: str, memory: str, args: list[str], probes: bool) -> dict:
@@ -55,6 +88,7 @@ def container(name: str, port: int, cpu: str, memory: str, args: list[str], prob
         "image": f"{IMAGE}/{name}:latest",
         "args": args,
         "envFrom": env_from(name),
+        "env": secret_env(name),
         "resources": {"requests": {"cpu": cpu, "memory": memory}, "limits": {"cpu": "1", "memory": "512Mi"}},
         "securityContext": SECURITY,
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
@@ -157,7 +191,7 @@ def rabbitmq() -> dict:
 
 def render() -> dict[str, str]:
     files = {}
-    for name, (port, low, high, cpu, memory, _secrets) in SERVICES.items():
+    for name, (port, low, high, cpu, memory) in SERVICES.items():
         files[f"{name}.yaml"] = yaml.safe_dump_all(objects(name, port, low, high, cpu, memory), sort_keys=False)
     files["rabbitmq.yaml"] = yaml.safe_dump(rabbitmq(), sort_keys=False)
     resources = "".join(f"  - {f}\n" for f in sorted(files))
@@ -169,12 +203,6 @@ def render() -> dict[str, str]:
     )
     header = "# Generated by deploy/k8s/generate.py: edit the script, not this file.\n"
     return {k: v if k == "kustomization.yaml" else header + v for k, v in files.items()}
-
-
-def secret_keys() -> dict[str, list[str]]:
-    """Which secret keys each service's Secret must hold (documented in deploy/k8s/README.md)."""
-    common = ["DATABASE_URL", "AMQP_URL"]
-    return {name: [f"{name.upper()}_{k}" for k in common] + extra for name, (*_, extra) in SERVICES.items()}
 
 
 if __name__ == "__main__":

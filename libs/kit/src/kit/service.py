@@ -81,6 +81,7 @@ class Service:
         *,
         root: Path,
         routers: Sequence[APIRouter] = (),
+        development_routers: Sequence[APIRouter] = (),
         consumers: Consumers | None = None,
         description: str = "",
         ready_checks: Sequence[ReadyCheck] = (),
@@ -93,6 +94,9 @@ class Service:
         self.settings = settings
         self.root = root
         self.routers = list(routers)
+        #: Routes for development and tests only (the BankID simulator, /dev/mail): not even routed in
+        #: production, so they answer 404 there whatever the request holds.
+        self.development_routers = list(development_routers)
         self.consumers = consumers or Consumers()
         self.description = description
         self.ready_checks = list(ready_checks)
@@ -155,6 +159,9 @@ class Service:
         app.include_router(identity_routes.router)
         for router in self.routers:
             app.include_router(router)
+        if not settings.is_production:
+            for router in self.development_routers:
+                app.include_router(router)
         app.add_middleware(CorrelationIdMiddleware)
         telemetry.instrument_app(app, provider, meters)
         return app

@@ -16,16 +16,23 @@ Secrets are ``SecretStr``: they print as ``**********`` in a repr or a log line;
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr
+from pydantic_core import to_jsonable_python
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 STUB = "stub"
 
 
 class _SecretMarker:
-    """Marks a setting as a secret whose default is its development value."""
+    """Marks a setting as a secret whose default is its development value. ``required=False``: a
+    credential only some configurations need (the SMTP password when the server wants a login); the
+    service's own :meth:`ServiceSettings.problems` says when it is required."""
+
+    def __init__(self, required: bool = True) -> None:
+        self.required = required
 
 
 class _AdapterMarker:
@@ -37,6 +44,9 @@ Secret = Annotated[SecretStr, _SecretMarker()]
 #: A secret holding several keys by id (the journal's key-encryption keys): refused in production when
 #: empty or when any key is one of the development keys.
 SecretKeys = Annotated[dict[str, SecretStr], _SecretMarker()]
+#: A secret needed only by some configurations (empty by default): production still refuses a
+#: development value; the service's ``problems()`` requires it when the configuration needs it.
+OptionalSecret = Annotated[SecretStr, _SecretMarker(required=False)]
 
 
 def secret_value(value: SecretStr | str) -> str:
@@ -121,8 +131,35 @@ class ServiceSettings(BaseSettings):
         """The environment variable a field is read from (``BILLING_PROVIDER_WEBHOOK_SECRET``)."""
         return f"{self.model_config.get('env_prefix', '')}{field_name}".upper()
 
-    def _marked(self, marker: type) -> list[str]:
-        return [name for name, info in type(self).model_fields.items() if any(isinstance(m, marker) for m in info.metadata)]
+    @classmethod
+    def _marked(cls, marker: type) -> list[str]:
+        return [name for name, info in cls.model_fields.items() if any(isinstance(m, marker) for m in info.metadata)]
+
+    @classmethod
+    def secret_variables(cls, *, required: bool | None = None) -> list[str]:
+        """Every secret's environment variable (the Kubernetes Secret of the service holds these); with
+        ``required`` only those production always requires (True) or only the optional ones (False)."""
+        prefix = cls.model_config.get("env_prefix", "")
+        found = []
+        for name in cls._marked(_SecretMarker):
+            is_required = all(m.required for m in cls.model_fields[name].metadata if isinstance(m, _SecretMarker))
+            if required is None or required == is_required:
+                found.append(f"{prefix}{name}".upper())
+        return found
+
+    def environ(self) -> dict[str, str]:
+        """Environment variables that reproduce these settings in another process, secrets revealed
+        (``model_dump`` masks them)."""
+        found: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, dict):
+                value = {k: secret_value(v) if isinstance(v, SecretStr) else v for k, v in value.items()}
+            plain = value if isinstance(value, str) else json.dumps(to_jsonable_python(value))
+            found[self.variable(name)] = plain
+        return found
 
     def stubs(self) -> list[str]:
         """The adapters running as their development stub (readiness lists them)."""
@@ -137,12 +174,14 @@ class ServiceSettings(BaseSettings):
         fields = type(self).model_fields
         for name in self._marked(_SecretMarker):
             value, development = getattr(self, name), fields[name].get_default(call_default_factory=True)
+            required = all(m.required for m in fields[name].metadata if isinstance(m, _SecretMarker))
             if isinstance(value, dict):
                 dev_values = {secret_value(v) for v in (development or {}).values()}
                 if not value or any(not secret_value(v) or secret_value(v) in dev_values for v in value.values()):
                     found.append(f"{self.variable(name)}: missing, or holds a development key")
             elif not secret_value(value):
-                found.append(f"{self.variable(name)}: missing (a secret is required in production)")
+                if required:
+                    found.append(f"{self.variable(name)}: missing (a secret is required in production)")
             elif development is not None and secret_value(value) == secret_value(development):
                 found.append(f"{self.variable(name)}: still has its development value")
         if "guest:guest@" in self.amqp_url:

@@ -1,9 +1,12 @@
 """Booking settings: environment variables prefixed ``BOOKING_``."""
 
+import base64
+import binascii
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import STUB, SecretKeys, ServiceSettings, adapter
+from kit.settings import STUB, OptionalSecret, SecretKeys, ServiceSettings, adapter
 
 
 class Settings(ServiceSettings):
@@ -40,16 +43,28 @@ class Settings(ServiceSettings):
     # licence numbers; "http" asks the HOSP-shaped API (URL and API key required in production).
     licence_register: adapter("http") = STUB
     licence_register_url: str = ""
-    licence_register_api_key: SecretStr = SecretStr("")
+    licence_register_api_key: OptionalSecret = SecretStr("")
     licence_register_timeout_s: float = Field(default=5.0, gt=0)
     licence_register_attempts: int = Field(default=3, ge=1)
 
     def problems(self) -> list[str]:
-        """Besides kit's rules: the licence register's URL and key, only when its production adapter is chosen."""
+        """Besides kit's rules: the licence register's URL and key when its production adapter is chosen; the
+        journal's key ring holds the current key, and every key is 32 bytes (base64)."""
         found = super().problems()
-        if self.is_production and self.licence_register == "http":
+        if not self.is_production:
+            return found
+        if self.licence_register == "http":
             if not self.licence_register_url:
                 found.append(f"{self.variable('licence_register_url')}: missing (BOOKING_LICENCE_REGISTER=http needs it)")
             if not self.licence_register_api_key.get_secret_value():
                 found.append(f"{self.variable('licence_register_api_key')}: missing (BOOKING_LICENCE_REGISTER=http needs it)")
+        if self.journal_key_current not in self.journal_keys:
+            found.append(f"{self.variable('journal_key_current')}: no key with this id in BOOKING_JOURNAL_KEYS")
+        for key_id, key in self.journal_keys.items():
+            try:
+                size = len(base64.b64decode(key.get_secret_value(), validate=True))
+            except (binascii.Error, ValueError):
+                size = -1
+            if size != 32:
+                found.append(f"{self.variable('journal_keys')}: key {key_id!r} is not base64 of 32 bytes")
         return found

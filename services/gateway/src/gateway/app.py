@@ -11,6 +11,7 @@ from gateway.devca import devca
 from gateway.identity.keys import load_signing_key
 from gateway.identity.routes import jwks_router
 from gateway.identity.routes import router as identity_router
+from gateway.identity.routes import simulator_router
 from gateway.routing import close_client, open_client, services_ready
 from gateway.routing import router as routing_router
 from gateway.seed import seed
@@ -43,6 +44,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
         settings or Settings(),
         root=ROOT,
         routers=[jwks_router, identity_router, routing_router],
+        development_routers=[simulator_router],
         consumers=consumers,
         on_startup=[provide_identity, open_client],
         background=[close_client, close_bankid],

@@ -1,9 +1,11 @@
 """Gateway settings: environment variables prefixed ``GATEWAY_``."""
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import STUB, Secret, ServiceSettings, adapter
+from kit.settings import STUB, OptionalSecret, Secret, ServiceSettings, adapter
 
 
 class Settings(ServiceSettings):
@@ -30,7 +32,8 @@ class Settings(ServiceSettings):
     #: (``<SERVICE>_HTTP_KEEP_ALIVE_S``, 75 s), or a request could go out on a connection being closed.
     proxy_keepalive_s: float = 20.0
 
-    # Tokens: Ed25519 signing key as PEM (production: from a secret), else a file created on first start
+    # Tokens: Ed25519 signing key as PEM (production: required, from a secret), else (development and tests)
+    # a file created on first start
     signing_key_pem: Secret = SecretStr("")
     signing_key_path: str = "var/keys/gateway-ed25519.pem"
     access_token_ttl_s: int = Field(default=600, ge=30)
@@ -51,8 +54,8 @@ class Settings(ServiceSettings):
     # BankID's RP API v6 over mutual TLS (client certificate, key and BankID's CA required in production).
     bankid_adapter: adapter("http") = STUB
     bankid_url: str = "https://appapi2.bankid.com/rp/v6.0"
-    bankid_client_cert_pem: SecretStr = SecretStr("")
-    bankid_client_key_pem: SecretStr = SecretStr("")
+    bankid_client_cert_pem: OptionalSecret = SecretStr("")
+    bankid_client_key_pem: OptionalSecret = SecretStr("")
     #: BankID's CA certificate(s), PEM: the only issuer the API's server certificate is accepted from
     bankid_ca_pem: str = ""
     bankid_timeout_s: float = Field(default=10.0, gt=0)
@@ -76,7 +79,8 @@ class Settings(ServiceSettings):
     mtls_keyfile: str = ""
 
     def problems(self) -> list[str]:
-        """Besides kit's rules: BankID's credentials, only when its production adapter is chosen."""
+        """Besides kit's rules: the signing key is an Ed25519 key; BankID's credentials when its production
+        adapter is chosen; the mutual-TLS port's files when it is on."""
         found = super().problems()
         if self.is_production and self.bankid_adapter == "http":
             for name in ("bankid_url", "bankid_client_cert_pem", "bankid_client_key_pem", "bankid_ca_pem"):
@@ -86,4 +90,12 @@ class Settings(ServiceSettings):
         if self.is_production and self.mtls_port:
             found += [f"{self.variable(name)}: required when GATEWAY_MTLS_PORT is set"
                       for name in ("mtls_certfile", "mtls_keyfile", "siths_ca_bundle") if not getattr(self, name)]
+        pem = self.signing_key_pem.get_secret_value()
+        if self.is_production and pem:
+            try:
+                key = serialization.load_pem_private_key(pem.encode(), password=None)
+            except (ValueError, TypeError):
+                key = None
+            if not isinstance(key, Ed25519PrivateKey):
+                found.append(f"{self.variable('signing_key_pem')}: not an unencrypted Ed25519 private key in PEM")
         return found

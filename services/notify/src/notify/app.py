@@ -10,7 +10,7 @@ from kit.service import Service
 from notify.adapters.smtp import mailer
 from notify.adapters.sms import sms_provider
 from notify.delivery import run_sender
-from notify.routes import router
+from notify.routes import dev_router, router
 from notify.settings import Settings
 from notify.sink import serve_sink
 from notify.subscribers import consumers
@@ -37,6 +37,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
         settings or Settings(),
         root=ROOT,
         routers=[router],
+        development_routers=[dev_router],
         consumers=consumers,
         on_startup=[provide_channels],
         background=[run_sender, close_channels],

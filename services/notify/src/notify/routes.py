@@ -7,12 +7,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from kit.auth import Principal, require_roles
-from kit.problems import not_found
 from kit.service import DbSession
 from notify.messages.service import deliveries
 from notify.models import DevMail, DevSms
@@ -65,12 +64,12 @@ async def delivery_log(
     return [DeliveryOut.model_validate(m) for m in await deliveries(session, status=status, template=template, limit=limit)]
 
 
-def _development_only(request: Request) -> None:
-    if request.app.state.settings.environment not in ("development", "test"):
-        raise not_found("page", request.url.path)
+#: What the development sinks received: development and tests only (kit.service includes it only outside
+#: production).
+dev_router = APIRouter(tags=["development"])
 
 
-@router.get("/dev/mail", dependencies=[Depends(_development_only)])
+@dev_router.get("/dev/mail")
 async def dev_mail(session: DbSession, to: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[MailOut]:
     """Mails the development SMTP sink received, newest first."""
     query = select(DevMail).order_by(DevMail.id.desc()).limit(limit)
@@ -79,7 +78,7 @@ async def dev_mail(session: DbSession, to: str | None = None, limit: Annotated[i
     return [MailOut.model_validate(m) for m in (await session.execute(query)).scalars()]
 
 
-@router.get("/dev/sms", dependencies=[Depends(_development_only)])
+@dev_router.get("/dev/sms")
 async def dev_sms(session: DbSession, to: str | None = None, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[SmsOut]:
     """SMS the development adapter stored instead of sending, newest first."""
     query = select(DevSms).order_by(DevSms.id.desc()).limit(limit)

@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import STUB, ServiceSettings, adapter
+from kit.settings import STUB, OptionalSecret, ServiceSettings, adapter
 
 
 class Settings(ServiceSettings):
@@ -21,7 +21,8 @@ class Settings(ServiceSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_username: str = ""
-    smtp_password: SecretStr = SecretStr("")
+    #: Required in production with NOTIFY_MAIL_ADAPTER=smtp (with NOTIFY_SMTP_USERNAME)
+    smtp_password: OptionalSecret = SecretStr("")
     smtp_tls: Literal["none", "starttls", "tls"] = "none"
     #: CA bundle (a file) the relay's certificate is checked against; empty: the system's CAs
     smtp_ca_file: str = ""
@@ -32,7 +33,8 @@ class Settings(ServiceSettings):
     # posts them to a provider's REST API (URL and token required in production).
     sms_provider: adapter("http") = STUB
     sms_api_url: str = ""
-    sms_api_token: SecretStr = SecretStr("")
+    #: The provider's bearer token: required in production with NOTIFY_SMS_PROVIDER=http
+    sms_api_token: OptionalSecret = SecretStr("")
     sms_timeout_s: float = Field(default=10.0, gt=0)
     sms_attempts: int = Field(default=3, ge=1)
     sms_sender: str = "CarePlatf"

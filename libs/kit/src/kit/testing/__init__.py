@@ -12,7 +12,6 @@ when the session ends.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import signal
@@ -143,10 +142,10 @@ class RunEnvironment:
         return cls(**values)
 
     def env(self, settings: ServiceSettings, prefix: str) -> dict[str, str]:
-        """Environment variables that reproduce ``settings`` in a subprocess."""
+        """Environment variables that reproduce ``settings`` in a subprocess (secrets revealed)."""
         env = dict(os.environ)
-        for key, value in settings.model_dump(mode="json").items():
-            env[f"{prefix}{key}".upper()] = json.dumps(value) if isinstance(value, dict | list) else str(value)
+        for key, value in settings.environ().items():
+            env[f"{prefix}{key.removeprefix(settings.model_config.get('env_prefix', '').upper())}".upper()] = value
         return env
 
     def track_queues(self, names: list[str]) -> None:

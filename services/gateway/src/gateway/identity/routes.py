@@ -115,20 +115,23 @@ class SimulatedSign(BaseModel):
     name: str = Field(min_length=1, max_length=200)
 
 
-def _simulator_enabled(request: Request) -> None:
-    """The simulator plays the user's app for the stub only, and only in development and tests."""
-    if request.app.state.settings.environment not in ("development", "test") or \
-            not isinstance(request.app.state.bankid, BankIdStub):
+def _stub_only(request: Request) -> None:
+    """The simulator plays the user's BankID app for the stub only."""
+    if not isinstance(request.app.state.bankid, BankIdStub):
         raise not_found("page", request.url.path)
 
 
-@router.post("/dev/bankid/sign", status_code=204, dependencies=[Depends(_simulator_enabled)])
+#: The BankID simulator: development and tests only (kit.service includes it only outside production).
+simulator_router = APIRouter(prefix="/identity", tags=["development"], dependencies=[Depends(_stub_only)])
+
+
+@simulator_router.post("/dev/bankid/sign", status_code=204)
 async def simulate_sign(body: SimulatedSign, request: Request, session: DbSession) -> None:
     """Development and tests only: the user's BankID app signs the order as this person."""
     await request.app.state.bankid.simulate_sign(session, body.order_ref, body.personal_number, body.name)
 
 
-@router.post("/dev/bankid/cancel", status_code=204, dependencies=[Depends(_simulator_enabled)])
+@simulator_router.post("/dev/bankid/cancel", status_code=204)
 async def simulate_cancel(body: OrderRef, request: Request, session: DbSession) -> None:
     """Development and tests only: the user cancels in the BankID app."""
     await request.app.state.bankid.simulate_cancel(session, body.order_ref)
