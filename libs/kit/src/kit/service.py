@@ -189,6 +189,8 @@ class Service:
                 log_level="warning",
                 access_log=False,
                 timeout_keep_alive=self.settings.http_keep_alive_s,
+                # uvicorn would rewrite the peer from X-Forwarded-For for any local caller; kit.net decides
+                proxy_headers=False,
             )
 
 

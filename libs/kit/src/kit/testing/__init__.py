@@ -355,7 +355,7 @@ async def _uvicorn(app: Any, settings: ServiceSettings) -> AsyncIterator[None]:
 
     port = settings.http_port
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                                           timeout_keep_alive=settings.http_keep_alive_s))
+                                           timeout_keep_alive=settings.http_keep_alive_s, proxy_headers=False))
     task = asyncio.create_task(server.serve())
     try:
         await wait_for(lambda: _started(server, task), timeout=30, what=f"uvicorn on port {port}")

@@ -76,8 +76,9 @@ class BankIdStatus(BaseModel):
 async def bankid_start(request: Request, session: DbSession) -> BankIdStarted:
     """Start a BankID login. Show the QR (refresh it every second from /bankid/qr) or open the app with
     the autoStartToken; then poll /bankid/collect."""
-    bankid = request.app.state.bankid
-    started = await bankid.auth(session, _ip(request))
+    bankid, ip = request.app.state.bankid, _ip(request)
+    async with service.throttled(session, request.app.state.db, request.app.state.settings, "bankid", ip, every_try=True):
+        started = await bankid.auth(session, ip)
     order = await bankid.order(session, uuid.UUID(started["orderRef"]), lock=False)
     return BankIdStarted(order_ref=order.order_ref, auto_start_token=started["autoStartToken"], qr=bankid.qr(order))
 
@@ -139,8 +140,9 @@ class SithsIn(BaseModel):
 
 @router.post("/siths/login")
 async def siths_login(body: SithsIn, request: Request, session: DbSession) -> TokensOut:
-    state = request.app.state
-    return _out(await service.siths_login(session, state.db, state.settings, state.signing_key, body.hsa_id, _ip(request)))
+    state, ip = request.app.state, _ip(request)
+    async with service.throttled(session, state.db, state.settings, "siths", ip):
+        return _out(await service.siths_login(session, state.db, state.settings, state.signing_key, body.hsa_id, ip))
 
 
 class PasswordIn(BaseModel):
@@ -156,9 +158,10 @@ class CodeSent(BaseModel):
 @router.post("/password/login")
 async def password_login(body: PasswordIn, request: Request, session: DbSession) -> CodeSent:
     """Step 1 of a portal login: the password. When it is right, a code goes to the account's mobile."""
-    state = request.app.state
-    return CodeSent(attempt_id=await service.start_password_login(session, state.db, state.settings, body.username,
-                                                                  body.password, _ip(request)))
+    state, ip = request.app.state, _ip(request)
+    async with service.throttled(session, state.db, state.settings, "password", ip, account=body.username):
+        return CodeSent(attempt_id=await service.start_password_login(session, state.db, state.settings, body.username,
+                                                                      body.password, ip))
 
 
 class CodeIn(BaseModel):
@@ -169,9 +172,10 @@ class CodeIn(BaseModel):
 @router.post("/password/code")
 async def password_code(body: CodeIn, request: Request, session: DbSession) -> TokensOut:
     """Step 2: the six-digit code (valid 10 minutes, this attempt only, five tries)."""
-    state = request.app.state
-    return _out(await service.finish_password_login(session, state.db, state.settings, state.signing_key,
-                                                    body.attempt_id, body.code, _ip(request)))
+    state, ip = request.app.state, _ip(request)
+    async with service.throttled(session, state.db, state.settings, "code", ip):
+        return _out(await service.finish_password_login(session, state.db, state.settings, state.signing_key,
+                                                        body.attempt_id, body.code, ip))
 
 
 class EmailIn(BaseModel):
@@ -182,9 +186,10 @@ class EmailIn(BaseModel):
 @router.post("/email/login")
 async def email_login(body: EmailIn, request: Request, session: DbSession) -> TokensOut:
     """GW-8: therapists who signed up with email and password."""
-    state = request.app.state
-    return _out(await service.email_login(session, state.db, state.settings, state.signing_key, body.email,
-                                          body.password, _ip(request)))
+    state, ip = request.app.state, _ip(request)
+    async with service.throttled(session, state.db, state.settings, "email", ip, account=body.email):
+        return _out(await service.email_login(session, state.db, state.settings, state.signing_key, body.email,
+                                              body.password, ip))
 
 
 class RegisterIn(BaseModel):
@@ -199,8 +204,10 @@ class RegisterIn(BaseModel):
 async def register(body: RegisterIn, request: Request, session: DbSession) -> TokensOut:
     """A therapist's own sign-up (BK-1): then the application in booking, reviewed by an admin."""
     state = request.app.state
-    account = await service.register_therapist(session, state.settings, display_name=body.display_name, email=body.email,
-                                               phone=body.phone, password=body.password, language=body.language)
+    async with service.throttled(session, state.db, state.settings, "register", _ip(request), every_try=True):
+        account = await service.register_therapist(session, state.settings, display_name=body.display_name,
+                                                   email=body.email, phone=body.phone, password=body.password,
+                                                   language=body.language)
     return _out(await tokens.issue(session, state.signing_key, state.settings, account))
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -20,7 +22,7 @@ from gateway.identity import rules, tokens
 from gateway.identity.keys import SigningKey
 from gateway.identity.models import Account, AuditEntry, BankIdOrder, CodeAttempt, RefreshToken, Representation
 from gateway.settings import Settings
-from kit import outbox
+from kit import outbox, throttle
 from kit.auth import Principal
 from kit.db import Database
 from kit.problems import Problem, conflict, forbidden, invalid, not_found, unauthorized
@@ -40,6 +42,36 @@ async def record(db: Database, event: str, *, account_id: uuid.UUID | None = Non
 
 def audit(session: AsyncSession, event: str, account: Account, method: str, ip: str | None, detail: str | None = None) -> None:
     session.add(AuditEntry(event=event, account_id=account.id, method=method, ip=ip, detail=detail))
+
+
+@asynccontextmanager
+async def throttled(session: AsyncSession, db: Database, settings: Settings, scope: str, ip: str, *,
+                    account: str | None = None, every_try: bool = False) -> AsyncIterator[None]:
+    """Wrap one credential check (kit.throttle): a locked account or address is refused with 429 before
+    the credential is looked at, and the refusal audited; a 401 inside counts a failure for both keys
+    (``every_try``: every attempt counts, for starts and sign-ups that verify nothing); a success
+    forgives the account's failures. The account key is what the client typed, so an unknown username
+    is throttled exactly like a known one. On a refusal the request's transaction, rolled back anyway, gives
+    its connection back before the failure is counted, so a burst of wrong tries cannot exhaust the pool."""
+    account_policy, ip_policy = throttle.policies(settings)
+    keys = {f"{scope}:ip:{ip}": ip_policy}
+    account_key = f"{scope}:account:{account.strip().lower()}" if account else None
+    if account_key:
+        keys[account_key] = account_policy
+    if seconds := await throttle.locked_for(db, list(keys)):
+        await record(db, "throttled", method=scope, ip=ip, detail=f"retry after {seconds} s")
+        raise throttle.too_many(seconds)
+    try:
+        yield
+    except Exception as error:
+        if every_try or (isinstance(error, Problem) and error.status == 401):
+            await session.rollback()
+            await throttle.fail(db, keys)
+        raise
+    if every_try:
+        await throttle.fail(db, keys)  # its own transaction, as failures: the sign-up is counted however it ends
+    elif account_key:
+        await throttle.succeed(session, account_key)
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:

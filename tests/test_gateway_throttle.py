@@ -1,0 +1,101 @@
+"""Brute force against the real gateway (kit.throttle): wrong passwords lock the account with back-off,
+concurrent wrong tries are each counted, and the per-address limits cannot be dodged with a forged
+X-Forwarded-For. Each test runs its own gateway (own database) with small limits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from contextlib import asynccontextmanager
+
+from gateway.app import build as build_gateway
+from gateway.settings import Settings as GatewaySettings
+from kit.testing import fetch, free_port, probe, running_service
+from kit.testing.tokens import TokenIssuer
+
+KEY = TokenIssuer()
+ADMIN = KEY.headers(uuid.uuid4(), "admin")
+WRONG = "Wrong-password-1"
+
+
+@asynccontextmanager
+async def gateway(test_env, database: str, **overrides):
+    settings = test_env.settings(GatewaySettings, database=database, http_port=free_port(),
+                                 signing_key_pem=KEY.private_pem, services={}, **overrides)
+    async with running_service(build_gateway(settings), test_env, http=True) as gw:
+        yield gw
+
+
+async def portal_user(gw, test_env) -> tuple[str, str]:
+    """An account with a temporary password and a mobile: (username, password)."""
+    username = f"throttle.{uuid.uuid4().hex[:8]}"
+    async with probe(test_env, "gateway.temporary_password_issued.v1") as issued:
+        response = await gw.client.post("/identity/accounts", headers=ADMIN, json={
+            "display_name": "Test Throttle", "roles": ["client"], "email": f"{username}@example.org",
+            "phone": "+46700000301", "username": username, "language": "en"})
+        assert response.status_code == 201, response.text
+        while (event := json.loads((await issued.next()).body))["payload"]["username"] != username:
+            pass
+    return username, event["payload"]["temporary_password"]
+
+
+async def login(gw, username: str, password: str, **headers: str):
+    return await gw.client.post("/identity/password/login", json={"username": username, "password": password},
+                                headers=headers)
+
+
+async def test_twenty_wrong_passwords_lock_the_account_until_the_back_off_has_passed(test_env):
+    async with gateway(test_env, "gateway_throttle_lock", throttle_account_failures=5, throttle_base_s=0.5,
+                       throttle_max_s=2.0) as gw:
+        username, password = await portal_user(gw, test_env)
+        answers = [await login(gw, username, WRONG) for _ in range(20)]
+        statuses = [a.status_code for a in answers]
+        assert statuses[:5] == [401] * 5 and statuses[-1] == 429, statuses
+        assert answers[-1].headers["content-type"].startswith("application/problem+json")
+        assert answers[-1].json()["type"] == "/problems/too-many-attempts"
+        assert 1 <= int(answers[-1].headers["Retry-After"]) <= 2
+
+        right = await login(gw, username, password)  # the right password does not get through the lock
+        assert right.status_code == 429, right.text
+        await asyncio.sleep(int(right.headers["Retry-After"]))  # the back-off is time itself: wait it out
+        after = await login(gw, username, password)
+        assert after.status_code == 200, after.text
+        # the success forgave the account: the next wrong try is an ordinary 401 again
+        assert (await login(gw, username, WRONG)).status_code == 401
+
+        audit = await fetch(gw.settings, "SELECT method, detail FROM login_audit WHERE event = 'throttled'")
+        assert audit and all(r["method"] == "password" and password not in (r["detail"] or "") for r in audit)
+
+
+async def test_concurrent_wrong_tries_are_each_counted(test_env):
+    async with gateway(test_env, "gateway_throttle_race", throttle_account_failures=100,
+                       database_pool_size=20) as gw:
+        username = f"nobody.{uuid.uuid4().hex[:8]}"  # an unknown username is throttled like a known one
+        answers = await asyncio.gather(*(login(gw, username, WRONG) for _ in range(20)))
+        assert [a.status_code for a in answers] == [401] * 20
+        counted = await fetch(gw.settings, "SELECT failures FROM throttle WHERE key = $1", f"password:account:{username}")
+        assert counted[0]["failures"] == 20
+        by_ip = await fetch(gw.settings, "SELECT failures FROM throttle WHERE key = 'password:ip:127.0.0.1'")
+        assert by_ip[0]["failures"] == 20
+
+
+async def test_the_sms_limit_per_address_ignores_x_forwarded_for_from_an_untrusted_peer(test_env):
+    async with gateway(test_env, "gateway_throttle_sms", codes_per_ip_per_10_min=2, trusted_proxies=[]) as gw:
+        users = [await portal_user(gw, test_env) for _ in range(3)]
+        answers = [await login(gw, name, password, **{"X-Forwarded-For": f"203.0.113.{i}"})
+                   for i, (name, password) in enumerate(users)]
+        assert [a.status_code for a in answers] == [200, 200, 429]
+        assert answers[2].json()["type"] == "/problems/too-many-codes" and answers[2].headers["Retry-After"]
+        ips = {r["ip"] for r in await fetch(gw.settings, "SELECT ip FROM login_audit WHERE event = 'code_rate_limited'")}
+        assert ips == {"127.0.0.1"}  # the peer, not the address it claimed
+
+
+async def test_a_trusted_proxy_passes_the_client_address_on(test_env):
+    async with gateway(test_env, "gateway_throttle_proxy", throttle_ip_failures=2, throttle_max_s=60.0,
+                       trusted_proxies=["127.0.0.1"]) as gw:
+        tries = [(await login(gw, f"nobody.{i}", WRONG, **{"X-Forwarded-For": "198.51.100.7"})).status_code
+                 for i in range(4)]
+        assert tries[:2] == [401, 401] and tries[-1] == 429
+        other = await login(gw, "nobody.else", WRONG, **{"X-Forwarded-For": "198.51.100.8"})
+        assert other.status_code == 401  # another client behind the same proxy is not locked out
