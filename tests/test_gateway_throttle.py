@@ -99,3 +99,47 @@ async def test_a_trusted_proxy_passes_the_client_address_on(test_env):
         assert tries[:2] == [401, 401] and tries[-1] == 429
         other = await login(gw, "nobody.else", WRONG, **{"X-Forwarded-For": "198.51.100.8"})
         assert other.status_code == 401  # another client behind the same proxy is not locked out
+
+
+# -- passwords ------------------------------------------------------------------------------------------------
+def test_the_strength_rule_refuses_guessable_and_published_passwords():
+    from gateway import seed
+    from gateway.identity import rules
+
+    assert seed.DEMO_PASSWORD in rules.PUBLISHED_PASSWORDS
+    assert rules.weakness("Password1234") and rules.weakness(seed.DEMO_PASSWORD)
+    # one's own name and email are no secret: strong for a stranger, weak for Hanna herself
+    assert rules.weakness("Lindqvist2026!") == []
+    assert rules.weakness("Lindqvist2026!", ["Hanna Lindqvist", "hanna.lindqvist@example.org"])
+    assert rules.weakness("hanna.lindqvist@example.org", ["hanna.lindqvist@example.org"])
+    assert rules.weakness("Veilig-Wachtwoord-2026") == []
+    assert rules.weakness("x" * 1000)  # long input is cut before zxcvbn, and repetition is still weak
+
+
+async def test_weak_passwords_are_refused_with_reasons_and_temporary_passwords_expire(test_env):
+    async with gateway(test_env, "gateway_throttle_passwords", temporary_password_ttl_s=60) as gw:
+        username, temporary = await portal_user(gw, test_env)
+        async with probe(test_env, "gateway.login_code_requested.v1") as codes:
+            started = await login(gw, username, temporary)
+            code = json.loads((await codes.next()).body)["payload"]["code"]
+        tokens = (await gw.client.post("/identity/password/code", json={**started.json(), "code": code})).json()
+        auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+        for weak in ("Password1234", "Demo-Password-2026"):
+            refused = await gw.client.post("/identity/password/change", headers=auth,
+                                           json={"current_password": temporary, "new_password": weak})
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["reasons"] and "too easy to guess" in refused.json()["detail"]
+        registered = await gw.client.post("/identity/register", json={
+            "display_name": "Test Weak", "email": f"weak.{uuid.uuid4().hex[:6]}@example.org", "password": "Password1234"})
+        assert registered.status_code == 422 and registered.json()["reasons"]
+
+        expired_user, expired_password = await portal_user(gw, test_env)
+        await fetch(gw.settings, "UPDATE accounts SET temporary_password_expires_at = now() - interval '1 second' "
+                                 "WHERE username = $1", expired_user)
+        answer = await login(gw, expired_user, expired_password)
+        assert answer.status_code == 401 and answer.json()["type"] == "/problems/temporary-password-expired"
+        assert "ask" in answer.json()["detail"] and "new one" in answer.json()["detail"]
+        # one not expired yet still works (60 s from its creation)
+        fresh_user, fresh_password = await portal_user(gw, test_env)
+        async with probe(test_env, "gateway.login_code_requested.v1"):
+            assert (await login(gw, fresh_user, fresh_password)).status_code == 200

@@ -86,6 +86,23 @@ async def hash_password(password: str) -> str:
     return await asyncio.to_thread(HASHER.hash, password)
 
 
+def check_new_password(settings: Settings, password: str, *known: str | None) -> None:
+    """A chosen password: long and varied enough (rules.password_problems), and hard to guess by zxcvbn
+    with the person's own names, email and username (``known``) and the published demo password."""
+    if problems := rules.password_problems(password, settings.password_min_length):
+        raise invalid(f"the password needs {', '.join(problems)}", missing=problems)
+    if reasons := rules.weakness(password, known):
+        raise invalid(f"the password is too easy to guess: {' '.join(reasons)}", reasons=reasons)
+
+
+def _temporary_expired(account: Account, now: datetime) -> bool:
+    return (account.must_change_password and account.temporary_password_expires_at is not None
+            and account.temporary_password_expires_at <= now)
+
+
+TEMPORARY_EXPIRED = "the temporary password has expired; ask the person who made your account for a new one"
+
+
 async def _publish_contact(session: AsyncSession, account: Account) -> None:
     await outbox.add(session, ContactDetailsChanged(account_id=account.id, display_name=account.display_name,
                                                     email=account.email, phone=account.phone, language=account.language))
@@ -122,6 +139,7 @@ async def create_account(session: AsyncSession, settings: Settings, creator: Pri
         id=uuid.uuid4(), display_name=display_name, roles=roles, email=email, phone=phone, language=language,
         username=username or email, password_hash=await hash_password(temporary) if temporary else None,
         must_change_password=temporary is not None, personal_number_hmac=pn_hmac,
+        temporary_password_expires_at=_temporary_expiry(settings) if temporary else None,
         personal_number_masked=mask(personal_number) if personal_number else None, hsa_id=hsa_id,
         created_by=creator.account_id,
     )
@@ -141,6 +159,10 @@ async def create_account(session: AsyncSession, settings: Settings, creator: Pri
     return account, temporary
 
 
+def _temporary_expiry(settings: Settings) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=settings.temporary_password_ttl_s)
+
+
 def _temporary_password() -> str:
     return secrets.token_urlsafe(9) + "-7a"  # ≥ 12 characters with upper, lower and a non-letter
 
@@ -148,8 +170,7 @@ def _temporary_password() -> str:
 async def register_therapist(session: AsyncSession, settings: Settings, *, display_name: str, email: str,
                              phone: str | None, password: str, language: str) -> Account:
     """GW-8 / BK-1: a therapist signs up with email and password (authorisation happens in booking)."""
-    if problems := rules.password_problems(password, settings.password_min_length):
-        raise invalid(f"the password needs {', '.join(problems)}", missing=problems)
+    check_new_password(settings, password, display_name, email)
     if (await session.execute(select(Account.id).where(Account.email == email))).first():
         raise conflict("account-exists", "an account with this email exists already")
     account = Account(id=uuid.uuid4(), display_name=display_name, roles=["therapist"], email=email, phone=phone,
@@ -170,6 +191,9 @@ async def start_password_login(session: AsyncSession, db: Database, settings: Se
         await record(db, "login_failed", account_id=account.id if account else None, method="password", ip=ip,
                      detail="wrong password" if account else "unknown username")
         raise unauthorized(WRONG_CREDENTIALS)
+    if _temporary_expired(account, datetime.now(UTC)):
+        await record(db, "login_failed", account_id=account.id, method="password", ip=ip, detail="temporary password expired")
+        raise Problem(401, "temporary-password-expired", TEMPORARY_EXPIRED)
     if not account.phone:
         raise Problem(409, "no-phone", "this account has no mobile number for the login code; ask your coordinator")
     window = datetime.now(UTC) - timedelta(minutes=10)
@@ -230,6 +254,9 @@ async def email_login(session: AsyncSession, db: Database, settings: Settings, k
     if account is None or not ok or "therapist" not in account.roles:
         await record(db, "login_failed", account_id=account.id if account else None, method="email", ip=ip)
         raise unauthorized(WRONG_CREDENTIALS)
+    if _temporary_expired(account, datetime.now(UTC)):
+        await record(db, "login_failed", account_id=account.id, method="email", ip=ip, detail="temporary password expired")
+        raise Problem(401, "temporary-password-expired", TEMPORARY_EXPIRED)
     audit(session, "login_succeeded", account, "email", ip)
     return await tokens.issue(session, key, settings, account)
 
@@ -270,12 +297,11 @@ async def change_password(session: AsyncSession, db: Database, settings: Setting
     if not await verify_password(account.password_hash, current):
         await record(db, "password_change_failed", account_id=account.id, ip=ip)
         raise unauthorized("the current password is wrong")
-    if problems := rules.password_problems(new, settings.password_min_length):
-        raise invalid(f"the new password needs {', '.join(problems)}", missing=problems)
+    check_new_password(settings, new, account.display_name, account.email, account.username)
     if new == current:
         raise invalid("choose a new password, not the temporary one")
     account.password_hash = await hash_password(new)
-    account.must_change_password = False
+    account.must_change_password, account.temporary_password_expires_at = False, None
     audit(session, "password_changed", account, "password", ip)
     return await tokens.issue(session, key, settings, account)
 
@@ -349,7 +375,7 @@ async def account_from_invitation(session: AsyncSession, settings: Settings, inv
         temporary = _temporary_password()
         account = Account(id=uuid.uuid4(), display_name=display_name, roles=["client"], email=email, language=language,
                           username=email, password_hash=await hash_password(temporary), must_change_password=True,
-                          created_by=therapist_id)
+                          temporary_password_expires_at=_temporary_expiry(settings), created_by=therapist_id)
         session.add(account)
         await session.flush()
         await _publish_contact(session, account)
