@@ -143,3 +143,24 @@ async def test_weak_passwords_are_refused_with_reasons_and_temporary_passwords_e
         fresh_user, fresh_password = await portal_user(gw, test_env)
         async with probe(test_env, "gateway.login_code_requested.v1"):
             assert (await login(gw, fresh_user, fresh_password)).status_code == 200
+
+
+# -- no enumeration ---------------------------------------------------------------------------------------------
+async def test_registration_answers_the_same_for_a_new_and_a_taken_email_and_tells_the_owner(test_env):
+    async with gateway(test_env, "gateway_throttle_register") as gw:
+        email = f"therapist.{uuid.uuid4().hex[:8]}@example.org"
+        sign_up = {"display_name": "Test Terapeut", "email": email, "password": "Mitt-Eget-Losenord-77"}
+        first = await gw.client.post("/identity/register", json=sign_up)
+        async with probe(test_env, "gateway.registration_attempted.v1") as attempted:
+            again = await gw.client.post("/identity/register", json={**sign_up, "display_name": "Someone Else",
+                                                                      "password": "Ett-Annat-Losenord-88"})
+            told = json.loads((await attempted.next()).body)["payload"]
+        assert (first.status_code, first.json()) == (again.status_code, again.json())
+        assert first.status_code == 202 and "access_token" not in first.text
+        assert set(told) == {"event_type", "account_id", "language"}  # nothing about who tried, nor what
+        # the first registrant signs in with the chosen password; the second one's password opens nothing
+        signed_in = await gw.client.post("/identity/email/login", json={"email": email, "password": "Mitt-Eget-Losenord-77"})
+        assert signed_in.status_code == 200 and told["account_id"] == (await fetch(
+            gw.settings, "SELECT id::text FROM accounts WHERE email = $1", email))[0]["id"]
+        refused = await gw.client.post("/identity/email/login", json={"email": email, "password": "Ett-Annat-Losenord-88"})
+        assert refused.status_code == 401

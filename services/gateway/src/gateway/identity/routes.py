@@ -200,15 +200,20 @@ class RegisterIn(BaseModel):
     language: Language = "sv"
 
 
-@router.post("/register", status_code=201)
-async def register(body: RegisterIn, request: Request, session: DbSession) -> TokensOut:
-    """A therapist's own sign-up (BK-1): then the application in booking, reviewed by an admin."""
+class Registered(BaseModel):
+    detail: str = ("if this email can be used, the account is ready: sign in with the email and password "
+                   "(POST /identity/email/login); if it is in use already, its owner has been emailed")
+
+
+@router.post("/register", status_code=202)
+async def register(body: RegisterIn, request: Request, session: DbSession) -> Registered:
+    """A therapist's own sign-up (BK-1): then sign in with email and password and apply in booking, where an
+    admin reviews it. The same answer whether the email is new or in use (no enumeration), so no tokens."""
     state = request.app.state
     async with service.throttled(session, state.db, state.settings, "register", _ip(request), every_try=True):
-        account = await service.register_therapist(session, state.settings, display_name=body.display_name,
-                                                   email=body.email, phone=body.phone, password=body.password,
-                                                   language=body.language)
-    return _out(await tokens.issue(session, state.signing_key, state.settings, account))
+        await service.register_therapist(session, state.settings, display_name=body.display_name, email=body.email,
+                                         phone=body.phone, password=body.password, language=body.language)
+    return Registered()
 
 
 # -- finishing sign-in, sessions ------------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.gateway.v1 import AccountCreated, ContactDetailsChanged, LoginCodeRequested, TemporaryPasswordIssued
+from contracts.gateway.v1 import (
+    AccountCreated, ContactDetailsChanged, LoginCodeRequested, RegistrationAttempted, TemporaryPasswordIssued,
+)
 from contracts.identity import mask
 from gateway.identity import rules, tokens
 from gateway.identity.keys import SigningKey
@@ -117,24 +119,35 @@ CREATABLE = {
 }
 
 
+async def _tell_owner(session: AsyncSession, owner: Account) -> None:
+    """The details someone tried belong to ``owner``: they, not the one who tried, hear of it (by email)."""
+    await outbox.add(session, RegistrationAttempted(account_id=owner.id, language=owner.language))  # type: ignore[arg-type]
+
+
 async def create_account(session: AsyncSession, settings: Settings, creator: Principal, *, display_name: str,
                          roles: list[str], email: str | None, phone: str | None, language: str,
                          personal_number: str | None, hsa_id: str | None, username: str | None,
                          represents: list[uuid.UUID]) -> tuple[Account, str | None]:
     """An account made by someone else (GW-4, BK-12, PT-1). With an email it gets a temporary password,
-    sent by notify; a personal identity number links a later BankID login to it."""
+    sent by notify; a personal identity number links a later BankID login to it.
+
+    The answer never tells whether the email, username, personal number or HSA-ID is someone's already:
+    then nothing is made, the owner is emailed, and the creator gets the same answer about an account
+    that is never stored (its id leads nowhere), so a staff login cannot be used to probe who is a client."""
     allowed = set().union(*(CREATABLE.get(role, set()) for role in creator.roles))
     if not roles or not set(roles) <= allowed:
         raise forbidden(f"you may create accounts with the roles: {', '.join(sorted(allowed)) or 'none'}")
     pn_hmac = rules.identity_hmac(settings.identity_hmac_key.get_secret_value(), personal_number) if personal_number else None
-    for column, value, what in ((Account.personal_number_hmac, pn_hmac, "personal identity number"),
-                                (Account.email, email, "email"), (Account.hsa_id, hsa_id, "HSA-ID"),
-                                (Account.username, username, "username")):
-        if value and (await session.execute(select(Account.id).where(column == value))).first():
-            raise conflict("account-exists", f"an account with this {what} exists already")
     # Portal users (made by a coordinator) and staff get a temporary password by email; a client a
     # therapist creates with a personal number signs in with BankID instead (BK-12).
     temporary = _temporary_password() if email and not personal_number else None
+    for column, value in ((Account.personal_number_hmac, pn_hmac), (Account.email, email), (Account.hsa_id, hsa_id),
+                          (Account.username, username or email)):
+        owner = (await session.execute(select(Account).where(column == value))).scalar_one_or_none() if value else None
+        if owner is not None:
+            await hash_password(temporary or "the same work either way")
+            await _tell_owner(session, owner)
+            return Account(id=uuid.uuid4(), display_name=display_name, roles=roles, username=username or email), temporary
     account = Account(
         id=uuid.uuid4(), display_name=display_name, roles=roles, email=email, phone=phone, language=language,
         username=username or email, password_hash=await hash_password(temporary) if temporary else None,
@@ -168,13 +181,18 @@ def _temporary_password() -> str:
 
 
 async def register_therapist(session: AsyncSession, settings: Settings, *, display_name: str, email: str,
-                             phone: str | None, password: str, language: str) -> Account:
-    """GW-8 / BK-1: a therapist signs up with email and password (authorisation happens in booking)."""
+                             phone: str | None, password: str, language: str) -> Account | None:
+    """GW-8 / BK-1: a therapist signs up with email and password (authorisation happens in booking), then
+    signs in with them (email login). The answer is the same whether the email is new or someone's
+    already (no enumeration): then nothing is made and the owner is emailed; ``None`` is returned."""
     check_new_password(settings, password, display_name, email)
-    if (await session.execute(select(Account.id).where(Account.email == email))).first():
-        raise conflict("account-exists", "an account with this email exists already")
+    password_hash = await hash_password(password)  # before the look-up: the same work either way
+    owner = (await session.execute(select(Account).where(Account.email == email))).scalar_one_or_none()
+    if owner is not None:
+        await _tell_owner(session, owner)
+        return None
     account = Account(id=uuid.uuid4(), display_name=display_name, roles=["therapist"], email=email, phone=phone,
-                      language=language, username=email, password_hash=await hash_password(password))
+                      language=language, username=email, password_hash=password_hash)
     session.add(account)
     await session.flush()
     await _publish_contact(session, account)
