@@ -164,3 +164,21 @@ async def test_registration_answers_the_same_for_a_new_and_a_taken_email_and_tel
             gw.settings, "SELECT id::text FROM accounts WHERE email = $1", email))[0]["id"]
         refused = await gw.client.post("/identity/email/login", json={"email": email, "password": "Ett-Annat-Losenord-88"})
         assert refused.status_code == 401
+
+
+# -- secret links in booking ------------------------------------------------------------------------------------
+async def test_guessing_invitation_and_consent_links_is_throttled_per_address(test_env):
+    from booking.app import build as build_booking
+    from booking.settings import Settings as BookingSettings
+
+    settings = test_env.settings(BookingSettings, database="booking_throttle", jwt_public_key=KEY.public_pem,
+                                 throttle_ip_failures=3, throttle_max_s=60.0)
+    async with running_service(build_booking(settings), test_env, relay=False) as booking:
+        guesses = [(await booking.client.post(f"/invitations/guess-{i}/accept", json={"display_name": "X"})).status_code
+                   for i in range(5)]
+        assert guesses[:3] == [404] * 3 and guesses[-1] == 429
+        consent = [(await booking.client.post(f"/consents/guess-{i}/answer", json={"approve": True})).status_code
+                   for i in range(5)]
+        assert consent[:3] == [404] * 3 and consent[-1] == 429  # each link kind counts on its own
+        refused = await booking.client.post("/consents/guess-9/answer", json={"approve": True})
+        assert refused.json()["type"] == "/problems/too-many-attempts" and int(refused.headers["Retry-After"]) >= 1

@@ -16,7 +16,10 @@ with ``create_throttle_table()``.
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,10 +27,14 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, case, d
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from starlette.requests import Request
+
 from kit.db import Database
+from kit.net import client_ip
 from kit.problems import Problem
 from kit.settings import ServiceSettings
 
+log = logging.getLogger(__name__)
 throttle_metadata = MetaData()
 
 throttle = Table(
@@ -116,6 +123,48 @@ async def fail(db: Database, keys: dict[str, Policy]) -> int:
 async def succeed(session: AsyncSession, key: str) -> None:
     """A right credential: the account's failures are forgiven (in the request's transaction)."""
     await session.execute(delete(throttle).where(throttle.c.key == key))
+
+
+@asynccontextmanager
+async def guard(session: AsyncSession, db: Database, keys: dict[str, Policy], *, reset: str | None = None,
+                counts: tuple[int, ...] = (401,), every_try: bool = False,
+                on_refused: Callable[[int], Awaitable[None]] | None = None) -> AsyncIterator[None]:
+    """Wrap one credential check: a locked key is refused with 429 before the check runs (``on_refused``
+    audits it first); a problem with a status in ``counts`` raised inside counts a failure for every key
+    (``every_try``: every attempt counts, for starts and sign-ups that verify nothing); a success clears
+    ``reset`` (the account's key) in the request's transaction. Before a failure is counted, the request's
+    transaction, rolled back anyway, gives its connection back, so a burst of tries cannot exhaust the pool."""
+    if seconds := await locked_for(db, list(keys)):
+        if on_refused is not None:
+            await on_refused(seconds)
+        raise too_many(seconds)
+    try:
+        yield
+    except Exception as error:
+        if every_try or (isinstance(error, Problem) and error.status in counts):
+            await session.rollback()
+            await fail(db, keys)
+        raise
+    if every_try:
+        await fail(db, keys)
+    elif reset:
+        await succeed(session, reset)
+
+
+@asynccontextmanager
+async def link_guard(request: Request, session: AsyncSession, scope: str) -> AsyncIterator[None]:
+    """A secret link's token tried from this client address (``kit.net.client_ip``): a token that finds
+    nothing (404) or is spent counts a failure for the address, which is locked out after too many. The
+    refusal is logged without the address or the token."""
+    settings = request.app.state.settings
+    _, ip_policy = policies(settings)
+
+    async def log_refusal(seconds: int) -> None:
+        log.warning("throttled %s link tries from one address for %d s", scope, seconds)
+
+    key = f"{scope}:ip:{client_ip(request, settings.trusted_proxies)}"
+    async with guard(session, request.app.state.db, {key: ip_policy}, counts=(404, 409, 410), on_refused=log_refusal):
+        yield
 
 
 async def prune(session: AsyncSession, older_than_s: float) -> int:

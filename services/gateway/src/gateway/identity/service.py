@@ -53,27 +53,18 @@ async def throttled(session: AsyncSession, db: Database, settings: Settings, sco
     the credential is looked at, and the refusal audited; a 401 inside counts a failure for both keys
     (``every_try``: every attempt counts, for starts and sign-ups that verify nothing); a success
     forgives the account's failures. The account key is what the client typed, so an unknown username
-    is throttled exactly like a known one. On a refusal the request's transaction, rolled back anyway, gives
-    its connection back before the failure is counted, so a burst of wrong tries cannot exhaust the pool."""
+    is throttled exactly like a known one."""
     account_policy, ip_policy = throttle.policies(settings)
     keys = {f"{scope}:ip:{ip}": ip_policy}
     account_key = f"{scope}:account:{account.strip().lower()}" if account else None
     if account_key:
         keys[account_key] = account_policy
-    if seconds := await throttle.locked_for(db, list(keys)):
+
+    async def audit_refusal(seconds: int) -> None:
         await record(db, "throttled", method=scope, ip=ip, detail=f"retry after {seconds} s")
-        raise throttle.too_many(seconds)
-    try:
+
+    async with throttle.guard(session, db, keys, reset=account_key, every_try=every_try, on_refused=audit_refusal):
         yield
-    except Exception as error:
-        if every_try or (isinstance(error, Problem) and error.status == 401):
-            await session.rollback()
-            await throttle.fail(db, keys)
-        raise
-    if every_try:
-        await throttle.fail(db, keys)  # its own transaction, as failures: the sign-up is counted however it ends
-    elif account_key:
-        await throttle.succeed(session, account_key)
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
