@@ -69,8 +69,8 @@ async def test_twenty_wrong_passwords_lock_the_account_until_the_back_off_has_pa
 
 
 async def test_concurrent_wrong_tries_are_each_counted(test_env):
-    async with gateway(test_env, "gateway_throttle_race", throttle_account_failures=100,
-                       database_pool_size=20) as gw:
+    """20 at once, more than the test pool's 15 connections: a failure gives its connection back first."""
+    async with gateway(test_env, "gateway_throttle_race", throttle_account_failures=100) as gw:
         username = f"nobody.{uuid.uuid4().hex[:8]}"  # an unknown username is throttled like a known one
         answers = await asyncio.gather(*(login(gw, username, WRONG) for _ in range(20)))
         assert [a.status_code for a in answers] == [401] * 20

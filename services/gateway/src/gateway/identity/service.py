@@ -197,8 +197,10 @@ async def start_password_login(session: AsyncSession, db: Database, settings: Se
     account = (await session.execute(select(Account).where(Account.username == username))).scalar_one_or_none()
     password_ok = await verify_password(account.password_hash if account else None, password)
     if account is None or not password_ok:
-        await record(db, "login_failed", account_id=account.id if account else None, method="password", ip=ip,
-                     detail="wrong password" if account else "unknown username")
+        account_id = account.id if account else None
+        await session.rollback()  # give the connection back before taking another: a burst cannot exhaust the pool
+        await record(db, "login_failed", account_id=account_id, method="password", ip=ip,
+                     detail="wrong password" if account_id else "unknown username")
         raise unauthorized(WRONG_CREDENTIALS)
     if _temporary_expired(account, datetime.now(UTC)):
         await record(db, "login_failed", account_id=account.id, method="password", ip=ip, detail="temporary password expired")
@@ -234,14 +236,16 @@ async def finish_password_login(session: AsyncSession, db: Database, settings: S
         await record(db, "login_failed", account_id=attempt.account_id, method="sms_code", ip=ip, detail="code expired")
         raise unauthorized("the code has expired; start again")
     if not rules.codes_equal(attempt.code_hash, rules.hash_code(code, str(attempt.id))):
+        attempt_id, account_id = attempt.id, attempt.account_id
+        await session.rollback()  # give the connection back before taking another
         async with db.transaction() as own:  # counted atomically, and kept although this request fails
             tries = (await own.execute(
-                update(CodeAttempt).where(CodeAttempt.id == attempt.id, CodeAttempt.state == "open")
+                update(CodeAttempt).where(CodeAttempt.id == attempt_id, CodeAttempt.state == "open")
                 .values(wrong_tries=CodeAttempt.wrong_tries + 1).returning(CodeAttempt.wrong_tries))).scalar_one_or_none()
             dead = tries is None or tries >= settings.code_max_attempts
             if tries is not None and dead:
-                await own.execute(update(CodeAttempt).where(CodeAttempt.id == attempt.id).values(state="dead"))
-            own.add(AuditEntry(event="locked_out" if dead else "login_failed", account_id=attempt.account_id,
+                await own.execute(update(CodeAttempt).where(CodeAttempt.id == attempt_id).values(state="dead"))
+            own.add(AuditEntry(event="locked_out" if dead else "login_failed", account_id=account_id,
                                method="sms_code", ip=ip, detail=f"wrong code ({tries})"))
         raise unauthorized("wrong code; too many tries, start again" if dead else "wrong code")
     used = (await session.execute(
@@ -261,7 +265,9 @@ async def email_login(session: AsyncSession, db: Database, settings: Settings, k
     account = (await session.execute(select(Account).where(Account.email == email))).scalar_one_or_none()
     ok = await verify_password(account.password_hash if account else None, password)
     if account is None or not ok or "therapist" not in account.roles:
-        await record(db, "login_failed", account_id=account.id if account else None, method="email", ip=ip)
+        account_id = account.id if account else None
+        await session.rollback()  # give the connection back before taking another
+        await record(db, "login_failed", account_id=account_id, method="email", ip=ip)
         raise unauthorized(WRONG_CREDENTIALS)
     if _temporary_expired(account, datetime.now(UTC)):
         await record(db, "login_failed", account_id=account.id, method="email", ip=ip, detail="temporary password expired")
