@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from gateway.app import build as build_gateway
 from gateway.settings import Settings as GatewaySettings
+from kit import throttle
 from kit.testing import fetch, free_port, probe, running_service
 from kit.testing.tokens import TokenIssuer
 
@@ -74,7 +75,8 @@ async def test_concurrent_wrong_tries_are_each_counted(test_env):
         username = f"nobody.{uuid.uuid4().hex[:8]}"  # an unknown username is throttled like a known one
         answers = await asyncio.gather(*(login(gw, username, WRONG) for _ in range(20)))
         assert [a.status_code for a in answers] == [401] * 20
-        counted = await fetch(gw.settings, "SELECT failures FROM throttle WHERE key = $1", f"password:account:{username}")
+        counted = await fetch(gw.settings, "SELECT failures FROM throttle WHERE key = $1",
+                              throttle.key("password", "account", username.upper()))  # hashed, and normalised
         assert counted[0]["failures"] == 20
         by_ip = await fetch(gw.settings, "SELECT failures FROM throttle WHERE key = 'password:ip:127.0.0.1'")
         assert by_ip[0]["failures"] == 20

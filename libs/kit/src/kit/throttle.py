@@ -16,6 +16,7 @@ with ``create_throttle_table()``.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -57,10 +58,19 @@ class Policy:
     max_s: float = 900.0
 
 
+def key(scope: str, kind: str, value: str) -> str:
+    """A throttle key. What a client typed is hashed (a username field sometimes holds a password, and an
+    email is personal data); it is normalised first, so ``Anna@x`` and ``anna@x `` are one account."""
+    digest = hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]
+    return f"{scope}:{kind}:{digest}"
+
+
 def policies(settings: ServiceSettings) -> tuple[Policy, Policy]:
     """The account policy and the client-address policy from ``<PREFIX>THROTTLE_*``."""
-    shared = {"window_s": settings.throttle_window_s, "base_s": settings.throttle_base_s, "max_s": settings.throttle_max_s}
-    return Policy(free=settings.throttle_account_failures, **shared), Policy(free=settings.throttle_ip_failures, **shared)
+    shared = {"window_s": settings.throttle_window_s, "base_s": settings.throttle_base_s,
+              "max_s": settings.throttle_max_s}
+    return (Policy(free=settings.throttle_account_failures, **shared),
+            Policy(free=settings.throttle_ip_failures, **shared))
 
 
 def lockout_s(failures: int, policy: Policy) -> float:
@@ -170,8 +180,8 @@ async def link_guard(request: Request, session: AsyncSession, scope: str) -> Asy
 async def prune(session: AsyncSession, older_than_s: float) -> int:
     """Remove keys neither locked nor failed within ``older_than_s`` (housekeeping)."""
     cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
-    result = await session.execute(delete(throttle).where(
-        throttle.c.window_started_at < cutoff, (throttle.c.locked_until.is_(None)) | (throttle.c.locked_until < cutoff)))
+    free = throttle.c.locked_until.is_(None) | (throttle.c.locked_until < cutoff)
+    result = await session.execute(delete(throttle).where(throttle.c.window_started_at < cutoff, free))
     return result.rowcount or 0  # type: ignore[attr-defined]
 
 

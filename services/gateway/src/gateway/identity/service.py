@@ -56,7 +56,7 @@ async def throttled(session: AsyncSession, db: Database, settings: Settings, sco
     is throttled exactly like a known one."""
     account_policy, ip_policy = throttle.policies(settings)
     keys = {f"{scope}:ip:{ip}": ip_policy}
-    account_key = f"{scope}:account:{account.strip().lower()}" if account else None
+    account_key = throttle.key(scope, "account", account) if account else None
     if account_key:
         keys[account_key] = account_policy
 
@@ -203,7 +203,8 @@ async def start_password_login(session: AsyncSession, db: Database, settings: Se
                      detail="wrong password" if account_id else "unknown username")
         raise unauthorized(WRONG_CREDENTIALS)
     if _temporary_expired(account, datetime.now(UTC)):
-        await record(db, "login_failed", account_id=account.id, method="password", ip=ip, detail="temporary password expired")
+        await record(db, "login_failed", account_id=account.id, method="password", ip=ip,
+                     detail="temporary password expired")
         raise Problem(401, "temporary-password-expired", TEMPORARY_EXPIRED)
     if not account.phone:
         raise Problem(409, "no-phone", "this account has no mobile number for the login code; ask your coordinator")
@@ -270,7 +271,8 @@ async def email_login(session: AsyncSession, db: Database, settings: Settings, k
         await record(db, "login_failed", account_id=account_id, method="email", ip=ip)
         raise unauthorized(WRONG_CREDENTIALS)
     if _temporary_expired(account, datetime.now(UTC)):
-        await record(db, "login_failed", account_id=account.id, method="email", ip=ip, detail="temporary password expired")
+        await record(db, "login_failed", account_id=account.id, method="email", ip=ip,
+                     detail="temporary password expired")
         raise Problem(401, "temporary-password-expired", TEMPORARY_EXPIRED)
     audit(session, "login_succeeded", account, "email", ip)
     return await tokens.issue(session, key, settings, account)
