@@ -184,3 +184,15 @@ async def test_guessing_invitation_and_consent_links_is_throttled_per_address(te
         assert consent[:3] == [404] * 3 and consent[-1] == 429  # each link kind counts on its own
         refused = await booking.client.post("/consents/guess-9/answer", json={"approve": True})
         assert refused.json()["type"] == "/problems/too-many-attempts" and int(refused.headers["Retry-After"]) >= 1
+
+
+async def test_bankid_starts_and_sign_ups_are_limited_per_address(test_env):
+    async with gateway(test_env, "gateway_throttle_starts", throttle_ip_failures=2, throttle_max_s=60.0) as gw:
+        starts = [(await gw.client.post("/identity/bankid/auth")).status_code for _ in range(4)]
+        assert starts[:2] == [200, 200] and starts[-1] == 429
+        sign_ups = [(await gw.client.post("/identity/register", json={
+            "display_name": "Test Many", "email": f"many.{i}.{uuid.uuid4().hex[:6]}@example.org",
+            "password": "Mitt-Eget-Losenord-77"})).status_code for i in range(4)]
+        assert sign_ups[:2] == [202, 202] and sign_ups[-1] == 429  # each kind of check counts on its own
+        audit = await fetch(gw.settings, "SELECT DISTINCT method FROM login_audit WHERE event = 'throttled'")
+        assert {r["method"] for r in audit} == {"bankid", "register"}
