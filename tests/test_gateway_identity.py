@@ -123,9 +123,13 @@ async def test_an_account_a_therapist_made_is_linked_on_the_first_bankid_login(g
     assert event["payload"]["has_personal_number"] is True and "1212" not in json.dumps(event)
     tokens = await bankid_login(gw, PERSONAL_NUMBER, "Test Klient Länkad")
     assert (await whoami(gw, tokens))["account_id"] == response.json()["id"]
-    duplicate = await gw.client.post("/identity/accounts", headers=therapist, json={
-        "display_name": "Again", "roles": ["client"], "personal_number": PERSONAL_NUMBER})
-    assert duplicate.status_code == 409
+    async with probe(test_env, "gateway.registration_attempted.v1") as attempted:
+        duplicate = await gw.client.post("/identity/accounts", headers=therapist, json={
+            "display_name": "Again", "roles": ["client"], "personal_number": PERSONAL_NUMBER})
+        # the same answer as for a new person (no enumeration); the owner is told instead
+        assert duplicate.status_code == 201 and set(duplicate.json()) == set(response.json())
+        assert duplicate.json()["id"] != response.json()["id"]
+        assert json.loads((await attempted.next()).body)["payload"]["account_id"] == response.json()["id"]
     not_allowed = await gw.client.post("/identity/accounts", headers=therapist, json={"display_name": "X", "roles": ["admin"]})
     assert not_allowed.status_code == 403
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts.booking.v1 import BookingConfirmed, GroupAppointmentChanged
-from contracts.gateway.v1 import ContactDetailsChanged, LoginCodeRequested, TemporaryPasswordIssued
+from contracts.gateway.v1 import ContactDetailsChanged, LoginCodeRequested, RegistrationAttempted, TemporaryPasswordIssued
 from contracts.money import Money
 from kit.db import Database
 from kit.testing import fetch, free_port, probe, publish, running_service, wait_for
@@ -89,6 +89,15 @@ async def test_a_confirmation_is_one_email_each_in_their_language_and_a_duplicat
 async def _inbox_count(notify, event_id) -> bool:
     rows = await fetch(notify.settings, "SELECT count(*) AS n FROM messages WHERE source_event_id = $1 AND status = 'sent'", event_id)
     return rows[0]["n"] == 2
+
+
+async def test_the_owner_hears_of_a_registration_with_their_details_in_their_language(notify, test_env):
+    owner = await person(test_env, "Test Eigenaar", "nl", email="eigenaar.nl@example.org")
+    await wait_for(lambda: known(notify, owner), what="the directory")
+    await publish(test_env, RegistrationAttempted(account_id=owner, language="nl"))
+    (mail,) = await mails_to(notify, "eigenaar.nl@example.org")
+    assert mail["subject"] == "Iemand probeerde zich met uw gegevens te registreren"
+    assert "Beste Test Eigenaar" in mail["body"] and "geen nieuw account" in mail["body"]
 
 
 async def test_login_code_sms_goes_out_within_a_second_and_is_not_kept(notify, test_env):

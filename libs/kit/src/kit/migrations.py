@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import async_engine_from_config
 
 from kit.db import plain_dsn
 from kit.schema import kit_metadata
+from kit.throttle import throttle_metadata
 
 
 def run_env(target_metadata: MetaData) -> None:
@@ -24,7 +25,7 @@ def run_env(target_metadata: MetaData) -> None:
     from alembic import context
 
     config = context.config
-    metadatas = [target_metadata, kit_metadata]
+    metadatas = [target_metadata, kit_metadata, throttle_metadata]
 
     def do_run(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=metadatas, compare_type=True)

@@ -122,6 +122,14 @@ class ServiceSettings(BaseSettings):
     otel_endpoint: str = "http://127.0.0.1:4318/v1/traces"
     log_level: str = "INFO"
 
+    # Throttling of credential checks (kit.throttle): failures allowed per window before back-off starts,
+    # per account and per client address (more: many people may share one address), and the back-off
+    throttle_account_failures: int = Field(default=5, ge=1)
+    throttle_ip_failures: int = Field(default=30, ge=1)
+    throttle_window_s: float = Field(default=900.0, gt=0)
+    throttle_base_s: float = Field(default=1.0, gt=0)
+    throttle_max_s: float = Field(default=900.0, gt=0)
+
     # -- production checks ---------------------------------------------------------------------------
     @property
     def is_production(self) -> bool:

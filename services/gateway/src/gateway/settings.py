@@ -48,6 +48,8 @@ class Settings(ServiceSettings):
     codes_per_ip_per_10_min: int = 30
     # Temporary passwords (GW-4): the policy for chosen passwords
     password_min_length: int = Field(default=12, ge=8)
+    #: A temporary password not changed within this time is refused; the person asks for a new one
+    temporary_password_ttl_s: int = Field(default=72 * 3600, ge=60)
     # Terms of use (GW-5)
     terms_version: str = "2026-11"
     # BankID (adapters/bankid.py): "stub" plays BankID (and, in development, the user's app); "http" calls

@@ -9,7 +9,7 @@ from contracts.booking.v1 import (
     InvitationUsed,
     TherapistApplicationRejected, TherapistAuthorised,
 )
-from contracts.gateway.v1 import ContactDetailsChanged, LoginCodeRequested, TemporaryPasswordIssued
+from contracts.gateway.v1 import ContactDetailsChanged, LoginCodeRequested, RegistrationAttempted, TemporaryPasswordIssued
 from kit.bus import Consumers
 from notify.messages import outgoing
 from notify.messages.service import remember
@@ -31,6 +31,11 @@ async def send_login_code(session: AsyncSession, event: LoginCodeRequested, enve
 @consumers.on(TemporaryPasswordIssued, queue="messages")
 async def send_portal_credentials(session: AsyncSession, event: TemporaryPasswordIssued, envelope: Envelope) -> None:
     await outgoing.portal_credentials(session, event, envelope)
+
+
+@consumers.on(RegistrationAttempted, queue="messages")
+async def send_registration_attempted(session: AsyncSession, event: RegistrationAttempted, envelope: Envelope) -> None:
+    await outgoing.registration_attempted(session, event, envelope)
 
 
 @consumers.on(BookingConfirmed, queue="messages")

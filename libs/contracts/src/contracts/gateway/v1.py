@@ -51,6 +51,18 @@ class TemporaryPasswordIssued(Event):
     language: Language = "sv"
 
 
+class RegistrationAttempted(Event):
+    """Someone tried to sign up, or to make an account, with an email, username or personal number this
+    account already has. The answer to them did not say so (no enumeration); notify tells the owner by
+    email instead, in the owner's language. Nothing about the attempt beyond that it happened."""
+
+    event_type: Literal["gateway.registration_attempted.v1"] = "gateway.registration_attempted.v1"
+    aggregate_key = "account_id"
+
+    account_id: UUID
+    language: Language = "sv"
+
+
 class AccountCreated(Event):
     """A new account exists. ``created_by`` is the account that made it (a therapist creating a client,
     BK-12; a coordinator creating a portal user, PT-1); ``invitation_id`` is set when it was made from a

@@ -17,6 +17,7 @@ from booking.therapists.service import authorised
 from kit.auth import CurrentPrincipal
 from kit.problems import forbidden, not_found
 from kit.service import DbSession
+from kit.throttle import link_guard
 
 router = APIRouter(tags=["clients"])
 
@@ -147,7 +148,9 @@ class AcceptIn(BaseModel):
 
 
 @router.post("/invitations/{token}/accept", status_code=202)
-async def accept(token: str, body: AcceptIn, session: DbSession) -> dict[str, str]:
-    """The invited person (no login yet) accepts: their account is created and the credentials emailed."""
-    await service.accept(session, token, body.display_name)
+async def accept(token: str, body: AcceptIn, request: Request, session: DbSession) -> dict[str, str]:
+    """The invited person (no login yet) accepts: their account is created and the credentials emailed.
+    Guessing links is throttled per client address (kit.throttle)."""
+    async with link_guard(request, session, "invitation"):
+        await service.accept(session, token, body.display_name)
     return {"status": "accepted: your account is being created; the sign-in details come by email"}

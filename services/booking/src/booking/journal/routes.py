@@ -15,6 +15,7 @@ from booking.journal.models import AuditRecord, Consent, JournalNote
 from booking.journal.rules import PROBLEM_CODE
 from kit.auth import CurrentPrincipal, Principal, require_roles
 from kit.service import DbSession
+from kit.throttle import link_guard
 
 router = APIRouter(tags=["journal"])
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
@@ -96,9 +97,11 @@ class AnswerIn(BaseModel):
 
 
 @router.post("/consents/{token}/answer")
-async def answer_consent(token: str, body: AnswerIn, session: DbSession) -> ConsentOut:
-    """The client's answer through the link in the email (single use; a forged link finds nothing)."""
-    consent = await service.answer_consent(session, token, body.approve)
+async def answer_consent(token: str, body: AnswerIn, request: Request, session: DbSession) -> ConsentOut:
+    """The client's answer through the link in the email (single use; a forged link finds nothing, and
+    guessing links is throttled per client address)."""
+    async with link_guard(request, session, "consent"):
+        consent = await service.answer_consent(session, token, body.approve)
     return ConsentOut(id=consent.id, status=consent.status)
 
 

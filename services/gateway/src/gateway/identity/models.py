@@ -27,6 +27,8 @@ class Account(Base):
     username: Mapped[str | None] = mapped_column(Text, unique=True)
     password_hash: Mapped[str | None] = mapped_column(Text)
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    #: A temporary password is refused after this (GATEWAY_TEMPORARY_PASSWORD_TTL_S); none for chosen ones
+    temporary_password_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     personal_number_hmac: Mapped[str | None] = mapped_column(Text, unique=True)
     personal_number_masked: Mapped[str | None] = mapped_column(Text)
     hsa_id: Mapped[str | None] = mapped_column(Text, unique=True)

@@ -78,8 +78,9 @@ class BankIdStatus(BaseModel):
 async def bankid_start(request: Request, session: DbSession) -> BankIdStarted:
     """Start a BankID login. Show the QR (refresh it every second from /bankid/qr) or open the app with
     the autoStartToken; then poll /bankid/collect."""
-    bankid = request.app.state.bankid
-    started = await bankid.auth(session, _ip(request))
+    bankid, ip = request.app.state.bankid, _ip(request)
+    async with service.throttled(session, request.app.state.db, request.app.state.settings, "bankid", ip, every_try=True):
+        started = await bankid.auth(session, ip)
     order = await bankid.order(session, uuid.UUID(started["orderRef"]), lock=False)
     return BankIdStarted(order_ref=order.order_ref, auto_start_token=started["autoStartToken"], qr=bankid.qr(order))
 
@@ -142,12 +143,13 @@ async def simulate_cancel(body: OrderRef, request: Request, session: DbSession) 
 async def siths_login(request: Request, session: DbSession) -> TokensOut:
     """GW-2: SITHS by the card's client certificate, on the gateway's mutual-TLS port or through the
     TLS-terminating proxy (gateway.adapters.siths). The body is not read: an HSA-ID sent there counts for
-    nothing (401 without a certificate)."""
-    state, settings = request.app.state, request.app.state.settings
-    presented = presented_certificates(request, header=settings.siths_cert_header,
-                                       trusted_proxies=settings.trusted_proxies)
-    hsa = await service.siths_certificate(state.db, state.siths, presented, _ip(request))
-    return _out(await service.siths_login(session, state.db, settings, state.signing_key, hsa, _ip(request)))
+    nothing (401 without a certificate). Throttled per client address."""
+    state, settings, ip = request.app.state, request.app.state.settings, _ip(request)
+    async with service.throttled(session, state.db, settings, "siths", ip):
+        presented = presented_certificates(request, header=settings.siths_cert_header,
+                                           trusted_proxies=settings.trusted_proxies)
+        hsa = await service.siths_certificate(state.db, state.siths, presented, ip)
+        return _out(await service.siths_login(session, state.db, settings, state.signing_key, hsa, ip))
 
 
 class PasswordIn(BaseModel):
@@ -163,9 +165,10 @@ class CodeSent(BaseModel):
 @router.post("/password/login")
 async def password_login(body: PasswordIn, request: Request, session: DbSession) -> CodeSent:
     """Step 1 of a portal login: the password. When it is right, a code goes to the account's mobile."""
-    state = request.app.state
-    return CodeSent(attempt_id=await service.start_password_login(session, state.db, state.settings, body.username,
-                                                                  body.password, _ip(request)))
+    state, ip = request.app.state, _ip(request)
+    async with service.throttled(session, state.db, state.settings, "password", ip, account=body.username):
+        return CodeSent(attempt_id=await service.start_password_login(session, state.db, state.settings, body.username,
+                                                                      body.password, ip))
 
 
 class CodeIn(BaseModel):
@@ -176,9 +179,10 @@ class CodeIn(BaseModel):
 @router.post("/password/code")
 async def password_code(body: CodeIn, request: Request, session: DbSession) -> TokensOut:
     """Step 2: the six-digit code (valid 10 minutes, this attempt only, five tries)."""
-    state = request.app.state
-    return _out(await service.finish_password_login(session, state.db, state.settings, state.signing_key,
-                                                    body.attempt_id, body.code, _ip(request)))
+    state, ip = request.app.state, _ip(request)
+    async with service.throttled(session, state.db, state.settings, "code", ip):
+        return _out(await service.finish_password_login(session, state.db, state.settings, state.signing_key,
+                                                        body.attempt_id, body.code, ip))
 
 
 class EmailIn(BaseModel):
@@ -189,9 +193,10 @@ class EmailIn(BaseModel):
 @router.post("/email/login")
 async def email_login(body: EmailIn, request: Request, session: DbSession) -> TokensOut:
     """GW-8: therapists who signed up with email and password."""
-    state = request.app.state
-    return _out(await service.email_login(session, state.db, state.settings, state.signing_key, body.email,
-                                          body.password, _ip(request)))
+    state, ip = request.app.state, _ip(request)
+    async with service.throttled(session, state.db, state.settings, "email", ip, account=body.email):
+        return _out(await service.email_login(session, state.db, state.settings, state.signing_key, body.email,
+                                              body.password, ip))
 
 
 class RegisterIn(BaseModel):
@@ -202,13 +207,20 @@ class RegisterIn(BaseModel):
     language: Language = "sv"
 
 
-@router.post("/register", status_code=201)
-async def register(body: RegisterIn, request: Request, session: DbSession) -> TokensOut:
-    """A therapist's own sign-up (BK-1): then the application in booking, reviewed by an admin."""
+class Registered(BaseModel):
+    detail: str = ("if this email can be used, the account is ready: sign in with the email and password "
+                   "(POST /identity/email/login); if it is in use already, its owner has been emailed")
+
+
+@router.post("/register", status_code=202)
+async def register(body: RegisterIn, request: Request, session: DbSession) -> Registered:
+    """A therapist's own sign-up (BK-1): then sign in with email and password and apply in booking, where an
+    admin reviews it. The same answer whether the email is new or in use (no enumeration), so no tokens."""
     state = request.app.state
-    account = await service.register_therapist(session, state.settings, display_name=body.display_name, email=body.email,
-                                               phone=body.phone, password=body.password, language=body.language)
-    return _out(await tokens.issue(session, state.signing_key, state.settings, account))
+    async with service.throttled(session, state.db, state.settings, "register", _ip(request), every_try=True):
+        await service.register_therapist(session, state.settings, display_name=body.display_name, email=body.email,
+                                         phone=body.phone, password=body.password, language=body.language)
+    return Registered()
 
 
 # -- finishing sign-in, sessions ------------------------------------------------------------------------------------

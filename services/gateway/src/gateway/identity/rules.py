@@ -5,6 +5,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
+
+from zxcvbn import zxcvbn
+
+#: Passwords every attacker knows: the demo accounts' (gateway.seed, the README). The seed sets its hash
+#: directly; a person can never choose it.
+PUBLISHED_PASSWORDS = ("Demo-Password-2026",)
+#: zxcvbn's score (0..4) a chosen password needs: 3 is "safely unguessable" against an offline attack of
+#: 10^8 guesses, and far beyond what the login throttle lets through online.
+MIN_STRENGTH = 3
 
 
 def password_problems(password: str, min_length: int) -> list[str]:
@@ -19,6 +29,23 @@ def password_problems(password: str, min_length: int) -> list[str]:
     if not any(not c.isalpha() for c in password):
         problems.append("a digit or another character that is not a letter")
     return problems
+
+
+def weakness(password: str, user_inputs: Iterable[str | None] = ()) -> list[str]:
+    """Why ``password`` is too easy to guess (zxcvbn's feedback; empty when it scores ``MIN_STRENGTH``).
+    The person's own names, email and username and the published passwords count as known words, so
+    "Svensson2026!" or a variation of the demo password scores low. zxcvbn is slow on long input and
+    refuses more than 72 characters: the first 72 decide (a longer password is strong for its length)."""
+    known = [*PUBLISHED_PASSWORDS]
+    for item in user_inputs:
+        if item:
+            known += [item, *item.replace("@", " ").replace(".", " ").split()]
+    result = zxcvbn(password[:72], user_inputs=known)
+    if result["score"] >= MIN_STRENGTH:
+        return []
+    feedback = result["feedback"]
+    reasons = ([feedback["warning"]] if feedback.get("warning") else []) + list(feedback.get("suggestions") or [])
+    return reasons or ["it is too easy to guess; add a few uncommon words"]
 
 
 def new_code() -> str:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -16,14 +17,16 @@ from cryptography import x509
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.gateway.v1 import AccountCreated, ContactDetailsChanged, LoginCodeRequested, TemporaryPasswordIssued
+from contracts.gateway.v1 import (
+    AccountCreated, ContactDetailsChanged, LoginCodeRequested, RegistrationAttempted, TemporaryPasswordIssued,
+)
 from contracts.identity import mask
 from gateway.adapters.siths import CertificateRefused, SithsVerifier
 from gateway.identity import rules, tokens
 from gateway.identity.keys import SigningKey
 from gateway.identity.models import Account, AuditEntry, BankIdOrder, CodeAttempt, RefreshToken, Representation
 from gateway.settings import Settings
-from kit import outbox
+from kit import outbox, throttle
 from kit.auth import Principal
 from kit.db import Database
 from kit.problems import Problem, conflict, forbidden, invalid, not_found, unauthorized
@@ -45,6 +48,27 @@ def audit(session: AsyncSession, event: str, account: Account, method: str, ip: 
     session.add(AuditEntry(event=event, account_id=account.id, method=method, ip=ip, detail=detail))
 
 
+@asynccontextmanager
+async def throttled(session: AsyncSession, db: Database, settings: Settings, scope: str, ip: str, *,
+                    account: str | None = None, every_try: bool = False) -> AsyncIterator[None]:
+    """Wrap one credential check (kit.throttle): a locked account or address is refused with 429 before
+    the credential is looked at, and the refusal audited; a 401 inside counts a failure for both keys
+    (``every_try``: every attempt counts, for starts and sign-ups that verify nothing); a success
+    forgives the account's failures. The account key is what the client typed, so an unknown username
+    is throttled exactly like a known one."""
+    account_policy, ip_policy = throttle.policies(settings)
+    keys = {f"{scope}:ip:{ip}": ip_policy}
+    account_key = throttle.key(scope, "account", account) if account else None
+    if account_key:
+        keys[account_key] = account_policy
+
+    async def audit_refusal(seconds: int) -> None:
+        await record(db, "throttled", method=scope, ip=ip, detail=f"retry after {seconds} s")
+
+    async with throttle.guard(session, db, keys, reset=account_key, every_try=every_try, on_refused=audit_refusal):
+        yield
+
+
 async def verify_password(password_hash: str | None, password: str) -> bool:
     """Always does one argon2 verification, so timing does not tell whether the account exists."""
     try:
@@ -55,6 +79,23 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
 
 async def hash_password(password: str) -> str:
     return await asyncio.to_thread(HASHER.hash, password)
+
+
+def check_new_password(settings: Settings, password: str, *known: str | None) -> None:
+    """A chosen password: long and varied enough (rules.password_problems), and hard to guess by zxcvbn
+    with the person's own names, email and username (``known``) and the published demo password."""
+    if problems := rules.password_problems(password, settings.password_min_length):
+        raise invalid(f"the password needs {', '.join(problems)}", missing=problems)
+    if reasons := rules.weakness(password, known):
+        raise invalid(f"the password is too easy to guess: {' '.join(reasons)}", reasons=reasons)
+
+
+def _temporary_expired(account: Account, now: datetime) -> bool:
+    return (account.must_change_password and account.temporary_password_expires_at is not None
+            and account.temporary_password_expires_at <= now)
+
+
+TEMPORARY_EXPIRED = "the temporary password has expired; ask the person who made your account for a new one"
 
 
 async def _publish_contact(session: AsyncSession, account: Account) -> None:
@@ -71,28 +112,40 @@ CREATABLE = {
 }
 
 
+async def _tell_owner(session: AsyncSession, owner: Account) -> None:
+    """The details someone tried belong to ``owner``: they, not the one who tried, hear of it (by email)."""
+    await outbox.add(session, RegistrationAttempted(account_id=owner.id, language=owner.language))  # type: ignore[arg-type]
+
+
 async def create_account(session: AsyncSession, settings: Settings, creator: Principal, *, display_name: str,
                          roles: list[str], email: str | None, phone: str | None, language: str,
                          personal_number: str | None, hsa_id: str | None, username: str | None,
                          represents: list[uuid.UUID]) -> tuple[Account, str | None]:
     """An account made by someone else (GW-4, BK-12, PT-1). With an email it gets a temporary password,
-    sent by notify; a personal identity number links a later BankID login to it."""
+    sent by notify; a personal identity number links a later BankID login to it.
+
+    The answer never tells whether the email, username, personal number or HSA-ID is someone's already:
+    then nothing is made, the owner is emailed, and the creator gets the same answer about an account
+    that is never stored (its id leads nowhere), so a staff login cannot be used to probe who is a client."""
     allowed = set().union(*(CREATABLE.get(role, set()) for role in creator.roles))
     if not roles or not set(roles) <= allowed:
         raise forbidden(f"you may create accounts with the roles: {', '.join(sorted(allowed)) or 'none'}")
     pn_hmac = rules.identity_hmac(settings.identity_hmac_key.get_secret_value(), personal_number) if personal_number else None
-    for column, value, what in ((Account.personal_number_hmac, pn_hmac, "personal identity number"),
-                                (Account.email, email, "email"), (Account.hsa_id, hsa_id, "HSA-ID"),
-                                (Account.username, username, "username")):
-        if value and (await session.execute(select(Account.id).where(column == value))).first():
-            raise conflict("account-exists", f"an account with this {what} exists already")
     # Portal users (made by a coordinator) and staff get a temporary password by email; a client a
     # therapist creates with a personal number signs in with BankID instead (BK-12).
     temporary = _temporary_password() if email and not personal_number else None
+    for column, value in ((Account.personal_number_hmac, pn_hmac), (Account.email, email), (Account.hsa_id, hsa_id),
+                          (Account.username, username or email)):
+        owner = (await session.execute(select(Account).where(column == value))).scalar_one_or_none() if value else None
+        if owner is not None:
+            await hash_password(temporary or "the same work either way")
+            await _tell_owner(session, owner)
+            return Account(id=uuid.uuid4(), display_name=display_name, roles=roles, username=username or email), temporary
     account = Account(
         id=uuid.uuid4(), display_name=display_name, roles=roles, email=email, phone=phone, language=language,
         username=username or email, password_hash=await hash_password(temporary) if temporary else None,
         must_change_password=temporary is not None, personal_number_hmac=pn_hmac,
+        temporary_password_expires_at=_temporary_expiry(settings) if temporary else None,
         personal_number_masked=mask(personal_number) if personal_number else None, hsa_id=hsa_id,
         created_by=creator.account_id,
     )
@@ -112,19 +165,27 @@ async def create_account(session: AsyncSession, settings: Settings, creator: Pri
     return account, temporary
 
 
+def _temporary_expiry(settings: Settings) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=settings.temporary_password_ttl_s)
+
+
 def _temporary_password() -> str:
     return secrets.token_urlsafe(9) + "-7a"  # ≥ 12 characters with upper, lower and a non-letter
 
 
 async def register_therapist(session: AsyncSession, settings: Settings, *, display_name: str, email: str,
-                             phone: str | None, password: str, language: str) -> Account:
-    """GW-8 / BK-1: a therapist signs up with email and password (authorisation happens in booking)."""
-    if problems := rules.password_problems(password, settings.password_min_length):
-        raise invalid(f"the password needs {', '.join(problems)}", missing=problems)
-    if (await session.execute(select(Account.id).where(Account.email == email))).first():
-        raise conflict("account-exists", "an account with this email exists already")
+                             phone: str | None, password: str, language: str) -> Account | None:
+    """GW-8 / BK-1: a therapist signs up with email and password (authorisation happens in booking), then
+    signs in with them (email login). The answer is the same whether the email is new or someone's
+    already (no enumeration): then nothing is made and the owner is emailed; ``None`` is returned."""
+    check_new_password(settings, password, display_name, email)
+    password_hash = await hash_password(password)  # before the look-up: the same work either way
+    owner = (await session.execute(select(Account).where(Account.email == email))).scalar_one_or_none()
+    if owner is not None:
+        await _tell_owner(session, owner)
+        return None
     account = Account(id=uuid.uuid4(), display_name=display_name, roles=["therapist"], email=email, phone=phone,
-                      language=language, username=email, password_hash=await hash_password(password))
+                      language=language, username=email, password_hash=password_hash)
     session.add(account)
     await session.flush()
     await _publish_contact(session, account)
@@ -138,9 +199,15 @@ async def start_password_login(session: AsyncSession, db: Database, settings: Se
     account = (await session.execute(select(Account).where(Account.username == username))).scalar_one_or_none()
     password_ok = await verify_password(account.password_hash if account else None, password)
     if account is None or not password_ok:
-        await record(db, "login_failed", account_id=account.id if account else None, method="password", ip=ip,
-                     detail="wrong password" if account else "unknown username")
+        account_id = account.id if account else None
+        await session.rollback()  # give the connection back before taking another: a burst cannot exhaust the pool
+        await record(db, "login_failed", account_id=account_id, method="password", ip=ip,
+                     detail="wrong password" if account_id else "unknown username")
         raise unauthorized(WRONG_CREDENTIALS)
+    if _temporary_expired(account, datetime.now(UTC)):
+        await record(db, "login_failed", account_id=account.id, method="password", ip=ip,
+                     detail="temporary password expired")
+        raise Problem(401, "temporary-password-expired", TEMPORARY_EXPIRED)
     if not account.phone:
         raise Problem(409, "no-phone", "this account has no mobile number for the login code; ask your coordinator")
     window = datetime.now(UTC) - timedelta(minutes=10)
@@ -172,14 +239,16 @@ async def finish_password_login(session: AsyncSession, db: Database, settings: S
         await record(db, "login_failed", account_id=attempt.account_id, method="sms_code", ip=ip, detail="code expired")
         raise unauthorized("the code has expired; start again")
     if not rules.codes_equal(attempt.code_hash, rules.hash_code(code, str(attempt.id))):
+        attempt_id, account_id = attempt.id, attempt.account_id
+        await session.rollback()  # give the connection back before taking another
         async with db.transaction() as own:  # counted atomically, and kept although this request fails
             tries = (await own.execute(
-                update(CodeAttempt).where(CodeAttempt.id == attempt.id, CodeAttempt.state == "open")
+                update(CodeAttempt).where(CodeAttempt.id == attempt_id, CodeAttempt.state == "open")
                 .values(wrong_tries=CodeAttempt.wrong_tries + 1).returning(CodeAttempt.wrong_tries))).scalar_one_or_none()
             dead = tries is None or tries >= settings.code_max_attempts
             if tries is not None and dead:
-                await own.execute(update(CodeAttempt).where(CodeAttempt.id == attempt.id).values(state="dead"))
-            own.add(AuditEntry(event="locked_out" if dead else "login_failed", account_id=attempt.account_id,
+                await own.execute(update(CodeAttempt).where(CodeAttempt.id == attempt_id).values(state="dead"))
+            own.add(AuditEntry(event="locked_out" if dead else "login_failed", account_id=account_id,
                                method="sms_code", ip=ip, detail=f"wrong code ({tries})"))
         raise unauthorized("wrong code; too many tries, start again" if dead else "wrong code")
     used = (await session.execute(
@@ -199,8 +268,14 @@ async def email_login(session: AsyncSession, db: Database, settings: Settings, k
     account = (await session.execute(select(Account).where(Account.email == email))).scalar_one_or_none()
     ok = await verify_password(account.password_hash if account else None, password)
     if account is None or not ok or "therapist" not in account.roles:
-        await record(db, "login_failed", account_id=account.id if account else None, method="email", ip=ip)
+        account_id = account.id if account else None
+        await session.rollback()  # give the connection back before taking another
+        await record(db, "login_failed", account_id=account_id, method="email", ip=ip)
         raise unauthorized(WRONG_CREDENTIALS)
+    if _temporary_expired(account, datetime.now(UTC)):
+        await record(db, "login_failed", account_id=account.id, method="email", ip=ip,
+                     detail="temporary password expired")
+        raise Problem(401, "temporary-password-expired", TEMPORARY_EXPIRED)
     audit(session, "login_succeeded", account, "email", ip)
     return await tokens.issue(session, key, settings, account)
 
@@ -252,12 +327,11 @@ async def change_password(session: AsyncSession, db: Database, settings: Setting
     if not await verify_password(account.password_hash, current):
         await record(db, "password_change_failed", account_id=account.id, ip=ip)
         raise unauthorized("the current password is wrong")
-    if problems := rules.password_problems(new, settings.password_min_length):
-        raise invalid(f"the new password needs {', '.join(problems)}", missing=problems)
+    check_new_password(settings, new, account.display_name, account.email, account.username)
     if new == current:
         raise invalid("choose a new password, not the temporary one")
     account.password_hash = await hash_password(new)
-    account.must_change_password = False
+    account.must_change_password, account.temporary_password_expires_at = False, None
     audit(session, "password_changed", account, "password", ip)
     return await tokens.issue(session, key, settings, account)
 
@@ -331,7 +405,7 @@ async def account_from_invitation(session: AsyncSession, settings: Settings, inv
         temporary = _temporary_password()
         account = Account(id=uuid.uuid4(), display_name=display_name, roles=["client"], email=email, language=language,
                           username=email, password_hash=await hash_password(temporary), must_change_password=True,
-                          created_by=therapist_id)
+                          temporary_password_expires_at=_temporary_expiry(settings), created_by=therapist_id)
         session.add(account)
         await session.flush()
         await _publish_contact(session, account)

@@ -17,7 +17,7 @@ from contracts.booking.v1 import (
     InvitationUsed,
     TherapistApplicationRejected, TherapistAuthorised,
 )
-from contracts.gateway.v1 import LoginCodeRequested, TemporaryPasswordIssued
+from contracts.gateway.v1 import LoginCodeRequested, RegistrationAttempted, TemporaryPasswordIssued
 from kit import context
 from notify.messages import formatting, rules
 from notify.messages.service import enqueue, recipient
@@ -42,6 +42,15 @@ async def portal_credentials(session: AsyncSession, event: TemporaryPasswordIssu
                   context_values={"name": event.display_name, "username": event.username,
                                   "temporary_password": event.temporary_password,
                                   "login_url": _settings().app_base_url})
+
+
+async def registration_attempted(session: AsyncSession, event: RegistrationAttempted, envelope: Envelope) -> None:
+    """The owner of an account learns that someone tried to register with its details (the one who tried
+    was not told the account exists)."""
+    owner = await recipient(session, event.account_id)
+    await enqueue(session, envelope, channel="email", template="registration_attempted", language=owner.language,
+                  to_address=owner.email, recipient_key=str(owner.account_id),
+                  context_values={"name": owner.display_name, "login_url": _settings().app_base_url})
 
 
 async def booking_confirmed(session: AsyncSession, event: BookingConfirmed, envelope: Envelope) -> None:
