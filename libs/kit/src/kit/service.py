@@ -141,7 +141,7 @@ class Service:
         app.state.settings = settings
         app.state.token_verifier = TokenVerifier(
             settings.jwt_public_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-            jwks_url=settings.jwt_jwks_url,
+            jwks_url=settings.jwt_jwks_url, max_lifetime_s=settings.jwt_max_lifetime_s,
         )
         install_problem_handlers(app)
         app.include_router(health_router(self.ready_checks))
