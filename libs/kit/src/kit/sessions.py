@@ -10,7 +10,18 @@ The ids reach every process by the gateway's ``SessionEnded`` event on a per-pro
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
+from datetime import UTC, datetime
+from typing import Any
+
+import aio_pika
+import httpx
+
+from contracts import parse_event
+
+log = logging.getLogger("kit.sessions")
 
 
 class EndedSessions:
@@ -39,3 +50,56 @@ class EndedSessions:
 
     def __len__(self) -> int:
         return len(self._ended)
+
+
+SESSION_ENDED = "gateway.session_ended.v1"
+
+
+async def follow_ended_sessions(app: Any, stop: asyncio.Event) -> None:
+    """Background task of every service process: a per-process queue (exclusive, auto-delete, server-named,
+    so every replica gets every event, and the queue goes with the process) bound to ``SessionEnded``; then
+    the ids ended within the retention from the gateway (``sessions_ended_url``), for a process that starts
+    after them. The queue is bound first, so no end falls between the two."""
+    settings = app.state.settings
+    ended: EndedSessions = app.state.token_verifier.ended
+    connection = await aio_pika.connect_robust(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        exchange = await channel.declare_exchange(settings.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        queue = await channel.declare_queue("", exclusive=True, auto_delete=True, durable=False)
+        await queue.bind(exchange, routing_key=SESSION_ENDED)
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            async with message.process(ignore_processed=True):
+                try:
+                    _, event = parse_event(message.body)
+                    ended.end([str(s) for s in event.session_ids], event.ended_at.timestamp())  # type: ignore[attr-defined]
+                except (ValueError, AttributeError):
+                    log.warning("a session-ended message that cannot be read was dropped")
+
+        await queue.consume(on_message)
+        app.state.ended_sessions_following = True
+        await _catch_up(settings.sessions_ended_url, ended, stop)
+        await stop.wait()
+
+
+async def _catch_up(url: str, ended: EndedSessions, stop: asyncio.Event) -> None:
+    if not url:
+        return
+    since = datetime.fromtimestamp(time.time() - ended.retention_s, UTC).isoformat()
+    for attempt in range(10):  # the gateway itself serves this URL only once its HTTP server is up
+        try:
+            async with httpx.AsyncClient(timeout=2.0) as client:
+                response = await client.get(url, params={"since": since})
+                response.raise_for_status()
+            for item in response.json()["sessions"]:
+                ended.end([item["session_id"]], datetime.fromisoformat(item["ended_at"]).timestamp())
+            return
+        except (httpx.HTTPError, KeyError, TypeError, ValueError):
+            if attempt == 9 or stop.is_set():
+                log.warning("sessions ended before this process started could not be fetched from %s", url)
+                return
+            try:
+                await asyncio.wait_for(stop.wait(), 1.0)
+            except TimeoutError:
+                pass

@@ -109,6 +109,8 @@ class ServiceSettings(BaseSettings):
     #: The longest lifetime (exp - iat) an accepted access token may have; also how long an ended
     #: session's id is remembered. The gateway's access-token lifetime must not exceed it.
     jwt_max_lifetime_s: int = Field(default=3600, ge=30)
+    #: The gateway's list of recently ended sessions, asked once at startup (kit.sessions); empty: not asked
+    sessions_ended_url: str = "http://127.0.0.1:8000/identity/sessions/ended"
 
     # Telemetry
     otel_exporter: Literal["none", "console", "otlp"] = "none"
