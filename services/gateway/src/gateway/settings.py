@@ -35,6 +35,8 @@ class Settings(ServiceSettings):
     signing_key_path: str = "var/keys/gateway-ed25519.pem"
     access_token_ttl_s: int = Field(default=600, ge=30)
     refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
+    #: A session (a refresh-token family) is refused a refresh this long after its sign-in, however active
+    session_max_age_s: int = Field(default=12 * 3600, ge=1)
     #: Keys personal identity numbers are hashed with for look-up (never stored or logged in clear)
     identity_hmac_key: Secret = SecretStr("development-identity-key-change-me")
 
