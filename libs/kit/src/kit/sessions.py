@@ -78,8 +78,8 @@ async def follow_ended_sessions(app: Any, stop: asyncio.Event) -> None:
                     log.warning("a session-ended message that cannot be read was dropped")
 
         await queue.consume(on_message)
-        app.state.ended_sessions_following = True
         await _catch_up(settings.sessions_ended_url, ended, stop)
+        app.state.ended_sessions_following = True  # tests and readiness may wait for this
         await stop.wait()
 
 
