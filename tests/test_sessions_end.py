@@ -118,7 +118,7 @@ async def test_a_password_change_ends_every_other_session_within_a_second(gw, te
 
 async def test_logout_refuses_the_access_token_at_a_service(gw):
     gateway, portal = gw
-    tokens = await bankid_login(gateway, "19800202-0016")
+    tokens = await bankid_login(gateway, "19800202-0017")
     assert await at_portal(portal, tokens) == 200
     assert (await gateway.client.post("/identity/logout", json={"refresh_token": tokens["refresh_token"]})).status_code == 204
     await refused_soon(portal, tokens)
@@ -138,7 +138,7 @@ async def test_a_reused_refresh_token_refuses_both_holders_access_tokens(gw):
 
 async def test_a_process_started_later_learns_sessions_ended_before(gw, test_env):
     gateway, _ = gw
-    tokens = await bankid_login(gateway, "19800404-0014")
+    tokens = await bankid_login(gateway, "19800404-0013")
     assert (await gateway.client.post("/identity/logout", json={"refresh_token": tokens["refresh_token"]})).status_code == 204
     late = build_portal(portal_settings(test_env, gateway.settings.http_port, queue_prefix=f"late{uuid.uuid4().hex[:6]}."))
     async with running_service(late, test_env, relay=False) as portal:
@@ -148,7 +148,7 @@ async def test_a_process_started_later_learns_sessions_ended_before(gw, test_env
 
 async def test_a_session_past_its_absolute_lifetime_is_refused_a_refresh(gw):
     gateway, _ = gw
-    tokens = await bankid_login(gateway, "19800505-0013")
+    tokens = await bankid_login(gateway, "19800505-0011")
     await asyncio.sleep(MAX_AGE_S + 0.5)  # time itself is what is tested: nothing to await instead
     refused = await gateway.client.post("/identity/token/refresh", json={"refresh_token": tokens["refresh_token"]})
     assert refused.status_code == 401 and refused.json()["detail"] == "this session is older than allowed: sign in again"
