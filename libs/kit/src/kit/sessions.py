@@ -60,6 +60,18 @@ async def follow_ended_sessions(app: Any, stop: asyncio.Event) -> None:
     so every replica gets every event, and the queue goes with the process) bound to ``SessionEnded``; then
     the ids ended within the retention from the gateway (``sessions_ended_url``), for a process that starts
     after them. The queue is bound first, so no end falls between the two."""
+    while not stop.is_set():
+        try:
+            await _follow(app, stop)
+        except Exception:  # noqa: BLE001 - the broker may be back in a moment; a process never stops following
+            log.exception("following ended sessions failed; trying again")
+            try:
+                await asyncio.wait_for(stop.wait(), 1.0)
+            except TimeoutError:
+                pass
+
+
+async def _follow(app: Any, stop: asyncio.Event) -> None:
     settings = app.state.settings
     ended: EndedSessions = app.state.token_verifier.ended
     connection = await aio_pika.connect_robust(settings.amqp_url)
