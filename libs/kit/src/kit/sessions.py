@@ -63,7 +63,7 @@ async def follow_ended_sessions(app: Any, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             await _follow(app, stop)
-        except Exception:  # noqa: BLE001 - the broker may be back in a moment; a process never stops following
+        except Exception:  # noqa: BLE001 - the broker may be back in a moment: keep following
             log.exception("following ended sessions failed; trying again")
             try:
                 await asyncio.wait_for(stop.wait(), 1.0)
@@ -77,7 +77,8 @@ async def _follow(app: Any, stop: asyncio.Event) -> None:
     connection = await aio_pika.connect_robust(settings.amqp_url)
     async with connection:
         channel = await connection.channel()
-        exchange = await channel.declare_exchange(settings.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+        topic = aio_pika.ExchangeType.TOPIC
+        exchange = await channel.declare_exchange(settings.exchange, topic, durable=True)
         queue = await channel.declare_queue("", exclusive=True, auto_delete=True, durable=False)
         await queue.bind(exchange, routing_key=SESSION_ENDED)
 
@@ -85,7 +86,8 @@ async def _follow(app: Any, stop: asyncio.Event) -> None:
             async with message.process(ignore_processed=True):
                 try:
                     _, event = parse_event(message.body)
-                    ended.end([str(s) for s in event.session_ids], event.ended_at.timestamp())  # type: ignore[attr-defined]
+                    ids = [str(s) for s in event.session_ids]  # type: ignore[attr-defined]
+                    ended.end(ids, event.ended_at.timestamp())  # type: ignore[attr-defined]
                 except (ValueError, AttributeError):
                     log.warning("a session-ended message that cannot be read was dropped")
 
