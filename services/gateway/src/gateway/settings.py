@@ -1,6 +1,6 @@
 """Gateway settings: environment variables prefixed ``GATEWAY_``."""
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import Secret, ServiceSettings
@@ -51,3 +51,11 @@ class Settings(ServiceSettings):
     terms_version: str = "2026-11"
     # BankID stub: an order not completed in this time expires (expiredTransaction)
     bankid_order_ttl_s: int = 180
+
+    @model_validator(mode="after")
+    def _tokens_fit_the_services(self) -> "Settings":
+        """Every service refuses a token living longer than JWT_MAX_LIFETIME_S (and forgets ended sessions
+        after it): an access-token lifetime above it would lock everyone out."""
+        if self.access_token_ttl_s > self.jwt_max_lifetime_s:
+            raise ValueError("GATEWAY_ACCESS_TOKEN_TTL_S must not exceed GATEWAY_JWT_MAX_LIFETIME_S")
+        return self
