@@ -33,7 +33,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kit import context, identity_routes, metrics, migrations, telemetry
+from kit import context, identity_routes, metrics, migrations, sessions, telemetry
 from kit.auth import TokenVerifier
 from kit.bus import Consumers, EventBus
 from kit.changes import Changes
@@ -127,7 +127,7 @@ class Service:
             app.state.bus = bus
             await bus.start()
             stop = asyncio.Event()
-            background = [metrics.refresh_outbox_stats, *self.background]
+            background = [metrics.refresh_outbox_stats, sessions.follow_ended_sessions, *self.background]
             tasks = [asyncio.create_task(task(app, stop), name=task.__name__) for task in background]
             try:
                 yield
@@ -151,7 +151,7 @@ class Service:
         app.state.settings = settings
         app.state.token_verifier = TokenVerifier(
             settings.jwt_public_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
-            jwks_url=settings.jwt_jwks_url,
+            jwks_url=settings.jwt_jwks_url, max_lifetime_s=settings.jwt_max_lifetime_s,
         )
         install_problem_handlers(app)
         app.include_router(health_router(self.ready_checks))

@@ -116,6 +116,11 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = "care-platform"
     #: Where the gateway publishes its public keys; used when jwt_public_key is empty
     jwt_jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
+    #: The longest lifetime (exp - iat) an accepted access token may have; also how long an ended
+    #: session's id is remembered. The gateway's access-token lifetime must not exceed it.
+    jwt_max_lifetime_s: int = Field(default=3600, ge=30)
+    #: The gateway's list of recently ended sessions, asked once at startup (kit.sessions); empty: not asked
+    sessions_ended_url: str = "http://127.0.0.1:8000/identity/sessions/ended"
 
     # Telemetry
     otel_exporter: Literal["none", "console", "otlp"] = "none"

@@ -2,7 +2,7 @@
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from kit.settings import STUB, OptionalSecret, Secret, ServiceSettings, adapter
@@ -38,6 +38,8 @@ class Settings(ServiceSettings):
     signing_key_path: str = "var/keys/gateway-ed25519.pem"
     access_token_ttl_s: int = Field(default=600, ge=30)
     refresh_token_ttl_s: int = Field(default=14 * 24 * 3600, ge=60)
+    #: A session (a refresh-token family) is refused a refresh this long after its sign-in, however active
+    session_max_age_s: int = Field(default=12 * 3600, ge=1)
     #: Keys personal identity numbers are hashed with for look-up (never stored or logged in clear)
     identity_hmac_key: Secret = SecretStr("development-identity-key-change-me")
 
@@ -101,3 +103,11 @@ class Settings(ServiceSettings):
             if not isinstance(key, Ed25519PrivateKey):
                 found.append(f"{self.variable('signing_key_pem')}: not an unencrypted Ed25519 private key in PEM")
         return found
+
+    @model_validator(mode="after")
+    def _tokens_fit_the_services(self) -> "Settings":
+        """Every service refuses a token living longer than JWT_MAX_LIFETIME_S (and forgets ended sessions
+        after it): an access-token lifetime above it would lock everyone out."""
+        if self.access_token_ttl_s > self.jwt_max_lifetime_s:
+            raise ValueError("GATEWAY_ACCESS_TOKEN_TTL_S must not exceed GATEWAY_JWT_MAX_LIFETIME_S")
+        return self

@@ -77,3 +77,17 @@ class AccountCreated(Event):
     created_by: UUID | None = None
     invitation_id: UUID | None = None
     has_personal_number: bool = False
+
+
+class SessionEnded(Event):
+    """Sessions that end before their tokens expire: a logout, a password change (every other session of
+    the account), or a refresh token used twice. Every process of every service drops the sessions' access
+    tokens at once (kit.sessions). Ids only: the session ids are random and say nothing alone."""
+
+    event_type: Literal["gateway.session_ended.v1"] = "gateway.session_ended.v1"
+    aggregate_key = "account_id"
+
+    session_ids: list[UUID]
+    account_id: UUID
+    reason: Literal["logout", "password_changed", "refresh_token_reused"]
+    ended_at: datetime

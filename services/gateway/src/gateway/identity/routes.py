@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -332,3 +333,26 @@ async def create_account(body: AccountIn, request: Request, session: DbSession, 
         hsa_id=body.hsa_id, username=body.username, represents=body.represents)
     return AccountOut(id=account.id, display_name=account.display_name, roles=account.roles, username=account.username,
                       temporary_password_sent=temporary is not None)
+
+
+# -- ended sessions, for the services' processes (kit.sessions) ------------------------------------------------------
+class EndedSessionOut(BaseModel):
+    session_id: uuid.UUID
+    ended_at: datetime
+
+
+class EndedSessionsOut(BaseModel):
+    sessions: list[EndedSessionOut]
+
+
+@router.get("/sessions/ended")
+async def sessions_ended(request: Request, session: DbSession, since: datetime) -> EndedSessionsOut:
+    """Sessions ended since ``since``, asked by every service process at startup so that one starting after
+    a logout refuses that session's access tokens too. Public on purpose: a session id is a random UUID that
+    grants nothing and names no one (no account ids here), and a service needs no credential to ask. The
+    window is clamped to the longest token lifetime: older ends are of no use to anyone."""
+    settings = request.app.state.settings
+    earliest = datetime.now(UTC) - timedelta(seconds=settings.jwt_max_lifetime_s + 5)
+    since = max(since if since.tzinfo else since.replace(tzinfo=UTC), earliest)
+    return EndedSessionsOut(sessions=[EndedSessionOut(session_id=sid, ended_at=at)
+                                      for sid, at in await tokens.ended_since(session, since)])

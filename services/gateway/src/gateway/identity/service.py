@@ -333,7 +333,21 @@ async def change_password(session: AsyncSession, db: Database, settings: Setting
     account.password_hash = await hash_password(new)
     account.must_change_password, account.temporary_password_expires_at = False, None
     audit(session, "password_changed", account, "password", ip)
-    return await tokens.issue(session, key, settings, account)
+    # every other session ends; this one goes on with fresh tokens (its old refresh token counts as used)
+    current = _session_id(principal)
+    await tokens.end_sessions(session, account.id, await tokens.other_sessions(session, account.id, current),
+                              "password_changed")
+    if current is not None:
+        await session.execute(update(RefreshToken).where(RefreshToken.family_id == current, RefreshToken.used_at.is_(None))
+                              .values(used_at=datetime.now(UTC)))
+    return await tokens.issue(session, key, settings, account, family_id=current, acting_for=principal.acting_for)
+
+
+def _session_id(principal: Principal) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(principal.session_id) if principal.session_id else None
+    except ValueError:
+        return None
 
 
 async def accept_terms(session: AsyncSession, settings: Settings, key: SigningKey, principal: Principal, version: str,
@@ -377,10 +391,12 @@ async def refresh(session: AsyncSession, db: Database, settings: Settings, key: 
         if stored is not None and stored.used_at is not None and stored.revoked_at is None:
             # a second use: the token was copied; end the whole session
             async with db.transaction() as own:
-                await tokens.revoke_family(own, stored.family_id)
+                await tokens.end_sessions(own, stored.account_id, [stored.family_id], "refresh_token_reused")
                 own.add(AuditEntry(event="refresh_token_reused", account_id=stored.account_id, ip=ip, detail="session revoked"))
             raise unauthorized("this refresh token was used before; the session has been ended for safety")
         raise unauthorized("the refresh token is not valid; sign in again")
+    if now - await tokens.session_started(session, settings, claimed.family_id) > timedelta(seconds=settings.session_max_age_s):
+        raise unauthorized("this session is older than allowed: sign in again")
     account = await session.get(Account, claimed.account_id)
     assert account is not None
     return await tokens.issue(session, key, settings, account, family_id=claimed.family_id, acting_for=claimed.acting_for)
@@ -390,7 +406,8 @@ async def logout(session: AsyncSession, refresh_token: str, ip: str) -> None:
     stored = await tokens.find(session, refresh_token)
     if stored is None:
         return
-    await tokens.revoke_family(session, stored.family_id)
+    if stored.revoked_at is None:
+        await tokens.end_sessions(session, stored.account_id, [stored.family_id], "logout")
     session.add(AuditEntry(event="logout", account_id=stored.account_id, ip=ip))
 
 

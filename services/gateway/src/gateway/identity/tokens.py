@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity.keys import SigningKey
 from gateway.identity.models import Account, RefreshToken
+from contracts.gateway.v1 import SessionEnded
 from gateway.settings import Settings
+from kit import outbox
 from kit.auth import ACCESS_TOKEN_TYPE
 
 
@@ -65,9 +67,35 @@ async def issue(session: AsyncSession, key: SigningKey, settings: Settings, acco
                   refresh, settings.access_token_ttl_s, "limited" if limited else "full")
 
 
-async def revoke_family(session: AsyncSession, family_id: uuid.UUID) -> None:
-    await session.execute(update(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-                          .values(revoked_at=datetime.now(UTC)))
+async def end_sessions(session: AsyncSession, account_id: uuid.UUID, family_ids: list[uuid.UUID], reason: str) -> None:
+    """End sessions at once: their refresh tokens are revoked, and ``SessionEnded`` (in the same transaction)
+    makes every process of every service refuse their access tokens from now on (kit.sessions)."""
+    if not family_ids:
+        return
+    now = datetime.now(UTC)
+    await session.execute(update(RefreshToken).where(RefreshToken.family_id.in_(family_ids), RefreshToken.revoked_at.is_(None))
+                          .values(revoked_at=now))
+    await outbox.add(session, SessionEnded(session_ids=family_ids, account_id=account_id, reason=reason, ended_at=now))  # type: ignore[arg-type]
+
+
+async def other_sessions(session: AsyncSession, account_id: uuid.UUID, keep: uuid.UUID | None) -> list[uuid.UUID]:
+    """The account's sessions still open (a refresh token neither revoked nor expired), but ``keep``."""
+    query = select(RefreshToken.family_id).distinct().where(
+        RefreshToken.account_id == account_id, RefreshToken.revoked_at.is_(None), RefreshToken.expires_at > datetime.now(UTC))
+    return [family for family in (await session.execute(query)).scalars() if family != keep]
+
+
+async def session_started(session: AsyncSession, settings: Settings, family_id: uuid.UUID) -> datetime:
+    """When a session signed in: its first refresh token expires ``refresh_token_ttl_s`` after that."""
+    first = (await session.execute(select(func.min(RefreshToken.expires_at))
+                                   .where(RefreshToken.family_id == family_id))).scalar_one()
+    return first - timedelta(seconds=settings.refresh_token_ttl_s)
+
+
+async def ended_since(session: AsyncSession, since: datetime) -> list[tuple[uuid.UUID, datetime]]:
+    query = (select(RefreshToken.family_id, func.max(RefreshToken.revoked_at))
+             .where(RefreshToken.revoked_at > since).group_by(RefreshToken.family_id))
+    return [(family, at) for family, at in (await session.execute(query)).all()]
 
 
 async def find(session: AsyncSession, refresh: str, *, lock: bool = True) -> RefreshToken | None:
