@@ -20,7 +20,6 @@ from kit.testing.sample import create_tables
 @pytest.fixture(scope="module")
 async def settings(test_env: RunEnvironment) -> ServiceSettings:
     settings = test_env.settings(ServiceSettings, service_name="kitprune", housekeeping_batch_size=3)
-    settings = settings.model_copy(update={"database_url": settings.database_url.rsplit("/", 1)[0] + "/kitprune"})
     await create_tables(settings.database_url)
     metrics.setup_metrics(settings)
     return settings
