@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import text
 from prometheus_client import REGISTRY, generate_latest
 
 from kit import housekeeping, metrics
@@ -33,8 +34,9 @@ async def db(settings: ServiceSettings) -> AsyncIterator[Database]:
 
 
 def pruned_metric(table: str) -> float:
-    text = generate_latest(REGISTRY).decode()
-    found = re.search(rf'kit_pruned_rows_total\{{[^}}]*service="kitprune"[^}}]*table="{table}"[^}}]*\}} (\S+)', text)
+    scraped = generate_latest(REGISTRY).decode()
+    pattern = rf'kit_pruned_rows_total\{{[^}}]*service="kitprune"[^}}]*table="{table}"[^}}]*\}} (\S+)'
+    found = re.search(pattern, scraped)
     return float(found.group(1)) if found else 0.0
 
 
@@ -76,7 +78,8 @@ async def test_one_run_prunes_old_rows_in_batches_and_keeps_fresh_and_unsent_one
 
     pruned = await housekeeping.prune(db.engine, settings)
 
-    assert pruned is not None and pruned["outbox"] >= 7 and pruned["inbox"] >= 4 and pruned["idempotency_keys"] >= 2
+    assert pruned is not None
+    assert pruned["outbox"] >= 7 and pruned["inbox"] >= 4 and pruned["idempotency_keys"] >= 2
     left = await fetch(settings, "SELECT event_id FROM outbox WHERE event_id = ANY($1::uuid[])",
                        [*old_sent, fresh_sent, old_unsent])
     assert {r["event_id"] for r in left} == {fresh_sent, old_unsent}
@@ -91,8 +94,6 @@ async def test_one_run_prunes_old_rows_in_batches_and_keeps_fresh_and_unsent_one
 
 async def test_a_second_replica_skips_while_one_is_pruning(settings, db):
     async with db.engine.connect() as other:
-        from sqlalchemy import text
-
         await other.execute(text("SELECT pg_advisory_lock(:k)"), {"k": housekeeping.HOUSEKEEPING_LOCK_KEY})
         assert await housekeeping.prune(db.engine, settings) is None
         await other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": housekeeping.HOUSEKEEPING_LOCK_KEY})

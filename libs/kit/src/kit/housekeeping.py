@@ -73,15 +73,14 @@ async def prune(engine: AsyncEngine, settings: ServiceSettings) -> dict[str, int
                     f"DELETE FROM {table} WHERE ctid IN "
                     f"(SELECT ctid FROM {table} WHERE {_OLD_ROWS[table]} LIMIT :limit)"
                 )
+                limit = settings.housekeeping_batch_size
                 while True:
                     async with engine.begin() as conn:
-                        deleted = (
-                            await conn.execute(statement, {"age": age, "limit": settings.housekeeping_batch_size})
-                        ).rowcount
+                        deleted = (await conn.execute(statement, {"age": age, "limit": limit})).rowcount
                     pruned[table] += deleted
                     if deleted:
                         _pruned_counter().add(deleted, {"service": settings.service_name, "table": table})
-                    if deleted < settings.housekeeping_batch_size:
+                    if deleted < limit:
                         break
         finally:
             await lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": HOUSEKEEPING_LOCK_KEY})
