@@ -17,7 +17,7 @@ import pytest
 from gateway.app import build as build_gateway
 from gateway.devca import DevelopmentCa, siths_headers, ca_for_tests
 from gateway.settings import Settings as GatewaySettings
-from kit.testing import fetch, free_port, probe, running_service
+from kit.testing import fetch, free_port, probe, running_service, wait_for
 from kit.testing.tokens import TokenIssuer
 from portal.app import build as build_portal
 from portal.settings import Settings as PortalSettings
@@ -261,6 +261,27 @@ async def test_password_sms_code_forced_change_and_terms(gw, test_env):
     assert (await whoami(gw, full))["account_id"] == account_id
     events = {r["event"] for r in await fetch(gw.settings, "SELECT event FROM login_audit WHERE account_id = $1", uuid.UUID(account_id))}
     assert {"login_succeeded", "password_changed", "terms_accepted"} <= events
+
+
+async def test_sms_code_and_temporary_password_are_not_kept_in_the_outbox_once_sent(gw, test_env):
+    username, temporary, account_id = await portal_user(gw, test_env)
+    async with probe(test_env, "gateway.login_code_requested.v1") as codes:
+        started = await gw.client.post("/identity/password/login", json={"username": username, "password": temporary})
+        assert started.status_code == 200, started.text
+        code = json.loads((await codes.next()).body)["payload"]["code"]  # the message carried it
+
+    async def sent_rows():
+        rows = await fetch(gw.settings, "SELECT event_type, body::text AS body FROM outbox "
+                           "WHERE aggregate_id = ANY($1::text[]) AND published_at IS NOT NULL",
+                           [started.json()["attempt_id"], account_id])
+        return rows if {r["event_type"] for r in rows} >= {"gateway.login_code_requested.v1",
+                                                           "gateway.temporary_password_issued.v1"} else None
+
+    rows = await wait_for(sent_rows, what="the code and the temporary password marked sent")
+    for row in rows:
+        payload = json.loads(row["body"])["payload"]
+        assert "code" not in payload and "temporary_password" not in payload
+        assert temporary not in row["body"]  # (a 6-digit code could match a timestamp by chance)
 
 
 async def test_wrong_password_and_unknown_user_look_the_same(gw, test_env):

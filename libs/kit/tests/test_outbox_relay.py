@@ -20,7 +20,7 @@ from kit.db import Database
 from kit.relay import OutboxRelay
 from kit.settings import ServiceSettings
 from kit.testing import RunEnvironment, fetch, wait_for
-from kit.testing.sample import ThingHappened, create_tables
+from kit.testing.sample import SecretIssued, ThingHappened, create_tables
 
 KEY = ThingHappened.type_name()
 
@@ -58,7 +58,9 @@ async def relay_task(settings: ServiceSettings) -> AsyncIterator[OutboxRelay]:
 
 
 @asynccontextmanager
-async def durable_probe(test_env: RunEnvironment, settings: ServiceSettings, name: str) -> AsyncIterator[asyncio.Queue]:
+async def durable_probe(
+    test_env: RunEnvironment, settings: ServiceSettings, name: str, key: str = KEY
+) -> AsyncIterator[asyncio.Queue]:
     """A durable queue bound to the test event, consumed over a robust connection, so it survives
     ``rabbitmqctl close_all_connections`` and keeps what arrives while the test's connection is down."""
     queue_name = f"{test_env.queue_prefix}probe.{name}"
@@ -70,7 +72,7 @@ async def durable_probe(test_env: RunEnvironment, settings: ServiceSettings, nam
         await channel.set_qos(prefetch_count=500)
         exchange = await channel.declare_exchange(settings.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
         queue = await channel.declare_queue(queue_name, durable=True, arguments={"x-queue-type": "quorum"})
-        await queue.bind(exchange, KEY)
+        await queue.bind(exchange, key)
 
         async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
             await received.put(message)
@@ -78,7 +80,7 @@ async def durable_probe(test_env: RunEnvironment, settings: ServiceSettings, nam
 
         await queue.consume(on_message)
         yield received
-        await queue.unbind(exchange, KEY)
+        await queue.unbind(exchange, key)
 
 
 async def add_events(db: Database, thing_id: uuid.UUID, count: int, start: int = 0, note: str = "") -> list[str]:
@@ -124,6 +126,21 @@ async def test_committed_event_is_published_with_its_envelope(test_env, relay_se
     assert body["correlation_id"]
     rows = await fetch(relay_settings, "SELECT published_at FROM outbox WHERE event_id = $1", envelope.event_id)
     assert rows[0]["published_at"] is not None
+
+
+async def test_secret_fields_are_published_then_removed_from_the_stored_row(test_env, relay_settings, db):
+    key = SecretIssued.type_name()
+    async with durable_probe(test_env, relay_settings, "secret", key) as received, relay_task(relay_settings):
+        async with db.transaction() as session:
+            envelope = await outbox.add(session, SecretIssued(phone="+46701234567", code="493817"))
+        message = await asyncio.wait_for(received.get(), 10)
+
+    assert json.loads(message.body)["payload"]["code"] == "493817"  # the consumer got the code
+    rows = await fetch(relay_settings, "SELECT published_at, body FROM outbox WHERE event_id = $1", envelope.event_id)
+    assert rows[0]["published_at"] is not None
+    stored = json.loads(rows[0]["body"])
+    assert "code" not in stored["payload"] and "493817" not in rows[0]["body"]
+    assert stored["payload"]["phone"] == "+46701234567"  # only the secret went
 
 
 async def test_rolled_back_change_publishes_nothing(test_env, relay_settings, db):

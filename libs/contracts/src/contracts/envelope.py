@@ -27,6 +27,9 @@ class Event(BaseModel):
     aggregate_key: ClassVar[str | None] = None
     #: An exchange outside parties consume, to which this event is forwarded too (e.g. partner.logistics)
     forwarded_to: ClassVar[str | None] = None
+    #: Payload fields that are secrets (an SMS code, a temporary password): the relay removes them from the
+    #: stored outbox row once the broker confirmed the message, so they are never kept at rest in clear.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

@@ -13,6 +13,9 @@ How it works
 - Any failure (broker down, connection closed, database away) tears the connections down and retries
   with exponential back-off (tenacity). A crash between publish and mark re-publishes: delivery is at
   least once and consumers deduplicate with the inbox.
+- An event class's ``secret_fields`` (an SMS code, a temporary password) are removed from the stored row in
+  the same UPDATE that marks it sent: once the broker holds the message, the secret is not kept at rest.
+  A row re-published after a crash before that UPDATE still has them; one marked sent never needs them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import aiormq
 import asyncpg
 from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
 
+from contracts import event_registry
 from kit.db import plain_dsn
 from kit.schema import OUTBOX_CHANNEL
 from kit.settings import ServiceSettings
@@ -47,7 +51,11 @@ LIMIT $1
 FOR UPDATE SKIP LOCKED
 """
 _MARK = """
-UPDATE outbox SET published_at = now(), unroutable = (id = ANY($2::bigint[])), attempts = attempts + 1
+UPDATE outbox SET published_at = now(), unroutable = (id = ANY($2::bigint[])), attempts = attempts + 1,
+    body = CASE WHEN $3::jsonb ? event_type
+        THEN jsonb_set(body, '{payload}',
+                       (body -> 'payload') - ARRAY(SELECT jsonb_array_elements_text($3::jsonb -> event_type)))
+        ELSE body END
 WHERE id = ANY($1::bigint[])
 """
 _MARK_FAILED = "UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1::bigint[])"
@@ -141,7 +149,7 @@ class OutboxRelay:
             )
             confirmed, returned, failed = _sort_results(rows, results)
             if confirmed:
-                await worker.execute(_MARK, confirmed, returned)
+                await worker.execute(_MARK, confirmed, returned, json.dumps(_secret_fields()))
             if failed:
                 await worker.execute(_MARK_FAILED, [row_id for row_id, _ in failed])
         self.published_total += len(confirmed)
@@ -168,6 +176,11 @@ class OutboxRelay:
         return await exchange.publish(
             message, row["routing_key"], mandatory=True, timeout=self.settings.relay_confirm_timeout_s
         )
+
+
+def _secret_fields() -> dict[str, list[str]]:
+    """Event type -> its payload fields to remove once sent, for every event class that declares some."""
+    return {name: list(cls.secret_fields) for name, cls in event_registry().items() if cls.secret_fields}
 
 
 def _sort_results(

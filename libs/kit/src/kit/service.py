@@ -33,7 +33,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kit import context, identity_routes, metrics, migrations, sessions, telemetry
+from kit import context, housekeeping, identity_routes, metrics, migrations, sessions, telemetry
 from kit.auth import TokenVerifier
 from kit.bus import Consumers, EventBus
 from kit.changes import Changes
@@ -127,7 +127,8 @@ class Service:
             app.state.bus = bus
             await bus.start()
             stop = asyncio.Event()
-            background = [metrics.refresh_outbox_stats, sessions.follow_ended_sessions, *self.background]
+            background = [metrics.refresh_outbox_stats, sessions.follow_ended_sessions, housekeeping.housekeeping,
+                          *self.background]
             tasks = [asyncio.create_task(task(app, stop), name=task.__name__) for task in background]
             try:
                 yield

@@ -110,6 +110,18 @@ class ServiceSettings(BaseSettings):
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     relay_confirm_timeout_s: float = Field(default=10.0, gt=0)
 
+    # Housekeeping (kit.housekeeping): how long kit's own rows are kept
+    #: Sent outbox rows: kept a week to look into what was published.
+    outbox_retention_days: float = Field(default=7, gt=0)
+    #: Inbox rows must outlive any redelivery of their message: the delivery limit ends retries within
+    #: minutes, but a message shovelled back from a dead-letter queue can come days later. Generous.
+    inbox_retention_days: float = Field(default=14, gt=0)
+    #: Idempotency keys: a client retries within minutes; 24 h is what clients are promised.
+    idempotency_retention_hours: float = Field(default=24, gt=0)
+    housekeeping_interval_s: float = Field(default=3600, gt=0)
+    #: Rows deleted per statement: small enough that no DELETE holds its locks for long.
+    housekeeping_batch_size: int = Field(default=1000, ge=1)
+
     # Tokens issued by the gateway (PEM public key; empty means "no token is accepted")
     jwt_public_key: str = ""
     jwt_issuer: str = "care-gateway"

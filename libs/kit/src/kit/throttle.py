@@ -22,12 +22,11 @@ import math
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-
 from starlette.requests import Request
 
 from kit.db import Database
@@ -175,14 +174,6 @@ async def link_guard(request: Request, session: AsyncSession, scope: str) -> Asy
     key = f"{scope}:ip:{client_ip(request, settings.trusted_proxies)}"
     async with guard(session, request.app.state.db, {key: ip_policy}, counts=(404, 409, 410), on_refused=log_refusal):
         yield
-
-
-async def prune(session: AsyncSession, older_than_s: float) -> int:
-    """Remove keys neither locked nor failed within ``older_than_s`` (housekeeping)."""
-    cutoff = datetime.now(UTC) - timedelta(seconds=older_than_s)
-    free = throttle.c.locked_until.is_(None) | (throttle.c.locked_until < cutoff)
-    result = await session.execute(delete(throttle).where(throttle.c.window_started_at < cutoff, free))
-    return result.rowcount or 0  # type: ignore[attr-defined]
 
 
 def create_throttle_table() -> None:

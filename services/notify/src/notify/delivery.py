@@ -2,7 +2,8 @@
 
 It claims up to 10 due messages at a time (``FOR UPDATE SKIP LOCKED``: safe with several replicas),
 sends them concurrently, and records the outcome in the same transaction:
-- sent: ``sent``, with the provider's reference; a secret's body (code, password) is then redacted;
+- sent: ``sent``, with the provider's reference; a secret's body (code, password) is then redacted, as it
+  is when the message ends ``failed``: it is never sent again, so the secret is not kept;
 - temporary failure: retried at once a few times (tenacity, exponential back-off), then rescheduled
   with a growing delay; after ``max_attempts`` it is ``failed``;
 - permanent failure (refused address, provider 4xx): ``failed`` at once, visible in /deliveries.
@@ -64,8 +65,6 @@ async def deliver_due(app: FastAPI, now: datetime | None = None) -> int:
             if isinstance(outcome, str):
                 message.status, message.sent_at, message.provider_reference = "sent", datetime.now(UTC), outcome
                 message.last_error = None
-                if message.secret:
-                    message.body = REDACTED
             elif isinstance(outcome, Permanent):
                 message.status, message.last_error = "failed", f"permanent: {outcome}"
             elif isinstance(outcome, Temporary | Exception):
@@ -75,6 +74,8 @@ async def deliver_due(app: FastAPI, now: datetime | None = None) -> int:
                 else:
                     message.due_at = datetime.now(UTC) + backoff(message.attempts)
                 log.warning("message %s not sent (attempt %d): %s", message.id, message.attempts, outcome)
+            if message.secret and message.status in ("sent", "failed"):  # never sent again: the secret goes
+                message.body = REDACTED
         return len(due)
 
 

@@ -28,6 +28,7 @@ class LoginCodeRequested(Event):
 
     event_type: Literal["gateway.login_code_requested.v1"] = "gateway.login_code_requested.v1"
     aggregate_key = "attempt_id"
+    secret_fields = ("code",)
 
     attempt_id: UUID
     account_id: UUID
@@ -42,6 +43,7 @@ class TemporaryPasswordIssued(Event):
 
     event_type: Literal["gateway.temporary_password_issued.v1"] = "gateway.temporary_password_issued.v1"
     aggregate_key = "account_id"
+    secret_fields = ("temporary_password",)
 
     account_id: UUID
     display_name: str

@@ -36,6 +36,16 @@ class ThingHappened(Event):
     note: str = ""
 
 
+class SecretIssued(Event):
+    """Only in kit's tests: an event carrying a secret, like gateway's LoginCodeRequested."""
+
+    event_type: Literal["kittest.secret_issued.v1"] = "kittest.secret_issued.v1"
+    secret_fields = ("code",)
+
+    phone: str
+    code: str
+
+
 consumers = Consumers()
 
 
