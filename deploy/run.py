@@ -74,7 +74,12 @@ def processes() -> list[Process]:
         replicas = int(os.environ.get(f"REPLICAS_{name}", "1"))
         common = {**environment(name),
                   # tokens are checked against this run's gateway (its port moves with RUNNER_PORT_OFFSET)
-                  f"{prefix}_JWT_JWKS_URL": os.environ.get(f"{prefix}_JWT_JWKS_URL", f"{urls['gateway']}/.well-known/jwks.json")}
+                  f"{prefix}_JWT_JWKS_URL": os.environ.get(f"{prefix}_JWT_JWKS_URL", f"{urls['gateway']}/.well-known/jwks.json"),
+                  # sessions ended before this process started (kit.sessions), from the same gateway
+                  f"{prefix}_SESSIONS_ENDED_URL": os.environ.get(f"{prefix}_SESSIONS_ENDED_URL",
+                                                                 f"{urls['gateway']}/identity/sessions/ended")}
+        if name != "gateway":  # the gateway in front believes its own client address (kit.net)
+            common[f"{prefix}_TRUSTED_PROXIES"] = os.environ.get(f"{prefix}_TRUSTED_PROXIES", '["127.0.0.1"]')
         if name == "gateway":
             common["GATEWAY_SERVICES"] = os.environ.get("GATEWAY_SERVICES", gateway_services)
             if common["GATEWAY_ENVIRONMENT"] == "development":  # SITHS with the development CA (gateway.devca)

@@ -125,7 +125,11 @@ def objects(name: str, port: int, low: int, high: int, cpu: str, memory: str) ->
             f"{prefix}_OTEL_EXPORTER": "otlp",
             f"{prefix}_OTEL_ENDPOINT": "http://otel-collector.observability:4318/v1/traces",
             f"{prefix}_JWT_JWKS_URL": "http://gateway:8000/.well-known/jwks.json",
+            f"{prefix}_SESSIONS_ENDED_URL": "http://gateway:8000/identity/sessions/ended",
             f"{prefix}_LOG_LEVEL": "INFO",
+            # whose X-Forwarded-For is believed (kit.net): the pod network, where the gateway (before a
+            # service) and the ingress controller (before the gateway) run; narrow it to your cluster's CIDR
+            f"{prefix}_TRUSTED_PROXIES": '["10.0.0.0/8"]',
         },
     }
     api = {
