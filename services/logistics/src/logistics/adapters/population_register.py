@@ -4,7 +4,7 @@ the development register that invents people, and the production adapter for a R
 SPAR's person search (PersonSok).
 
 Protected people are honoured at the adapter: for a person with ``Sekretessmarkering`` or
-``SkyddadFolkbokforing`` the register gives no address (and SPAR no name), so none is returned, stored or
+``SkyddadFolkbokforing`` (or ``SkyddadIdentitet``) the register gives no address (and SPAR no name), so none is returned, stored or
 shown (the recipient has the name "Skyddad identitet" and an empty address).
 """
 
@@ -103,12 +103,21 @@ class SparPopulationRegister:
         await self.api.close()
 
 
+def _first(value: Any) -> dict[str, Any]:
+    """SPAR's repeatable elements rendered as JSON: a list, or one object when there is one."""
+    return value[0] if isinstance(value, list) else value
+
+
+#: Any of these set to "J" means the person's address (and name) must not leave the register
+PROTECTION_FLAGS = ("Sekretessmarkering", "SkyddadFolkbokforing", "SkyddadIdentitet")
+
+
 def _person(post: dict[str, Any]) -> RegisteredPerson:
     """One SPAR answer as a person; a protected one keeps nothing but the flag."""
-    if post.get("Sekretessmarkering") == "J" or post.get("SkyddadFolkbokforing") == "J":
+    if any(post.get(flag) == "J" for flag in PROTECTION_FLAGS):
         return protected_person()
-    name = post["Namn"][0]
-    address = post["Folkbokforingsadress"][0]["SvenskAdress"]
+    name = _first(post["Namn"])
+    address = _first(post["Folkbokforingsadress"])["SvenskAdress"]
     return RegisteredPerson(name=f"{name.get('Fornamn', '')} {name['Efternamn']}".strip(),
                             street=address.get("Utdelningsadress2", ""), postal_code=address.get("PostNr", ""),
                             city=address.get("Postort", ""))
