@@ -250,6 +250,11 @@ async def test_recipients_their_views_and_printouts(logistics):
     unknown = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "195001080000"})
     assert unknown.status_code == 404 and unknown.json()["type"] == "/problems/not-in-population-register"
     assert "0000" not in unknown.json()["detail"]  # the number is masked in the problem too
+    # a person with protected identity: the register gives no address, so none is stored or shown
+    protected = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "194001019910"})
+    assert protected.status_code in (200, 201), protected.text
+    assert protected.json()["name"] == "Skyddad identitet"
+    assert (protected.json()["street"], protected.json()["postal_code"], protected.json()["city"]) == ("", "", "")
     added = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "194501019287"})
     assert added.status_code == 201, added.text
     patient = added.json()

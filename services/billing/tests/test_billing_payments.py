@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from billing.provider import signature
+from billing.adapters import payment_provider
 from contracts.booking.v1 import BookingCancelled, BookingHoldExpired
 from kit.testing import fetch, probe, publish, wait_for
 
@@ -123,18 +123,18 @@ async def test_forged_stale_and_redelivered_webhooks(billing, test_env, saga, is
     event = {"id": "evt_test_forged", "type": "payment.succeeded", "data": {"payment_id": provider_id, "amount_minor": 95000}}
     body = json.dumps(event).encode()
 
-    forged = await billing.client.post("/webhooks/provider", content=body, headers={signature.HEADER: signature.sign("guess", body)})
+    forged = await billing.client.post("/webhooks/provider", content=body, headers={payment_provider.HEADER: payment_provider.sign("guess", body)})
     assert forged.status_code == 400 and forged.json()["type"] == "/problems/webhook-signature-invalid"
     stale = await billing.client.post("/webhooks/provider", content=body,
-                                      headers={signature.HEADER: signature.sign(secret, body, timestamp=1_000_000)})
+                                      headers={payment_provider.HEADER: payment_provider.sign(secret, body, timestamp=1_000_000)})
     assert stale.status_code == 400 and "old" in stale.json()["detail"]
     unsigned = await billing.client.post("/webhooks/provider", content=body)
     assert unsigned.status_code == 400
     assert (await saga.payment_of(booking))["status"] == "pending"  # none of them moved money
 
-    good = {signature.HEADER: signature.sign(secret, body)}
+    good = {payment_provider.HEADER: payment_provider.sign(secret, body)}
     first = await billing.client.post("/webhooks/provider", content=body, headers=good)
-    again = await billing.client.post("/webhooks/provider", content=body, headers={signature.HEADER: signature.sign(secret, body)})
+    again = await billing.client.post("/webhooks/provider", content=body, headers={payment_provider.HEADER: payment_provider.sign(secret, body)})
     assert first.json() == {"status": "processed"} and again.json() == {"status": "already processed"}
     assert [m["kind"] for m in await saga.movements(booking)] == ["capture"]
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from billing.payments import rules
-from billing.provider import signature
+from billing.adapters import payment_provider
 
 
 @pytest.mark.parametrize(
@@ -51,15 +51,15 @@ def test_hold_is_active_strictly_before_it_expires():
 
 def test_signature_round_trip_and_what_is_refused():
     body = b'{"id": "evt_1"}'
-    header = signature.sign("secret", body, timestamp=1_000_000)
-    signature.verify("secret", body, header, tolerance_s=300, now=1_000_100)
-    with pytest.raises(signature.SignatureError, match="does not match"):
-        signature.verify("secret", body + b" ", header, tolerance_s=300, now=1_000_100)
-    with pytest.raises(signature.SignatureError, match="does not match"):
-        signature.verify("other secret", body, header, tolerance_s=300, now=1_000_100)
-    with pytest.raises(signature.SignatureError, match="s old"):
-        signature.verify("secret", body, header, tolerance_s=300, now=1_000_301)
-    with pytest.raises(signature.SignatureError, match="missing"):
-        signature.verify("secret", body, None, tolerance_s=300)
-    with pytest.raises(signature.SignatureError, match="malformed"):
-        signature.verify("secret", body, "v1=abc", tolerance_s=300)
+    header = payment_provider.sign("secret", body, timestamp=1_000_000)
+    payment_provider.verify("secret", body, header, tolerance_s=300, now=1_000_100)
+    with pytest.raises(payment_provider.SignatureError, match="does not match"):
+        payment_provider.verify("secret", body + b" ", header, tolerance_s=300, now=1_000_100)
+    with pytest.raises(payment_provider.SignatureError, match="does not match"):
+        payment_provider.verify("other secret", body, header, tolerance_s=300, now=1_000_100)
+    with pytest.raises(payment_provider.SignatureError, match="s old"):
+        payment_provider.verify("secret", body, header, tolerance_s=300, now=1_000_301)
+    with pytest.raises(payment_provider.SignatureError, match="missing"):
+        payment_provider.verify("secret", body, None, tolerance_s=300)
+    with pytest.raises(payment_provider.SignatureError, match="malformed"):
+        payment_provider.verify("secret", body, "v1=abc", tolerance_s=300)

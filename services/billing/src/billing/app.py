@@ -7,10 +7,10 @@ from fastapi import FastAPI
 from billing.cards.routes import router as cards_router
 from billing.specifications.routes import router as specifications_router
 from billing.payments.routes import router as payments_router
-from billing.payouts.bank import StubBankTransfers
+from billing.adapters.bank import HttpBankTransfers, StubBankTransfers
+from billing.adapters.payment_provider import HttpPaymentProvider, StubProvider, deliver_webhooks
 from billing.payouts.routes import router as payouts_router
 from billing.payouts.scheduler import scheduled_payouts
-from billing.provider.stub import StubProvider, deliver_webhooks
 from billing.specifications.scheduler import scheduled_rent_runs
 from billing.settings import Settings
 from billing.subscribers import consumers
@@ -21,12 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]  # services/billing: alembic.ini and 
 
 
 async def provide_adapters(app: FastAPI) -> None:
-    """The payment provider and the bank (development stubs; real adapters implement the same interfaces)."""
+    """The payment provider and the bank, each the adapter its setting names (``stub`` or ``http``)."""
     settings: Settings = app.state.settings
-    # The stub stands in for a remote system: its own connections, never the pool our handlers hold.
-    provider_db = Database(settings.database_url, pool_size=5, max_overflow=5)
-    app.state.provider = StubProvider(provider_db, settings)
-    app.state.bank = StubBankTransfers()
+    if settings.payment_provider == "http":
+        app.state.provider = HttpPaymentProvider(settings)
+    else:
+        # The stub stands in for a remote system: its own connections, never the pool our handlers hold.
+        app.state.provider = StubProvider(Database(settings.database_url, pool_size=5, max_overflow=5), settings)
+    app.state.bank = HttpBankTransfers(settings) if settings.bank == "http" else StubBankTransfers()
 
 
 def build(settings: Settings | None = None, **overrides: object) -> Service:

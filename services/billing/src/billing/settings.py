@@ -1,11 +1,9 @@
 """Billing settings: environment variables prefixed ``BILLING_``."""
 
-from typing import Literal
-
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import Secret, ServiceSettings
+from kit.settings import STUB, Secret, ServiceSettings, adapter
 
 
 class Settings(ServiceSettings):
@@ -18,9 +16,13 @@ class Settings(ServiceSettings):
     #: centre's rent price list is connected
     rent_months: int = Field(default=60, ge=1)
 
-    #: Which payment provider adapter to use. Only the development stub exists so far; a real adapter
-    #: implements ``billing.provider.base.PaymentProvider``.
-    provider: Literal["stub"] = "stub"
+    #: The payment provider (``billing.adapters.payment_provider``): ``stub`` (development, pay page and
+    #: webhooks of its own) or ``http`` (a card/Swish-style REST provider at ``payment_provider_url``).
+    payment_provider: adapter("http") = STUB  # type: ignore[valid-type]
+    payment_provider_url: str = ""
+    #: A secret, but not typed ``Secret``: it is required only when the http adapter is chosen (``problems``)
+    payment_provider_api_key: SecretStr = SecretStr("")
+    payment_provider_timeout_s: float = Field(default=10.0, gt=0)
     #: Shared secret the provider signs webhooks with (set a real one in production).
     provider_webhook_secret: Secret = SecretStr("development-webhook-secret")
     #: Webhooks older than this are refused as replays.
@@ -37,7 +39,40 @@ class Settings(ServiceSettings):
     rent_check_interval_s: float = 3600.0
     default_commission_bp: int = Field(default=1500, ge=0, le=10_000)
 
+    #: The bank the payouts go through (``billing.adapters.bank``): ``stub`` (answers a reference, moves
+    #: nothing) or ``http`` (a bank's payment-initiation API at ``bank_url``).
+    bank: adapter("http") = STUB  # type: ignore[valid-type]
+    bank_url: str = ""
+    bank_api_key: SecretStr = SecretStr("")  # required only with the http adapter
+    #: Optional client certificate and key (PEM file paths) when the bank wants mutual TLS
+    bank_client_cert: str = ""
+    bank_client_key: str = ""
+    #: The platform's own account the payouts are paid from
+    bank_debtor_account: str = ""
+    bank_timeout_s: float = Field(default=10.0, gt=0)
+
     # The development provider stub
     stub_webhook_url: str = "http://127.0.0.1:8002/webhooks/provider"
     stub_confirm_delay_s: float = 0.2
     stub_poll_interval_s: float = 0.05
+
+    def problems(self) -> list[str]:
+        """Besides kit's rules: the chosen production adapter's address and credentials."""
+        found = super().problems()
+        if not self.is_production:
+            return found
+        if self.payment_provider == "http":
+            found += _missing(self, "payment_provider_url", "payment_provider_api_key")
+        if self.bank == "http":
+            found += _missing(self, "bank_url", "bank_api_key", "bank_debtor_account")
+        return found
+
+
+def _missing(settings: Settings, *names: str) -> list[str]:
+    """One line per empty setting among ``names`` ."""
+    found = []
+    for name in names:
+        value = getattr(settings, name)
+        if not (value.get_secret_value() if isinstance(value, SecretStr) else value):
+            found.append(f"{settings.variable(name)}: missing (required by the production adapter)")
+    return found

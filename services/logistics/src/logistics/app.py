@@ -11,7 +11,7 @@ from logistics.catalogue.routes import router as catalogue_router
 from logistics.demo import seed
 from logistics.orders.routes import router as orders_router
 from logistics.prescribers.routes import router as prescribers_router
-from logistics.recipients.register import DevelopmentPopulationRegister
+from logistics.adapters.population_register import DevelopmentPopulationRegister, SparPopulationRegister
 from logistics.recipients.routes import router as recipients_router
 from logistics.returns.routes import router as returns_router
 from logistics.search import router as search_router
@@ -25,8 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]  # services/logistics: alembic.ini an
 
 
 async def provide_registers(app: FastAPI) -> None:
-    """The population register behind its interface (the development one invents people)."""
-    app.state.population_register = DevelopmentPopulationRegister()
+    """The population register its setting names (the development one invents people; ``http`` is SPAR)."""
+    settings: Settings = app.state.settings
+    app.state.population_register = (SparPopulationRegister(settings) if settings.population_register == "http"
+                                     else DevelopmentPopulationRegister())
 
 
 async def forward_to_partners(app: FastAPI) -> None:

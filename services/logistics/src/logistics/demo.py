@@ -20,7 +20,7 @@ from contracts.identity import luhn_ok
 from logistics.catalogue.models import Article, ArticleComponent, IsoClass, ReplacementGroup, ReplacementMember
 from logistics.prescribers.models import News
 from logistics.recipients.models import Recipient
-from logistics.recipients.register import DevelopmentPopulationRegister
+from logistics.adapters.population_register import DevelopmentPopulationRegister
 from logistics.settings import Settings
 from logistics.stock.models import Individual, IndividualEvent, StockBalance, Warehouse
 from kit.db import Database

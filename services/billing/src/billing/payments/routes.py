@@ -12,8 +12,8 @@ from fastapi.responses import JSONResponse
 from billing.models import Payment
 from billing.payments import service
 from billing.payments.schemas import MovementOut, PayIn, PaymentOut
-from billing.provider import signature
-from billing.provider.base import PaymentProvider, WebhookEvent
+from billing.adapters import payment_provider
+from billing.adapters.payment_provider import PaymentProvider, WebhookEvent
 from kit.auth import CurrentPrincipal
 from kit.changes import MAX_WAIT_S
 from kit.idempotency import IdempotencyKey, idempotent
@@ -87,16 +87,16 @@ async def provider_webhook(
     request: Request,
     session: DbSession,
     provider: Provider,
-    provider_signature: Annotated[str | None, Header(alias=signature.HEADER)] = None,
+    provider_signature: Annotated[str | None, Header(alias=payment_provider.HEADER)] = None,
 ) -> dict[str, str]:
     """The provider's signed notifications. Forged or stale → 400; a redelivered event → 200, no effect."""
     body = await request.body()
     settings = request.app.state.settings
     try:
-        signature.verify(
+        payment_provider.verify(
             settings.provider_webhook_secret.get_secret_value(), body, provider_signature, tolerance_s=settings.provider_webhook_tolerance_s
         )
-    except signature.SignatureError as exc:
+    except payment_provider.SignatureError as exc:
         raise Problem(400, "webhook-signature-invalid", str(exc)) from exc
     try:
         payload = WebhookEvent(**json.loads(body))

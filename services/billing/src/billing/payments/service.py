@@ -15,7 +15,7 @@ from billing.ledger import rules as ledger
 from billing.ledger import service as ledger_service
 from billing.models import MoneyMovement, Payment, ProviderEvent
 from billing.payments import rules
-from billing.provider.base import PaymentProvider, ProviderError, WebhookEvent
+from billing.adapters.payment_provider import PaymentProvider, ProviderError, WebhookEvent
 from contracts.billing.v1 import PaymentCaptured, PaymentCreated, PaymentFailed, PaymentRefunded, PaymentVoided
 from contracts.booking.v1 import BookingCancelled, BookingHoldExpired, BookingRequested
 from contracts.money import Money

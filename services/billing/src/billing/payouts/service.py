@@ -21,7 +21,7 @@ from billing.ledger import rules as ledger
 from billing.ledger.service import post
 from billing.models import EarnedSession, Payment, Payout, PayoutRun, TherapistAccount
 from billing.payouts import rules
-from billing.payouts.bank import BankTransfers
+from billing.adapters.bank import BankTransfers
 from billing.settings import Settings
 from kit.problems import Problem, conflict, not_found
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.identity import IdentityNumberError, mask, swedish_personal_number
 from logistics.recipients.models import Recipient
-from logistics.recipients.register import PopulationRegister
+from logistics.adapters.population_register import PopulationRegister
 from logistics.stock.models import IndividualEvent
 from kit.db import one_or_404
 from kit.problems import Problem, invalid

@@ -1,1 +1,0 @@
-"""The payment provider behind an interface (``base.PaymentProvider``) and its development stub."""
