@@ -3,7 +3,7 @@
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import STUB, Secret, ServiceSettings, adapter
+from kit.settings import STUB, OptionalSecret, Secret, ServiceSettings, adapter
 
 
 class Settings(ServiceSettings):
@@ -21,7 +21,7 @@ class Settings(ServiceSettings):
     payment_provider: adapter("http") = STUB  # type: ignore[valid-type]
     payment_provider_url: str = ""
     #: A secret, but not typed ``Secret``: it is required only when the http adapter is chosen (``problems``)
-    payment_provider_api_key: SecretStr = SecretStr("")
+    payment_provider_api_key: OptionalSecret = SecretStr("")
     payment_provider_timeout_s: float = Field(default=10.0, gt=0)
     #: Shared secret the provider signs webhooks with (set a real one in production).
     provider_webhook_secret: Secret = SecretStr("development-webhook-secret")
@@ -43,7 +43,7 @@ class Settings(ServiceSettings):
     #: nothing) or ``http`` (a bank's payment-initiation API at ``bank_url``).
     bank: adapter("http") = STUB  # type: ignore[valid-type]
     bank_url: str = ""
-    bank_api_key: SecretStr = SecretStr("")  # required only with the http adapter
+    bank_api_key: OptionalSecret = SecretStr("")  # required only with the http adapter
     #: Optional client certificate and key (PEM file paths) when the bank wants mutual TLS
     bank_client_cert: str = ""
     bank_client_key: str = ""

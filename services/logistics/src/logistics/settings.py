@@ -3,7 +3,7 @@
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from kit.settings import STUB, Secret, ServiceSettings, adapter
+from kit.settings import STUB, OptionalSecret, Secret, ServiceSettings, adapter
 
 
 class Settings(ServiceSettings):
@@ -30,7 +30,7 @@ class Settings(ServiceSettings):
     population_register_ca_bundle: str = ""
     #: An API key, when a gateway in front of the register wants one; a secret, but not typed ``Secret``:
     #: it is required only with the http adapter and no client certificate (``problems``)
-    population_register_api_key: SecretStr = SecretStr("")
+    population_register_api_key: OptionalSecret = SecretStr("")
     population_register_timeout_s: float = Field(default=5.0, gt=0)
 
     def problems(self) -> list[str]:
