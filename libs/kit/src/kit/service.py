@@ -33,6 +33,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kit import http as kit_http
 from kit import context, identity_routes, metrics, migrations, telemetry
 from kit.auth import TokenVerifier
 from kit.bus import Consumers, EventBus
@@ -150,6 +151,7 @@ class Service:
         for router in self.routers:
             app.include_router(router)
         app.add_middleware(CorrelationIdMiddleware)
+        kit_http.install(app, settings)  # body limit before any parsing, security headers on every response
         telemetry.instrument_app(app, provider, meters)
         return app
 
