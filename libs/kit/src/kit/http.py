@@ -17,6 +17,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
 from kit import problems
 
 Scope = dict[str, Any]
@@ -37,8 +39,12 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 _CACHE_CONTROL = (b"cache-control", b"no-store")
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from ``receive`` once the streamed body passes its limit. An HTTPException because FastAPI turns
+    any other error while reading the body into a 400; kit's problem handler renders it as the 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, too_large(limit).detail)
 
 
 def limit_for(path: str, default: int, limits: Mapping[str, int]) -> int:
@@ -57,9 +63,24 @@ async def send_problem(send: Send, problem: problems.Problem) -> None:
     body = json.dumps(problem.body()).encode()
     await send({"type": "http.response.start", "status": problem.status, "headers": [
         (b"content-type", problems.MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode()),
-        (b"connection", b"close"),
     ]})
     await send({"type": "http.response.body", "body": body})
+
+
+#: Bytes read and dropped before a 413 so the client, still sending, reads the answer instead of a reset.
+DRAIN_BYTES = 64 * MIB
+
+
+async def drain(receive: Receive) -> None:
+    """Read and discard the rest of the body (never kept, never parsed), up to :data:`DRAIN_BYTES`."""
+    dropped = 0
+    while dropped < DRAIN_BYTES:
+        message = await receive()
+        if message["type"] != "http.request":
+            return
+        dropped += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
 
 
 def declared_length(scope: Scope) -> int | None:
@@ -74,7 +95,7 @@ def declared_length(scope: Scope) -> int | None:
 
 class BodyLimitMiddleware:
     """413 problem+json when a request body is over its limit: at once on ``Content-Length``, else as soon
-    as the received bytes pass it (the app then sees a disconnect and the 413 is what the client gets)."""
+    as the received bytes pass it. The rest of the body is read and dropped first (bounded), never parsed."""
 
     def __init__(self, app: Any, *, max_body_bytes: int = MIB, body_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
@@ -88,6 +109,7 @@ class BodyLimitMiddleware:
         limit = limit_for(scope["path"], self.default, self.limits)
         length = declared_length(scope)
         if length is not None and length > limit:
+            await drain(receive)
             await send_problem(send, too_large(limit))
             return
         received = 0
@@ -99,7 +121,7 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(limit)
             return message
 
         async def tracking_send(message: dict) -> None:
@@ -112,6 +134,7 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not started:
+                await drain(receive)
                 await send_problem(send, too_large(limit))
 
 

@@ -144,7 +144,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}.get(
+        slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden",
+                413: "payload-too-large"}.get(
             exc.status_code, "http-error"
         )
         problem = Problem(exc.status_code, slug, str(exc.detail))

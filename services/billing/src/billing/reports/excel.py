@@ -18,7 +18,7 @@ def workbook(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]
     book = Workbook()
     page = book.active
     page.title = sheet
-    page.append([title])
+    xlsx.append_row(page, [title])
     page["A1"].font = Font(bold=True, size=13)
     xlsx.append_row(page, headers)
     for cell in page[2]:
