@@ -187,6 +187,13 @@ async def test_a_special_adaptation_needs_its_form_and_attachments_are_checked(l
     photo = await svc.client.post(f"/activities/{made.json()['id']}/attachments", headers=me | {"Content-Type": "image/png", "X-Filename": "sits.png"},
                                   content=PNG)
     assert photo.status_code == 201 and photo.json()["size_bytes"] == len(PNG)
+    large = PNG + b"\0" * (4 * 1024 * 1024)  # over the 1 MiB default body limit: the upload route allows more
+    big = await svc.client.post(f"/activities/{made.json()['id']}/attachments", headers=me | {"Content-Type": "image/png", "X-Filename": "stor.png"},
+                                content=large)
+    assert big.status_code == 201 and big.json()["size_bytes"] == len(large)
+    too_big = await svc.client.post(f"/activities/{made.json()['id']}/attachments", headers=me | {"Content-Type": "image/png", "X-Filename": "x.png"},
+                                    content=PNG + b"\0" * (9 * 1024 * 1024))
+    assert too_big.status_code == 413 and too_big.json()["type"] == "/problems/payload-too-large"
     text = await svc.client.post(f"/activities/{made.json()['id']}/attachments", headers=me | {"Content-Type": "text/plain", "X-Filename": "a.txt"},
                                  content=b"hello")
     assert text.status_code == 422

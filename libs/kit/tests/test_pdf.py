@@ -15,3 +15,11 @@ def test_a_document_reads_back_with_its_facts_and_table():
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(doc.output())).pages)
     for expected in ("Lagersaldo förråd 1201", "1201 Exempelkommunen", "Rollator, låg", "-2", "Duschpall", "Inga rader"):
         assert expected in text
+
+
+def test_every_european_name_prints():
+    doc = PdfDocument("Łukasz Čapek Ærø")
+    doc.facts([("Mottagare", "Łukasz Čapek Ærø")])
+    doc.table(["Namn"], [["Łukasz Čapek Ærø"]])
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(doc.output())).pages)
+    assert text.count("Łukasz Čapek Ærø") == 3

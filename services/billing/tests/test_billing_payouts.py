@@ -36,6 +36,9 @@ async def _cancel_recorded(saga, booking) -> bool:
     return bool(rows and rows[0]["cancelled_by"])
 
 
+FORMULA = '=HYPERLINK("http://evil.example","Klient")'
+
+
 async def test_month_payout_ledger_and_report(test_env, billing, saga, issuer):
     alice, bertil, cecilia = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()  # therapists
     admin = issuer.headers(uuid.uuid4(), "admin")
@@ -48,6 +51,7 @@ async def test_month_payout_ledger_and_report(test_env, billing, saga, issuer):
     held = await saga.paid_booking(therapist_id=alice, starts_at=october(5))
     await publish(test_env, ContactDetailsChanged(account_id=held.client_id, display_name="Test Klient Ett"))
     late = await saga.paid_booking(therapist_id=alice, starts_at=october(12))
+    await publish(test_env, ContactDetailsChanged(account_id=late.client_id, display_name=FORMULA))
     early = await saga.paid_booking(therapist_id=alice, starts_at=october(19))
     by_therapist = await saga.paid_booking(therapist_id=alice, starts_at=october(26))
     await saga.paid_booking(therapist_id=bertil, starts_at=october(28), fee=80001)
@@ -99,6 +103,7 @@ async def test_month_payout_ledger_and_report(test_env, billing, saga, issuer):
     assert body[0][1:] == ["10:00", "Test Klient Ett", 950.0, 950.0, 142.5, 807.5, "SEK", "held", body[0][9]]
     assert body[0][9].startswith("2026-10 (stub-")
     assert body[1][3:9] == [950.0, 950.0, 142.5, 807.5, "SEK", "cancelled late (fee kept)"]
+    assert body[1][2] == FORMULA and sheet.cell(row=4, column=3).data_type == "s"  # text, not a live formula
     assert body[2][3:9] == [950.0, 0, 0, 0, "SEK", "cancelled early (refunded)"]
     assert body[3][3:9] == [950.0, 0, 0, 0, "SEK", "cancelled by therapist"]
     # the totals are what the month earned: the held and the late-cancelled session, not the refunded ones

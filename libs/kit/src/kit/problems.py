@@ -22,6 +22,8 @@ from kit import context
 log = logging.getLogger("kit.problems")
 
 MEDIA_TYPE = "application/problem+json"
+#: A 422 lists at most this many errors; ``more_errors`` counts the rest.
+MAX_ERRORS = 20
 _TITLES = {
     400: "Bad request",
     401: "Unauthorized",
@@ -128,16 +130,22 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Bounded: a large body with an error per item must not come back as an even larger answer.
+        found = exc.errors()
         errors = [
             {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
-            for e in exc.errors()
+            for e in found[:MAX_ERRORS]
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        return render(Problem(422, "validation-error", detail or "invalid request", errors=errors), request)
+        extra: dict[str, Any] = {"errors": errors}
+        if len(found) > MAX_ERRORS:
+            extra["more_errors"] = len(found) - MAX_ERRORS
+        return render(Problem(422, "validation-error", detail or "invalid request", **extra), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden"}.get(
+        slug = {404: "not-found", 405: "method-not-allowed", 401: "unauthorized", 403: "forbidden",
+                413: "payload-too-large"}.get(
             exc.status_code, "http-error"
         )
         problem = Problem(exc.status_code, slug, str(exc.detail))

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kit import context, housekeeping, identity_routes, metrics, migrations, sessions, telemetry
+from kit import http as kit_http
 from kit.auth import TokenVerifier
 from kit.bus import Consumers, EventBus
 from kit.changes import Changes
@@ -164,6 +165,7 @@ class Service:
             for router in self.development_routers:
                 app.include_router(router)
         app.add_middleware(CorrelationIdMiddleware)
+        kit_http.install(app, settings)  # body limit before any parsing, security headers on every response
         telemetry.instrument_app(app, provider, meters)
         return app
 

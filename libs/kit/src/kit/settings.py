@@ -83,6 +83,10 @@ class ServiceSettings(BaseSettings):
     #: its pool (GATEWAY_PROXY_KEEPALIVE_S), so the gateway never sends a request on a connection that this
     #: service is closing at the same moment.
     http_keep_alive_s: int = 75
+    #: Largest request body in bytes, answered 413 before parsing (kit.http); 1 MiB.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
+    #: Larger limits for upload routes: a regular expression searched in the path → bytes (kit.http).
+    body_limits: dict[str, int] = Field(default_factory=dict)
 
     #: Peers whose ``X-Forwarded-For`` is believed (addresses or CIDRs, ``<PREFIX>TRUSTED_PROXIES`` as a JSON
     #: list): the TLS-terminating proxy before the gateway, the gateway before a service. See ``kit.net``.

@@ -4,7 +4,9 @@ includes every service's.
 The caller's bearer token goes along unchanged (each service verifies it itself), with the correlation
 id and the W3C trace context. A service that is down or slow to accept gives a fast 503 problem, never a
 hang; one that does not answer in time a 504, and one that breaks off the connection a 502. Hop-by-hop
-headers are not forwarded; bodies pass through as they are (not decoded, never redirected).
+headers are not forwarded; bodies pass through as they are (not decoded, never redirected); request bodies are streamed
+to the service within the body limit of kit.http (413 before forwarding when Content-Length is over, cut off when
+the streamed bytes pass it), and ``/api/<service>/dev/...`` is never forwarded.
 
 The client is aiohttp's: every front-end request crosses it, and httpx's connection pool spent a third of
 the gateway's time checking each pooled connection on every request (bench/README.md).
@@ -13,6 +15,8 @@ the gateway's time checking each pooled connection on every request (bench/READM
 from __future__ import annotations
 
 import asyncio
+import posixpath
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -22,6 +26,7 @@ from opentelemetry import propagate
 from yarl import URL
 
 from kit import context
+from kit.http import BodyTooLarge, limit_for, too_large
 from kit.net import client_ip
 from kit.problems import Problem, not_found
 
@@ -31,6 +36,14 @@ HOP_BY_HOP = {
 }
 
 router = APIRouter(tags=["routing"])
+
+
+def is_development_path(path: str) -> bool:
+    """``/api/<service>/dev/...`` is never forwarded, in any mode: the development sinks (/dev/sms, /dev/mail,
+    the BankID simulator) hold every login code and temporary password. Judged on the decoded path with
+    ``.`` and ``..`` resolved, so ``./dev`` or ``x/../dev`` or ``DEV`` do not slip past."""
+    segments = [s for s in posixpath.normpath("/" + path).split("/") if s]
+    return bool(segments) and segments[0].lower() == "dev"
 
 
 async def open_client(app: FastAPI) -> None:
@@ -65,25 +78,51 @@ async def proxy(service: str, path: str, request: Request) -> Response:
     base = request.app.state.settings.services.get(service)
     if base is None:
         raise not_found("service", service)
+    if is_development_path(path):
+        raise Problem(404, "not-found", "there is no such route")
     # the path and query exactly as the caller encoded them: /api/<service>/<rest>?<query> → <base>/<rest>?<query>
     raw_path = (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
     query = request.url.query
     url = URL(f"{base}/{raw_path.split('/', 3)[3]}" + (f"?{query}" if query else ""), encoded=True)
     session: aiohttp.ClientSession = request.app.state.http
+    headers = _forward_headers(request)
+    over = False
+
+    async def body() -> AsyncIterator[bytes]:
+        # streamed, never held whole; kit.http's BodyLimitMiddleware raises once the received bytes pass the limit
+        nonlocal over
+        try:
+            async for chunk in request.stream():
+                if chunk:
+                    yield chunk
+        except BodyTooLarge:
+            over = True
+            raise
+
+    length = request.headers.get("content-length")
+    if length is not None:
+        headers["content-length"] = length  # so the service gets a length, not a chunked body
+    has_body = (length is not None and length != "0") or "chunked" in request.headers.get("transfer-encoding", "")
     try:
-        async with session.request(request.method, url, data=await request.body() or None,
-                                   headers=_forward_headers(request), allow_redirects=False) as upstream:
-            body = await upstream.read()
+        async with session.request(request.method, url, data=body() if has_body else None,
+                                   headers=headers, allow_redirects=False) as upstream:
+            payload = await upstream.read()
+    except BodyTooLarge:
+        raise too_large(limit_for(request.url.path, request.app.state.settings.max_body_bytes,
+                                  request.app.state.settings.body_limits)) from None
     except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
         raise Problem(503, "service-unavailable", f"the {service} service is not reachable right now",
                       service=service) from exc
     except TimeoutError as exc:
         raise Problem(504, "service-timeout", f"the {service} service did not answer in time", service=service) from exc
     except aiohttp.ClientError as exc:  # the connection broke after it was made: reset, closed mid-answer, garbled
+        if over:
+            raise too_large(limit_for(request.url.path, request.app.state.settings.max_body_bytes,
+                                      request.app.state.settings.body_limits)) from None
         raise Problem(502, "bad-gateway", f"the {service} service broke off the connection without a proper answer",
                       service=service) from exc
     skip = HOP_BY_HOP | {"x-correlation-id"}
-    response = Response(body, status_code=upstream.status)
+    response = Response(payload, status_code=upstream.status)
     for name, value in upstream.headers.items():  # repeated headers (Set-Cookie) stay repeated
         if name.lower() not in skip:
             response.raw_headers.append((name.lower().encode("latin-1"), value.encode("latin-1")))

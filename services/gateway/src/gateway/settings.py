@@ -12,6 +12,9 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     service_name: str = "gateway"
+    #: The upload routes' larger body limits, as the services declare them (logistics settings), under /api/.
+    body_limits: dict[str, int] = Field(default_factory=lambda: {r"^/api/logistics/.*/attachments$": 8 * 1024 * 1024,
+                                                                 r"^/api/logistics/activities$": 32 * 1024 * 1024})
     http_port: int = 8000
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/gateway"
 

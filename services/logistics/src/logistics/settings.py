@@ -10,6 +10,9 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LOGISTICS_", extra="ignore")
 
     service_name: str = "logistics"
+    #: Attachments travel as base64 inside JSON (5 MB each, a third more as base64): their routes take more.
+    body_limits: dict[str, int] = Field(default_factory=lambda: {r"/attachments$": 8 * 1024 * 1024,
+                                                                 r"^/activities$": 32 * 1024 * 1024})
     http_port: int = 8003
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/logistics"
     #: Article search shows availability in the chosen warehouse only below this many hits (LG-4)

@@ -10,19 +10,21 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from kit import xlsx
+
 
 def workbook(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]], *, dates: Sequence[int] = (),
              money: Sequence[int] = (), total_of: Sequence[int] = (), widths: Sequence[int] = (), sheet: str = "Sheet") -> bytes:
     book = Workbook()
     page = book.active
     page.title = sheet
-    page.append([title])
+    xlsx.append_row(page, [title])
     page["A1"].font = Font(bold=True, size=13)
-    page.append(list(headers))
+    xlsx.append_row(page, headers)
     for cell in page[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        page.append(list(row))
+        xlsx.append_row(page, row)  # a name such as "=HYPERLINK(…)" stays text
     if total_of:
         totals: list[object] = ["Total"] + [None] * (len(headers) - 1)
         for column in total_of:
