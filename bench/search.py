@@ -20,6 +20,7 @@ import time
 import uuid
 
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert
 
 from kit.db import Database
 from kit.testing import RunEnvironment, find_servers, running_service
@@ -29,7 +30,6 @@ from logistics.catalogue.models import Article, IsoClass
 from logistics.demo import WAREHOUSES, catalogue_rows, iso_rows
 from logistics.settings import Settings
 from logistics.stock.models import StockBalance, Warehouse
-from sqlalchemy.dialects.postgresql import insert
 
 ISSUER = TokenIssuer()
 QUERIES = ["rollator", "rollator låg", "rullstol komfort exempel", "taklyft", "sele delad", "madrass växeltryck",

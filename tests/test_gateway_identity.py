@@ -15,7 +15,7 @@ import jwt
 import pytest
 
 from gateway.app import build as build_gateway
-from gateway.devca import DevelopmentCa, siths_headers, ca_for_tests
+from gateway.devca import DevelopmentCa, ca_for_tests, siths_headers
 from gateway.settings import Settings as GatewaySettings
 from kit.testing import fetch, free_port, probe, running_service, wait_for
 from kit.testing.tokens import TokenIssuer
@@ -268,7 +268,8 @@ async def test_sms_code_and_temporary_password_are_not_kept_in_the_outbox_once_s
     async with probe(test_env, "gateway.login_code_requested.v1") as codes:
         started = await gw.client.post("/identity/password/login", json={"username": username, "password": temporary})
         assert started.status_code == 200, started.text
-        code = json.loads((await codes.next()).body)["payload"]["code"]  # the message carried it
+        code = json.loads((await codes.next()).body)["payload"]["code"]
+    assert code.isdigit() and len(code) == 6  # the published message carried it
 
     async def sent_rows():
         rows = await fetch(gw.settings, "SELECT event_type, body::text AS body FROM outbox "

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-
 SERVICES = ["gateway", "booking", "billing", "logistics", "portal", "notify"]
 RUNNER = Path(__file__).resolve().parents[1] / "deploy" / "run.py"
 

@@ -7,7 +7,13 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from contracts.identity import (
-    IdentityNumberError, SwedishPersonalNumber, dutch_bsn, hsa_id, luhn_ok, mask, norwegian_birth_number,
+    IdentityNumberError,
+    SwedishPersonalNumber,
+    dutch_bsn,
+    hsa_id,
+    luhn_ok,
+    mask,
+    norwegian_birth_number,
     swedish_personal_number,
 )
 

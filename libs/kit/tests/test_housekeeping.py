@@ -8,8 +8,8 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import text
 from prometheus_client import REGISTRY, generate_latest
+from sqlalchemy import text
 
 from kit import housekeeping, metrics
 from kit.db import Database

@@ -11,6 +11,7 @@ from billing.adapters import payment_provider
 from contracts.booking.v1 import BookingCancelled, BookingHoldExpired
 from kit.testing import fetch, probe, publish, wait_for
 
+
 async def test_requested_booking_is_paid_and_captured(test_env, billing, saga, issuer):
     booking = saga.requested()
     async with probe(test_env, "billing.payment_created.v1", "billing.payment_captured.v1") as events:

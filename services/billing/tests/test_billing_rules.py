@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from billing.payments import rules
 from billing.adapters import payment_provider
+from billing.payments import rules
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,9 @@
 
 from alembic import context
 
+from kit.migrations import run_env
 from logistics.models import Base, load_all_models
 from logistics.settings import Settings
-from kit.migrations import run_env
 
 if not context.config.get_main_option("sqlalchemy.url"):
     context.config.set_main_option("sqlalchemy.url", Settings().database_url.replace("%", "%%"))

@@ -12,10 +12,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from kit.adapters import OutsideSystemError
-from logistics.adapters.population_register import (DevelopmentPopulationRegister, RegisteredPerson,
-                                                    SparPopulationRegister)
-from logistics.settings import Settings
 from kit.testing import fake_api
+from logistics.adapters.population_register import (
+    DevelopmentPopulationRegister,
+    RegisteredPerson,
+    SparPopulationRegister,
+)
+from logistics.settings import Settings
 
 
 def post(number: str, *, secret: str = "N", protected: str = "N") -> dict:

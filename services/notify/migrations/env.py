@@ -2,9 +2,9 @@
 
 from alembic import context
 
+from kit.migrations import run_env
 from notify.models import Base
 from notify.settings import Settings
-from kit.migrations import run_env
 
 if not context.config.get_main_option("sqlalchemy.url"):
     context.config.set_main_option("sqlalchemy.url", Settings().database_url.replace("%", "%%"))

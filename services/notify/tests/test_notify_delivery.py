@@ -9,7 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from contracts.booking.v1 import BookingConfirmed, GroupAppointmentChanged
-from contracts.gateway.v1 import ContactDetailsChanged, LoginCodeRequested, RegistrationAttempted, TemporaryPasswordIssued
+from contracts.gateway.v1 import (
+    ContactDetailsChanged,
+    LoginCodeRequested,
+    RegistrationAttempted,
+    TemporaryPasswordIssued,
+)
 from contracts.money import Money
 from kit.db import Database
 from kit.testing import fetch, free_port, probe, publish, running_service, wait_for

@@ -8,7 +8,6 @@ Create Date: 2026-11-25 19:56:48.817853
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = '0008'
 down_revision = '0007'
 branch_labels = None

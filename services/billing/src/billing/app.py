@@ -4,15 +4,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from billing.cards.routes import router as cards_router
-from billing.specifications.routes import router as specifications_router
-from billing.payments.routes import router as payments_router
 from billing.adapters.bank import HttpBankTransfers, StubBankTransfers
 from billing.adapters.payment_provider import HttpPaymentProvider, StubProvider, deliver_webhooks
+from billing.cards.routes import router as cards_router
+from billing.payments.routes import router as payments_router
 from billing.payouts.routes import router as payouts_router
 from billing.payouts.scheduler import scheduled_payouts
-from billing.specifications.scheduler import scheduled_rent_runs
 from billing.settings import Settings
+from billing.specifications.routes import router as specifications_router
+from billing.specifications.scheduler import scheduled_rent_runs
 from billing.subscribers import consumers
 from kit.db import Database
 from kit.service import Service

@@ -5,11 +5,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from billing.cards import service as cards
 from billing.models import Person, TherapistAccount
-from billing.specifications import service as specifications
 from billing.payments import service
+from billing.specifications import service as specifications
 from contracts import Envelope
 from contracts.booking.v1 import (
-    BookingCancelled, BookingHoldExpired, BookingRequested, GroupSessionClosed, TherapistPayoutDetailsChanged,
+    BookingCancelled,
+    BookingHoldExpired,
+    BookingRequested,
+    GroupSessionClosed,
+    TherapistPayoutDetailsChanged,
 )
 from contracts.gateway.v1 import ContactDetailsChanged
 from contracts.logistics.v1 import IndividualStatusChanged, OrderDelivered

@@ -8,9 +8,9 @@ Create Date: 2026-11-24 15:39:09.504913
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from booking.therapists.catalogue import CONTACT_REASONS, PROBLEM_AREAS
-from sqlalchemy.dialects import postgresql
 
 revision = "0003"
 down_revision = "0002"

@@ -13,8 +13,8 @@ from booking.calendar.routes import router as calendar_router
 from booking.clients.routes import router as clients_router
 from booking.journal.routes import router as journal_router
 from booking.settings import Settings
-from booking.therapists.routes import router as therapists_router
 from booking.subscribers import consumers
+from booking.therapists.routes import router as therapists_router
 from kit.crypto import KeyRing
 from kit.service import Service
 

@@ -1,8 +1,7 @@
 """Booking's event handlers: parse a contract, call a use case, nothing else."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.bookings import service as bookings
 from booking.clients import service as clients

@@ -7,9 +7,9 @@ Create Date: 2026-11-24 15:20:53.616732
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 from kit.schema import make_append_only
-from sqlalchemy.dialects import postgresql
 
 revision = "0002"
 down_revision = "0001"

@@ -9,9 +9,8 @@ from gateway.adapters.bankid import bankid_adapter
 from gateway.adapters.siths import CertificateVerifier, mtls_listener
 from gateway.devca import devca
 from gateway.identity.keys import load_signing_key
-from gateway.identity.routes import jwks_router
+from gateway.identity.routes import jwks_router, simulator_router
 from gateway.identity.routes import router as identity_router
-from gateway.identity.routes import simulator_router
 from gateway.routing import close_client, open_client, services_ready
 from gateway.routing import router as routing_router
 from gateway.seed import seed

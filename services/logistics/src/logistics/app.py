@@ -6,20 +6,20 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from contracts.logistics.v1 import PARTNER_EVENTS
+from kit.bus import forward_events
+from kit.service import Service
 from logistics.activities.routes import router as activities_router
+from logistics.adapters.population_register import DevelopmentPopulationRegister, SparPopulationRegister
 from logistics.catalogue.routes import router as catalogue_router
 from logistics.demo import seed
 from logistics.orders.routes import router as orders_router
 from logistics.prescribers.routes import router as prescribers_router
-from logistics.adapters.population_register import DevelopmentPopulationRegister, SparPopulationRegister
 from logistics.recipients.routes import router as recipients_router
 from logistics.returns.routes import router as returns_router
 from logistics.search import router as search_router
 from logistics.settings import Settings
 from logistics.stock.routes import router as stock_router
 from logistics.subscribers import consumers
-from kit.bus import forward_events
-from kit.service import Service
 
 ROOT = Path(__file__).resolve().parents[2]  # services/logistics: alembic.ini and migrations/
 

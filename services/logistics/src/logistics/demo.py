@@ -8,8 +8,8 @@ the benchmark uses ``catalogue_rows`` to make 50,000 articles.
 from __future__ import annotations
 
 import random
-from collections import Counter
 import uuid
+from collections import Counter
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -17,13 +17,19 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.identity import luhn_ok
-from logistics.catalogue.models import Article, ArticleComponent, IsoClass, ReplacementGroup, ReplacementMember
+from kit.db import Database
+from logistics.adapters.population_register import DevelopmentPopulationRegister
+from logistics.catalogue.models import (
+    Article,
+    ArticleComponent,
+    IsoClass,
+    ReplacementGroup,
+    ReplacementMember,
+)
 from logistics.prescribers.models import News
 from logistics.recipients.models import Recipient
-from logistics.adapters.population_register import DevelopmentPopulationRegister
 from logistics.settings import Settings
 from logistics.stock.models import Individual, IndividualEvent, StockBalance, Warehouse
-from kit.db import Database
 
 SYSTEM = uuid.UUID(int=0)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from kit.service import Service
-from notify.adapters.smtp import mailer
 from notify.adapters.sms import sms_provider
+from notify.adapters.smtp import mailer
 from notify.delivery import run_sender
 from notify.routes import dev_router, router
 from notify.settings import Settings

@@ -5,11 +5,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import Envelope
 from contracts.billing.v1 import PaymentRefunded
 from contracts.booking.v1 import (
-    BookingCancelled, BookingConfirmed, ClientInvited, ConsentAnswered, ConsentRequested, GroupAppointmentChanged,
+    BookingCancelled,
+    BookingConfirmed,
+    ClientInvited,
+    ConsentAnswered,
+    ConsentRequested,
+    GroupAppointmentChanged,
     InvitationUsed,
-    TherapistApplicationRejected, TherapistAuthorised,
+    TherapistApplicationRejected,
+    TherapistAuthorised,
 )
-from contracts.gateway.v1 import ContactDetailsChanged, LoginCodeRequested, RegistrationAttempted, TemporaryPasswordIssued
+from contracts.gateway.v1 import (
+    ContactDetailsChanged,
+    LoginCodeRequested,
+    RegistrationAttempted,
+    TemporaryPasswordIssued,
+)
 from kit.bus import Consumers
 from notify.messages import outgoing
 from notify.messages.service import remember

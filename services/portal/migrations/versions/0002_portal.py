@@ -10,7 +10,6 @@ from alembic import op
 
 from kit.schema import make_append_only
 
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None

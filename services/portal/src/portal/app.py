@@ -4,10 +4,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from kit.service import Service
 from portal.clients.routes import router
 from portal.settings import Settings
 from portal.subscribers import consumers
-from kit.service import Service
 
 ROOT = Path(__file__).resolve().parents[2]  # services/portal: alembic.ini and migrations/
 

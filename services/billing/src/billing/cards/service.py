@@ -17,7 +17,6 @@ from kit.db import one_or_404
 from kit.problems import conflict, invalid, not_found
 
 
-
 async def open_cards(session: AsyncSession, event: GroupSessionClosed) -> None:
     if not event.cards:
         return

@@ -9,11 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import JSONResponse
 
+from billing.adapters import payment_provider
+from billing.adapters.payment_provider import PaymentProvider, WebhookEvent
 from billing.models import Payment
 from billing.payments import service
 from billing.payments.schemas import MovementOut, PayIn, PaymentOut
-from billing.adapters import payment_provider
-from billing.adapters.payment_provider import PaymentProvider, WebhookEvent
 from kit.auth import CurrentPrincipal
 from kit.changes import MAX_WAIT_S
 from kit.idempotency import IdempotencyKey, idempotent

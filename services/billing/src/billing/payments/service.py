@@ -11,12 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters.payment_provider import PaymentProvider, ProviderError, WebhookEvent
 from billing.ledger import rules as ledger
 from billing.ledger import service as ledger_service
 from billing.models import MoneyMovement, Payment, ProviderEvent
 from billing.payments import rules
-from billing.adapters.payment_provider import PaymentProvider, ProviderError, WebhookEvent
-from contracts.billing.v1 import PaymentCaptured, PaymentCreated, PaymentFailed, PaymentRefunded, PaymentVoided
+from contracts.billing.v1 import (
+    PaymentCaptured,
+    PaymentCreated,
+    PaymentFailed,
+    PaymentRefunded,
+    PaymentVoided,
+)
 from contracts.booking.v1 import BookingCancelled, BookingHoldExpired, BookingRequested
 from contracts.money import Money
 from kit import context, outbox

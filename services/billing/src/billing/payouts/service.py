@@ -17,11 +17,11 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from billing.adapters.bank import BankTransfers
 from billing.ledger import rules as ledger
 from billing.ledger.service import post
 from billing.models import EarnedSession, Payment, Payout, PayoutRun, TherapistAccount
 from billing.payouts import rules
-from billing.adapters.bank import BankTransfers
 from billing.settings import Settings
 from kit.problems import Problem, conflict, not_found
 

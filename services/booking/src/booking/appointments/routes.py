@@ -10,8 +10,20 @@ from pydantic import AwareDatetime
 
 from booking.appointments import service
 from booking.appointments.schemas import (
-    AppointmentChange, AppointmentIn, AppointmentOut, ClaimLine, CloseIn, CopyIn, GenerateIn, GenerateOut, PatientFound,
-    PatientsIn, TemplateIn, TemplateOut, TypeIn, TypeOut,
+    AppointmentChange,
+    AppointmentIn,
+    AppointmentOut,
+    ClaimLine,
+    CloseIn,
+    CopyIn,
+    GenerateIn,
+    GenerateOut,
+    PatientFound,
+    PatientsIn,
+    TemplateIn,
+    TemplateOut,
+    TypeIn,
+    TypeOut,
 )
 from booking.therapists.models import Therapist
 from booking.therapists.service import authorised

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime, time
-import re
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 

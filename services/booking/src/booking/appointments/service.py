@@ -12,7 +12,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.appointments import rules
-from booking.appointments.models import Appointment, AppointmentPatient, AppointmentType, TemplateEntry, WeekTemplate
+from booking.appointments.models import (
+    Appointment,
+    AppointmentPatient,
+    AppointmentType,
+    TemplateEntry,
+    WeekTemplate,
+)
 from booking.appointments.schemas import AppointmentChange, AppointmentIn, ClosingPatient, TemplateIn, TypeIn
 from booking.calendar.models import Slot
 from booking.clients.models import ClientOf, Person

@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 
 from booking.bookings import service
 from booking.bookings.models import BOOKING_STATUSES
-from booking.therapists.service import authorised
 from booking.bookings.schemas import BookForClientIn, BookingOut, CancelOut
+from booking.therapists.service import authorised
 from kit.auth import CurrentPrincipal
 from kit.changes import MAX_WAIT_S
 from kit.idempotency import IdempotencyKey, idempotent

@@ -11,8 +11,16 @@ from fastapi.responses import Response
 
 from booking.bookings.schemas import BookingOut
 from booking.calendar import ical, service
+from booking.calendar.schemas import (
+    CalendarEntry,
+    FeedOut,
+    PublicSlotOut,
+    SlotChange,
+    SlotIn,
+    SlotOut,
+    WeekOut,
+)
 from booking.therapists.service import authorised
-from booking.calendar.schemas import CalendarEntry, FeedOut, PublicSlotOut, SlotChange, SlotIn, SlotOut, WeekOut
 from kit.auth import CurrentPrincipal
 from kit.service import DbSession
 

@@ -13,7 +13,15 @@ from sqlalchemy import select
 from booking.therapists import service
 from booking.therapists.models import ContactReason, ProblemArea, Therapist
 from booking.therapists.schemas import (
-    ApplicationIn, ApplicationOut, ProfileIn, ProfileOut, PublicTherapist, ReasonsIn, ReceptionIn, ReviewIn, WeightsIn,
+    ApplicationIn,
+    ApplicationOut,
+    ProfileIn,
+    ProfileOut,
+    PublicTherapist,
+    ReasonsIn,
+    ReceptionIn,
+    ReviewIn,
+    WeightsIn,
 )
 from kit.auth import CurrentPrincipal, Principal, require_roles
 from kit.problems import not_found

@@ -13,7 +13,11 @@ from booking.adapters.licence_register import LicenceRegister
 from booking.therapists import rules
 from booking.therapists.models import ContactReason, ProblemArea, ProblemWeight, Therapist, TherapistReason
 from booking.therapists.schemas import ApplicationIn, ProfileIn, ReceptionIn
-from contracts.booking.v1 import TherapistApplicationRejected, TherapistAuthorised, TherapistPayoutDetailsChanged
+from contracts.booking.v1 import (
+    TherapistApplicationRejected,
+    TherapistAuthorised,
+    TherapistPayoutDetailsChanged,
+)
 from kit import outbox
 from kit.auth import Principal
 from kit.problems import Problem, conflict, forbidden, invalid, not_found

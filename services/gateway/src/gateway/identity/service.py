@@ -18,13 +18,24 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.gateway.v1 import (
-    AccountCreated, ContactDetailsChanged, LoginCodeRequested, RegistrationAttempted, TemporaryPasswordIssued,
+    AccountCreated,
+    ContactDetailsChanged,
+    LoginCodeRequested,
+    RegistrationAttempted,
+    TemporaryPasswordIssued,
 )
 from contracts.identity import mask
 from gateway.adapters.siths import CertificateRefused, SithsVerifier
 from gateway.identity import rules, tokens
 from gateway.identity.keys import SigningKey
-from gateway.identity.models import Account, AuditEntry, BankIdOrder, CodeAttempt, RefreshToken, Representation
+from gateway.identity.models import (
+    Account,
+    AuditEntry,
+    BankIdOrder,
+    CodeAttempt,
+    RefreshToken,
+    Representation,
+)
 from gateway.settings import Settings
 from kit import outbox, throttle
 from kit.auth import Principal

@@ -13,9 +13,9 @@ import jwt
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.gateway.v1 import SessionEnded
 from gateway.identity.keys import SigningKey
 from gateway.identity.models import Account, RefreshToken
-from contracts.gateway.v1 import SessionEnded
 from gateway.settings import Settings
 from kit import outbox
 from kit.auth import ACCESS_TOKEN_TYPE

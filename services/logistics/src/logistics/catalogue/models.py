@@ -7,7 +7,17 @@ import uuid
 from datetime import date
 
 from sqlalchemy import (
-    BigInteger, Boolean, CheckConstraint, Computed, Date, ForeignKey, Index, Integer, SmallInteger, String, Text,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB

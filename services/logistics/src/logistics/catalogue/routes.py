@@ -9,11 +9,11 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from kit.service import DbSession
 from logistics.access import AidCentre, Staff
 from logistics.catalogue import service
 from logistics.catalogue.models import Article
 from logistics.prescribers.models import Prescriber
-from kit.service import DbSession
 
 router = APIRouter(tags=["catalogue"])
 ArticleType = Literal["main", "accessory", "consumable", "service"]

@@ -8,11 +8,11 @@ import uuid
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.db import contains, flush_guarded
+from kit.problems import conflict, invalid, not_found
 from logistics.catalogue import rules
 from logistics.catalogue.models import Article, ArticleComponent, IsoClass, ReplacementMember
 from logistics.stock.models import StockBalance, available
-from kit.db import contains, flush_guarded
-from kit.problems import conflict, invalid, not_found
 
 
 async def search(session: AsyncSession, text: str, *, article_type: str | None, warehouse: str | None, sort: str,

@@ -9,11 +9,11 @@ from typing import Literal
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
+from kit.service import DbSession
 from logistics import attachments
 from logistics.access import AidCentre, Staff
 from logistics.orders import service
 from logistics.prescribers import service as prescribers
-from kit.service import DbSession
 
 router = APIRouter(tags=["orders"])
 

@@ -12,15 +12,21 @@ from sqlalchemy import or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.logistics.v1 import IndividualStatusChanged, OrderCancelled, OrderDelivered, OrderedArticle, OrderRegistered
+from contracts.logistics.v1 import (
+    IndividualStatusChanged,
+    OrderCancelled,
+    OrderDelivered,
+    OrderedArticle,
+    OrderRegistered,
+)
 from kit import outbox
 from kit.db import contains, one_or_404
 from kit.problems import Problem, conflict, invalid, not_found
+from logistics.activities.models import Activity
 from logistics.case_numbers import SWEDEN, next_case_number
 from logistics.catalogue import service as catalogue
 from logistics.catalogue.models import Article, ArticleComponent
 from logistics.orders import rules
-from logistics.activities.models import Activity
 from logistics.orders.models import Order, OrderLine
 from logistics.prescribers.models import Prescriber
 from logistics.pseudonyms import recipient_ref

@@ -9,9 +9,9 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
+from kit.service import DbSession
 from logistics.access import AidCentre, Staff
 from logistics.prescribers import service
-from kit.service import DbSession
 
 router = APIRouter(tags=["prescribers"])
 

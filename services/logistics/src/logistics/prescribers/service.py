@@ -8,9 +8,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.problems import Problem, invalid
 from logistics.prescribers.models import News, NewsRead, Prescriber
 from logistics.stock.models import Warehouse
-from kit.problems import Problem, invalid
 
 
 async def me(session: AsyncSession, account_id: uuid.UUID) -> Prescriber:

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.identity import mask
+from kit.service import DbSession
 from logistics.access import Staff
 from logistics.activities import views
 from logistics.orders import service as orders
 from logistics.recipients import printouts, service
 from logistics.returns import service as returns
 from logistics.stock import service as stock
-from kit.service import DbSession
 
 router = APIRouter(tags=["recipients"])
 

@@ -10,11 +10,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.identity import IdentityNumberError, mask, swedish_personal_number
-from logistics.recipients.models import Recipient
-from logistics.adapters.population_register import PopulationRegister
-from logistics.stock.models import IndividualEvent
 from kit.db import one_or_404
 from kit.problems import Problem, invalid
+from logistics.adapters.population_register import PopulationRegister
+from logistics.recipients.models import Recipient
+from logistics.stock.models import IndividualEvent
 
 
 async def add_patient(session: AsyncSession, register: PopulationRegister, personal_number: str) -> tuple[Recipient, bool]:

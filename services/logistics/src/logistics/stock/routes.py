@@ -9,11 +9,11 @@ from typing import Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from kit.pdf import PdfDocument
+from kit.service import DbSession
 from logistics.access import AidCentre, Staff
 from logistics.prescribers import service as prescribers
 from logistics.stock import rules, service
-from kit.pdf import PdfDocument
-from kit.service import DbSession
 
 router = APIRouter(tags=["stock"])
 
@@ -184,7 +184,7 @@ class ReplenishmentOut(BaseModel):
 async def replenish(code: str, body: ReplenishmentIn, session: DbSession, me: Staff) -> ReplenishmentOut:
     """LG-7: a stock replenishment order to your own store; it gets a case number (LG-2) at once."""
     settings = await prescribers.me(session, me.account_id)
-    order = await service.replenish(session, me.account_id, code, settings.own_stores, [(l.article_id, l.quantity) for l in body.lines])
+    order = await service.replenish(session, me.account_id, code, settings.own_stores, [(line.article_id, line.quantity) for line in body.lines])
     await session.flush()
     await session.refresh(order)
     return ReplenishmentOut.model_validate(order, from_attributes=True)

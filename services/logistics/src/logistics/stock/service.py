@@ -12,16 +12,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.logistics.v1 import IndividualStatusChanged
 from kit import outbox
+from kit.db import contains, flush_guarded, one_or_404
+from kit.problems import Problem, conflict, invalid, not_found
 from logistics.case_numbers import next_case_number
-from logistics.pseudonyms import recipient_ref
 from logistics.catalogue.models import Article
+from logistics.pseudonyms import recipient_ref
 from logistics.recipients.models import Recipient
 from logistics.stock import rules
 from logistics.stock.models import (
-    Individual, IndividualEvent, ReplenishmentLine, ReplenishmentOrder, StockBalance, Warehouse, available,
+    Individual,
+    IndividualEvent,
+    ReplenishmentLine,
+    ReplenishmentOrder,
+    StockBalance,
+    Warehouse,
+    available,
 )
-from kit.db import contains, flush_guarded, one_or_404
-from kit.problems import Problem, conflict, invalid, not_found
 
 NUMBER_TAKEN = "individuals_number_key"  # the unique constraint on individual numbers
 

@@ -13,9 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts import Envelope
 from contracts.billing.v1 import PaymentRefunded
 from contracts.booking.v1 import (
-    BookingCancelled, BookingConfirmed, ClientInvited, ConsentAnswered, ConsentRequested, GroupAppointmentChanged,
+    BookingCancelled,
+    BookingConfirmed,
+    ClientInvited,
+    ConsentAnswered,
+    ConsentRequested,
+    GroupAppointmentChanged,
     InvitationUsed,
-    TherapistApplicationRejected, TherapistAuthorised,
+    TherapistApplicationRejected,
+    TherapistAuthorised,
 )
 from contracts.gateway.v1 import LoginCodeRequested, RegistrationAttempted, TemporaryPasswordIssued
 from kit import context

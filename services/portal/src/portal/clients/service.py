@@ -17,7 +17,14 @@ from kit.db import Database
 from kit.problems import Problem, conflict, forbidden, invalid, not_found
 from portal.clients import rules
 from portal.models import (
-    AccessAudit, Appointment, ClientRecord, Coordinator, Measurement, Organisation, Report, SupportPlan,
+    AccessAudit,
+    Appointment,
+    ClientRecord,
+    Coordinator,
+    Measurement,
+    Organisation,
+    Report,
+    SupportPlan,
 )
 
 
