@@ -74,7 +74,7 @@ class HttpApi:
 
         try:
             async for attempt in AsyncRetrying(stop=stop_after_attempt(self.attempts),
-                                               wait=wait_exponential_jitter(initial=0.1, max=2.0),
+                                               wait=wait_exponential_jitter(multiplier=0.1, max=2.0, jitter=0.1),
                                                retry=retry_if_exception(retryable), reraise=True):
                 with attempt:
                     response = await self.client.request(method, path, **kwargs)
