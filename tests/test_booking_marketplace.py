@@ -62,7 +62,8 @@ async def test_application_review_and_the_authorisation_email(market, test_env):
     applied = await gw.client.post(f"{B}/therapists/application", headers=me, json={
         "name": "Test Sökande", "email": "sokande@example.org", "licence_number": "psy-100001", "agreement_version": "2026-01"})
     assert applied.status_code == 201 and applied.json()["status"] == "pending"
-    assert (await gw.client.get(f"{B}/therapists/me/profile", headers=me)).status_code == 403  # not yet
+    waiting = await gw.client.get(f"{B}/therapists/me/profile", headers=me)
+    assert waiting.status_code == 403 and waiting.json()["type"] == "/problems/application-pending"
     assert (await gw.client.get(f"{B}/therapists/application", headers=me)).json()["status"] == "pending"
     pending = (await gw.client.get(f"{B}/admin/applications", headers=ADMIN)).json()
     assert str(therapist) in [a["id"] for a in pending]
@@ -85,6 +86,9 @@ async def test_an_invalid_licence_cannot_be_authorised_and_a_rejection_is_emaile
     rejected = await gw.client.post(f"{B}/admin/applications/{therapist}/review", headers=ADMIN,
                                     json={"decision": "reject", "note": "legitimationen är indragen"})
     assert rejected.json()["status"] == "rejected"
+    told = await gw.client.get(f"{B}/therapists/me/profile", headers=KEY.headers(therapist, "therapist"))
+    assert told.status_code == 403 and told.json()["type"] == "/problems/application-rejected"
+    assert "rejected" in told.json()["detail"] and "not authorised yet" not in told.json()["detail"]
     mail = await mail_to(notify, "ogiltig@example.org", "ansökan")
     assert "legitimationen är indragen" in mail["body"]
 

@@ -53,8 +53,14 @@ async def own(session: AsyncSession, principal: Principal) -> Therapist:
 async def authorised(session: AsyncSession, principal: Principal) -> Therapist:
     """The calling therapist, authorised: a pending or rejected one gets 403 everywhere but their status."""
     therapist = await session.get(Therapist, principal.account_id)
-    if therapist is None or therapist.status != "authorised":
-        raise forbidden("your therapist account is not authorised yet; see your application status")
+    if therapist is None:
+        raise Problem(403, "no-therapist-application", "apply as a therapist first (POST /therapists/application)")
+    if therapist.status == "rejected":
+        raise Problem(403, "application-rejected", "your application to work as a therapist was rejected; "
+                                                   "see your application status for the reason")
+    if therapist.status != "authorised":
+        raise Problem(403, "application-pending", "your application is being reviewed; you can work here once an "
+                                                  "administrator has authorised it")
     return therapist
 
 
