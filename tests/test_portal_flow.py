@@ -100,7 +100,7 @@ async def test_coordinator_creates_an_account_and_the_client_uses_the_portal(pla
         messages = (await notify.client.get("/dev/sms", params={"to": "+31600000001"})).json()
         return messages[0] if messages else None
 
-    code = (await wait_for(sms, what="the login code"))["text"][:6]
+    code = (await wait_for(sms, what="the login code"))["body"][:6]
     limited = (await gw.client.post("/identity/password/code", json={**attempt, "code": code})).json()
     assert (await gw.client.get(f"/api/portal/clients/{client_id}/profile", headers=bearer(limited))).status_code == 403
     changed = (await gw.client.post("/identity/password/change", headers=bearer(limited),

@@ -117,7 +117,8 @@ async def test_login_code_sms_goes_out_within_a_second_and_is_not_kept(notify, t
 
     (sms,) = await wait_for(arrived, timeout=5, interval=0.02, what="the SMS")
     assert time.monotonic() - started < 1.0
-    assert sms["text"] == "482913 är din inloggningskod. Den gäller i 10 minuter. Dela den aldrig."
+    assert sms["body"] == "482913 är din inloggningskod. Den gäller i 10 minuter. Dela den aldrig."
+    assert sms["to"] == "+46700000123" and sms["sender"] and sms["received_at"]
 
     async def redacted():
         rows = await fetch(notify.settings, "SELECT body, status FROM messages WHERE source_event_id = $1", envelope.event_id)
@@ -145,6 +146,7 @@ async def test_smtp_down_is_retried_and_delivered_when_it_comes_back(notify, tes
     notify.sink = await start_sink(notify.sink_db, "127.0.0.1", notify.settings.smtp_port)
     (mail,) = await mails_to(notify, address)
     assert mail["subject"] == "Je account voor het cliëntportaal"
+    assert mail["to"] == address and "no-reply@" in mail["sender"] and mail["received_at"]  # the fields /dev/sms has
     assert "Tmp-1234-abcd" in mail["body"] and "test.portal" in mail["body"]
 
 

@@ -36,23 +36,18 @@ class DeliveryOut(BaseModel):
     sent_at: datetime | None
 
 
-class MailOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class SmsOut(BaseModel):
+    """One message a development sink received. Mails and SMS have the same fields (a mail adds its subject),
+    so a test or a person reads either the same way."""
 
     received_at: datetime
-    mail_from: str
-    rcpt_to: str
-    subject: str
+    sender: str
+    to: str
     body: str
 
 
-class SmsOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    created_at: datetime
-    to_number: str
-    sender: str
-    text: str
+class MailOut(SmsOut):
+    subject: str
 
 
 @router.get("/deliveries")
@@ -75,7 +70,8 @@ async def dev_mail(session: DbSession, to: str | None = None, limit: Annotated[i
     query = select(DevMail).order_by(DevMail.id.desc()).limit(limit)
     if to:
         query = query.where(DevMail.rcpt_to == to)
-    return [MailOut.model_validate(m) for m in (await session.execute(query)).scalars()]
+    return [MailOut(received_at=m.received_at, sender=m.mail_from, to=m.rcpt_to, subject=m.subject, body=m.body)
+            for m in (await session.execute(query)).scalars()]
 
 
 @dev_router.get("/dev/sms")
@@ -84,4 +80,5 @@ async def dev_sms(session: DbSession, to: str | None = None, limit: Annotated[in
     query = select(DevSms).order_by(DevSms.id.desc()).limit(limit)
     if to:
         query = query.where(DevSms.to_number == to)
-    return [SmsOut.model_validate(m) for m in (await session.execute(query)).scalars()]
+    return [SmsOut(received_at=m.created_at, sender=m.sender, to=m.to_number, body=m.text)
+            for m in (await session.execute(query)).scalars()]
