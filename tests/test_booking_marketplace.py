@@ -174,8 +174,8 @@ async def test_an_invitation_becomes_an_account_and_a_client(market, test_env):
     assert accepted.status_code == 202
     again = await gw.client.post(f"{B}/invitations/{token}/accept", json={"display_name": "Test Inbjuden"})
     assert again.status_code == 409
-    credentials = await mail_to(notify, address, "klientportalen")
-    assert "Tillfälligt lösenord:" in credentials["body"]
+    credentials = await mail_to(notify, address, "Ditt konto hos din terapeut")  # the marketplace, not the portal
+    assert "Tillfälligt lösenord:" in credentials["body"] and "klientportal" not in credentials["body"]
     used = await mail_to(notify, "inbjudare@example.org", "använt din inbjudan")
     assert "Test Inbjuden" in used["body"]
 

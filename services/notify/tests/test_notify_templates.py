@@ -83,3 +83,13 @@ def test_every_mail_words_the_24_hour_rule_alike(language):
 def test_a_missing_variable_is_an_error_not_an_empty_greeting():
     with pytest.raises(Exception, match="undefined"):
         render("invitation_used", "en", {"name": "Test Person"})
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_credentials_name_the_product_the_account_is_for(language):
+    portal = {"en": "client portal", "sv": "klientportal", "nb": "klientportal", "nl": "cliëntportaal"}[language]
+    assert portal in render("portal_credentials", language, SAMPLE).body
+    for other in ("marketplace_credentials", "staff_credentials"):
+        mail = render(other, language, SAMPLE)
+        assert portal not in mail.body and portal not in mail.subject
+        assert "Temp-Password-1" in mail.body and "test.person" in mail.body

@@ -51,6 +51,9 @@ class TemporaryPasswordIssued(Event):
     temporary_password: str
     email: str
     language: Language = "sv"
+    #: Which product the account is for, so the mail names it: the client portal (made by a care
+    #: coordinator), the therapist marketplace (a client a therapist invited or made) or staff work
+    purpose: Literal["portal", "marketplace", "staff"] = "portal"
 
 
 class RegistrationAttempted(Event):

@@ -48,6 +48,21 @@ def weakness(password: str, user_inputs: Iterable[str | None] = ()) -> list[str]
     return reasons or ["it is too easy to guess; add a few uncommon words"]
 
 
+#: Roles whose accounts are for work, not for being cared for
+STAFF_ROLES = frozenset({"admin", "therapist", "prescriber", "aid_centre_staff", "care_coordinator"})
+
+
+def credentials_purpose(roles: Iterable[str], creator_roles: Iterable[str]) -> str:
+    """Which product a temporary password's mail names: staff work for any staff role; the marketplace
+    for a client a therapist made; the client portal for the clients and representatives others make."""
+    if STAFF_ROLES.intersection(roles):
+        return "staff"
+    creator = set(creator_roles)
+    if "therapist" in creator and not {"care_coordinator", "admin"} & creator:
+        return "marketplace"
+    return "portal"
+
+
 def new_code() -> str:
     """Six random digits (a cryptographic source)."""
     return f"{secrets.randbelow(1_000_000):06d}"

@@ -170,9 +170,10 @@ async def create_account(session: AsyncSession, settings: Settings, creator: Pri
     await outbox.add(session, AccountCreated(account_id=account.id, roles=roles, display_name=display_name,
                                              created_by=creator.account_id, has_personal_number=pn_hmac is not None))
     if temporary:
-        await outbox.add(session, TemporaryPasswordIssued(account_id=account.id, display_name=display_name,
-                                                          username=account.username or "", temporary_password=temporary,
-                                                          email=email or "", language=language))  # type: ignore[arg-type]
+        await outbox.add(session, TemporaryPasswordIssued(
+            account_id=account.id, display_name=display_name, username=account.username or "",
+            temporary_password=temporary, email=email or "", language=language,  # type: ignore[arg-type]
+            purpose=rules.credentials_purpose(roles, creator.roles)))  # type: ignore[arg-type]
     return account, temporary
 
 
@@ -442,4 +443,5 @@ async def account_from_invitation(session: AsyncSession, settings: Settings, inv
                                              has_personal_number=account.personal_number_hmac is not None))
     if temporary:
         await outbox.add(session, TemporaryPasswordIssued(account_id=account.id, display_name=display_name, username=email,
-                                                          temporary_password=temporary, email=email, language=language))  # type: ignore[arg-type]
+                                                          temporary_password=temporary, email=email, language=language,  # type: ignore[arg-type]
+                                                          purpose="marketplace"))

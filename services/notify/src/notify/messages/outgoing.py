@@ -43,7 +43,8 @@ async def login_code(session: AsyncSession, event: LoginCodeRequested, envelope:
 
 
 async def portal_credentials(session: AsyncSession, event: TemporaryPasswordIssued, envelope: Envelope) -> None:
-    await enqueue(session, envelope, channel="email", template="portal_credentials", language=event.language,
+    template = {"portal": "portal_credentials", "marketplace": "marketplace_credentials", "staff": "staff_credentials"}
+    await enqueue(session, envelope, channel="email", template=template[event.purpose], language=event.language,
                   to_address=event.email, recipient_key=str(event.account_id), secret=True,
                   context_values={"name": event.display_name, "username": event.username,
                                   "temporary_password": event.temporary_password,
