@@ -116,7 +116,8 @@ async def test_reserve_pay_and_the_booking_is_confirmed(platform):
 
 async def test_the_confirmation_carries_the_reception_address_the_note_and_the_time_zone(platform, test_env):
     """BK-15: what the confirmation mails are made of comes from the therapist's profile: the reception
-    address of an on-site session, the personal information for clients (door code) and the time zone."""
+    address of an on-site session, the personal information for clients (door code) and the time zone; the
+    cancellation and the refund carry the time zone and the session, so their mails show its time there."""
     booking, _ = platform
     people = People()
     await authorised_therapist(booking.client, ISSUER, therapist_id=people.therapist)
@@ -127,11 +128,12 @@ async def test_the_confirmation_carries_the_reception_address_the_note_and_the_t
     reception = await booking.client.put("/therapists/me/reception", headers=people.as_therapist(), json={
         "video": False, "on_site": True, "address": "Exempelgatan 1, 411 01 Göteborg"})
     assert reception.status_code == 200, reception.text
-    async with probe(test_env, "booking.booking_confirmed.v1", "booking.booking_cancelled.v1") as events:
+    async with probe(test_env, "booking.booking_confirmed.v1", "booking.booking_cancelled.v1",
+                     "billing.payment_refunded.v1") as events:
         confirmed = await paid_booking(platform, people, video=False, on_site=True)
-        await booking.client.post(f"/bookings/{confirmed['id']}/cancel", headers=people.as_client())
+        await booking.client.post(f"/bookings/{confirmed['id']}/cancel", headers=people.as_client())  # 3 days before
         payloads = {}
-        while len(payloads) < 2:
+        while len(payloads) < 3:
             message = json.loads((await events.next()).body)
             if message["payload"]["booking_id"] == confirmed["id"]:
                 payloads[message["event_type"]] = message["payload"]
@@ -139,6 +141,9 @@ async def test_the_confirmation_carries_the_reception_address_the_note_and_the_t
     assert (sent["address"], sent["therapist_note"], sent["time_zone"]) == (
         "Exempelgatan 1, 411 01 Göteborg", "Portkod 4711, andra våningen", "Europe/Oslo")
     assert payloads["booking.booking_cancelled.v1"]["time_zone"] == "Europe/Oslo"
+    refunded = payloads["billing.payment_refunded.v1"]  # the refund mail names the session, in the therapist's zone
+    assert (refunded["time_zone"], datetime.fromisoformat(refunded["starts_at"])) == (
+        "Europe/Oslo", datetime.fromisoformat(confirmed["starts_at"]))
 
 
 async def test_an_unpaid_hold_expires_frees_the_slot_and_voids_the_payment(platform):

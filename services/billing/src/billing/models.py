@@ -47,6 +47,8 @@ class Payment(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")
     provider_payment_id: Mapped[str] = mapped_column(Text, unique=True)
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: The therapist's time zone (from BookingRequested): mails show the session's time in it
+    time_zone: Mapped[str] = mapped_column(Text, default="Europe/Stockholm", server_default="Europe/Stockholm")
     hold_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     failure_reason: Mapped[str | None] = mapped_column(Text)
     refund_reason: Mapped[str | None] = mapped_column(Text)

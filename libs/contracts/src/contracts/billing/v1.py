@@ -1,5 +1,6 @@
 """Events billing publishes, major version 1."""
 
+from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
@@ -62,3 +63,6 @@ class PaymentRefunded(Event):
     client_id: UUID
     amount: Money
     reason: Literal["cancelled_by_client", "cancelled_by_therapist", "hold_expired", "captured_after_void"]
+    #: The session the money was for, and the time zone it is shown in (absent in events of older billings)
+    starts_at: datetime | None = None
+    time_zone: str = "Europe/Stockholm"

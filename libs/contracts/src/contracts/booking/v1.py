@@ -23,6 +23,8 @@ class BookingRequested(Event):
     starts_at: datetime
     price: Money
     hold_expires_at: datetime
+    #: The therapist's time zone: billing keeps it, so the refund mail shows the session's time in it
+    time_zone: str = "Europe/Stockholm"
 
 
 class BookingConfirmed(Event):

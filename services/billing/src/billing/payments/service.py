@@ -64,6 +64,7 @@ async def create_for_booking(session: AsyncSession, provider: PaymentProvider, e
         status="pending",
         provider_payment_id=created.id,
         starts_at=event.starts_at,
+        time_zone=event.time_zone,
         hold_expires_at=event.hold_expires_at,
         correlation_id=context.correlation_id.get(),
     )
@@ -173,7 +174,8 @@ async def handle_webhook(session: AsyncSession, provider: PaymentProvider, event
             await outbox.add(
                 session,
                 PaymentRefunded(payment_id=payment.id, booking_id=payment.booking_id, client_id=payment.client_id,
-                                amount=_money(payment), reason=payment.refund_reason or "cancelled_by_client"),
+                                amount=_money(payment), reason=payment.refund_reason or "cancelled_by_client",
+                                starts_at=payment.starts_at, time_zone=payment.time_zone),
                 correlation_id=payment.correlation_id, trace_context=payment.trace_context,
             )
     return True

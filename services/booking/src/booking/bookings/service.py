@@ -44,11 +44,11 @@ async def _take_free_slot(session: AsyncSession, slot_id: uuid.UUID, now: dateti
     return slot
 
 
-def _requested(booking: Booking) -> BookingRequested:
+async def _requested(session: AsyncSession, booking: Booking) -> BookingRequested:
     return BookingRequested(
         booking_id=booking.id, slot_id=booking.slot_id, therapist_id=booking.therapist_id, client_id=booking.client_id,
         starts_at=booking.starts_at, price=Money(amount_minor=booking.price_minor, currency=booking.currency),
-        hold_expires_at=booking.hold_expires_at,
+        hold_expires_at=booking.hold_expires_at, time_zone=(await _therapist(session, booking)).time_zone,
     )
 
 
@@ -85,7 +85,7 @@ async def reserve(session: AsyncSession, client: Principal, slot_id: uuid.UUID, 
     booking = _booking(slot, client.account_id, booked_by="client", status="pending_payment", hold_until=now + hold)
     session.add(booking)
     await session.flush()
-    await outbox.add(session, _requested(booking))
+    await outbox.add(session, await _requested(session, booking))
     return booking
 
 
@@ -107,7 +107,7 @@ async def book_for_client(session: AsyncSession, therapist: Principal, slot_id: 
         booking = _booking(slot, client_id, booked_by="therapist", status="pending_payment", hold_until=now + 4 * hold)
         session.add(booking)
         await session.flush()
-        await outbox.add(session, _requested(booking))
+        await outbox.add(session, await _requested(session, booking))
     return booking
 
 

@@ -97,7 +97,8 @@ async def refund(session: AsyncSession, event: PaymentRefunded, envelope: Envelo
     await enqueue(session, envelope, channel="email", template="refund", language=client.language,
                   to_address=client.email, recipient_key=str(client.account_id),
                   context_values={"name": client.display_name, "amount": formatting.money(event.amount),
-                                  "when": formatting.when(envelope.occurred_at, "Europe/Stockholm")})
+                                  # the session the money was for; an event from before billing sent it names none
+                                  "when": formatting.when(event.starts_at or envelope.occurred_at, event.time_zone)})
 
 
 async def group_notice(session: AsyncSession, event: GroupAppointmentChanged, envelope: Envelope) -> None:
