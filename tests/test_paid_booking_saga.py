@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -144,6 +145,29 @@ async def test_the_confirmation_carries_the_reception_address_the_note_and_the_t
     refunded = payloads["billing.payment_refunded.v1"]  # the refund mail names the session, in the therapist's zone
     assert (refunded["time_zone"], datetime.fromisoformat(refunded["starts_at"])) == (
         "Europe/Oslo", datetime.fromisoformat(confirmed["starts_at"]))
+
+
+async def test_the_week_is_the_therapists_own_week_in_their_time_zone(platform):
+    booking, _ = platform
+    people = People()
+    await authorised_therapist(booking.client, ISSUER, therapist_id=people.therapist)
+    people.authorised = True
+    saved = await booking.client.put("/therapists/me/profile", headers=people.as_therapist(),
+                                     json={"time_zone": "Pacific/Auckland"})
+    assert saved.status_code == 200, saved.text
+    auckland = ZoneInfo("Pacific/Auckland")
+    today = datetime.now(auckland).date()
+    monday = today + timedelta(days=7 - today.weekday())  # next Monday, 08:00 in Auckland: Sunday evening in Europe
+    starts_at = datetime.combine(monday, time(8), auckland)
+    slot = (await booking.client.post("/slots", headers=people.as_therapist(), json={
+        "starts_at": starts_at.isoformat(), "price_minor": 95000, "currency": "NZD", "video": True})).json()
+    week = monday.strftime("%G-W%V")
+
+    own = (await booking.client.get(f"/calendar/week/{week}", headers=people.as_therapist())).json()
+    assert own["time_zone"] == "Pacific/Auckland" and slot["id"] in [e["slot"]["id"] for e in own["entries"]]
+    stockholm = (await booking.client.get(f"/calendar/week/{week}", headers=people.as_therapist(),
+                                          params={"tz": "Europe/Stockholm"})).json()
+    assert slot["id"] not in [e["slot"]["id"] for e in stockholm["entries"]]  # in Stockholm it is the week before
 
 
 async def test_an_unpaid_hold_expires_frees_the_slot_and_voids_the_payment(platform):

@@ -62,9 +62,12 @@ async def free_slots(
 
 @router.get("/calendar/week/{iso_week}")
 async def calendar_week(iso_week: str, session: DbSession, principal: CurrentPrincipal,
-                        tz: str = "Europe/Stockholm") -> WeekOut:
-    """The therapist's week: free, held and booked slots, and the bookings cancelled that week."""
-    await authorised(session, principal)
+                        tz: Annotated[str | None, Query(description="IANA time zone; default: the profile's")] = None,
+                        ) -> WeekOut:
+    """The therapist's week, Monday to Sunday in their time zone (the profile's unless ``tz`` says another):
+    free, held and booked slots, and the bookings cancelled that week."""
+    therapist = await authorised(session, principal)
+    tz = tz or therapist.time_zone
     rows, cancelled = await service.week(session, principal.account_id, iso_week, tz)
     entries = [
         CalendarEntry(slot=SlotOut.model_validate(slot), booking_id=booking.id if booking else None,
