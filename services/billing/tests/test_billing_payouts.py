@@ -64,14 +64,23 @@ async def test_month_payout_ledger_and_report(test_env, billing, saga, issuer):
 
     first = await billing.client.post("/payouts/runs", json={"month": "2026-10"}, headers=admin)
     assert first.status_code == 201, first.text
-    paid = {p["therapist_id"]: p for p in first.json()}
+    assert first.json()["month"] == "2026-10" and first.json()["triggered_by"].startswith("admin ")
+    paid = {p["therapist_id"]: p for p in first.json()["payouts"]}
     assert set(paid) == {str(alice), str(bertil)}
     assert paid[str(alice)]["amount_minor"] == 2 * 80750           # held + late-cancelled, 15 %
     assert paid[str(bertil)]["amount_minor"] == 72001              # 80001 less 10 % (8000.1 → 8000)
     assert paid[str(alice)]["payout_date"] == "2026-11-10"
 
     again = await billing.client.post("/payouts/runs", json={"month": "2026-10"}, headers=admin)
-    assert again.status_code == 201 and again.json() == []          # nothing is paid twice
+    assert again.status_code == 409 and again.json()["type"] == "/problems/month-paid-already"  # nothing is paid twice
+    assert datetime.fromisoformat(again.json()["started_at"]) == datetime.fromisoformat(first.json()["started_at"])
+    nothing_due = await billing.client.post("/payouts/runs", json={"month": "2026-06"}, headers=admin)
+    assert nothing_due.status_code == 201 and nothing_due.json()["payouts"] == []  # a run, with nothing due
+    runs = (await billing.client.get("/payouts/runs", headers=admin)).json()
+    by_month = {r["month"]: r for r in runs}
+    assert {p["id"] for p in by_month["2026-10"]["payouts"]} == {p["id"] for p in paid.values()}
+    assert by_month["2026-06"]["payouts"] == []
+    assert (await billing.client.get("/payouts/runs", headers=issuer.headers(alice, "therapist"))).status_code == 403
     this_month = rules.Month.containing(datetime.now(UTC), ZoneInfo(billing.settings.business_time_zone))
     open_month = await billing.client.post("/payouts/runs", json={"month": str(this_month)}, headers=admin)
     assert open_month.status_code == 409 and open_month.json()["type"] == "/problems/month-open"

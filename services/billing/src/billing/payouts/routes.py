@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,11 +12,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from billing.ledger.service import balances
-from billing.models import Payout
+from billing.models import Payout, PayoutRun
 from billing.payouts import rules, service
 from billing.reports.service import session_rows, to_xlsx
 from kit.auth import CurrentPrincipal, Principal, require_roles
-from kit.problems import forbidden, invalid
+from kit.problems import conflict, forbidden, invalid
 from kit.service import DbSession
 
 router = APIRouter(tags=["payouts"])
@@ -35,6 +35,15 @@ class PayoutOut(BaseModel):
     currency: str
     bank_reference: str
     payout_date: date
+
+
+class RunOut(BaseModel):
+    """One month's payout run: when, by whom, and what it paid (empty when nothing was due)."""
+
+    month: str
+    started_at: datetime
+    triggered_by: str
+    payouts: list[PayoutOut]
 
 
 class StatementLine(BaseModel):
@@ -60,13 +69,36 @@ def _payout_out(payout: Payout, payout_day: int) -> PayoutOut:
                      payout_date=rules.payout_date(rules.Month.parse(payout.month), payout_day))
 
 
+def _run_out(run: PayoutRun, payouts: list[Payout], payout_day: int) -> RunOut:
+    return RunOut(month=run.month, started_at=run.started_at, triggered_by=run.triggered_by,
+                  payouts=[_payout_out(p, payout_day) for p in payouts])
+
+
 @router.post("/payouts/runs", status_code=201)
-async def run_payouts(body: RunIn, request: Request, session: DbSession, principal: Admin) -> list[PayoutOut]:
-    """Pay every therapist for a month that has ended. Running a month again pays nothing."""
+async def run_payouts(body: RunIn, request: Request, session: DbSession, principal: Admin) -> RunOut:
+    """Pay every therapist for a month that has ended: the run and what it paid (no payouts: nothing was
+    due). A month runs once; running it again is a 409 that says when it ran."""
     settings = request.app.state.settings
-    payouts = await service.run_month(session, settings, request.app.state.bank, rules.Month.parse(body.month),
+    month = rules.Month.parse(body.month)
+    payouts = await service.run_month(session, settings, request.app.state.bank, month,
                                       triggered_by=f"admin {principal.account_id}")
-    return [_payout_out(p, settings.payout_day) for p in payouts or []]
+    run = await session.get(PayoutRun, str(month))
+    assert run is not None  # run_month recorded it, or found the earlier one
+    if payouts is None:
+        raise conflict("month-paid-already", f"{month} was paid out already on {run.started_at:%Y-%m-%d %H:%M} UTC "
+                                             f"({run.triggered_by}); nothing is paid twice", month=str(month),
+                       started_at=run.started_at.isoformat())
+    return _run_out(run, payouts, settings.payout_day)
+
+
+@router.get("/payouts/runs")
+async def list_runs(request: Request, session: DbSession, principal: Admin) -> list[RunOut]:
+    """Every payout run, newest month first, with what each paid."""
+    runs = list((await session.execute(select(PayoutRun).order_by(PayoutRun.month.desc()))).scalars())
+    paid = list((await session.execute(select(Payout).where(Payout.month.in_([r.month for r in runs]))
+                                       .order_by(Payout.paid_at))).scalars())
+    day = request.app.state.settings.payout_day
+    return [_run_out(run, [p for p in paid if p.month == run.month], day) for run in runs]
 
 
 @router.get("/payouts")
