@@ -107,13 +107,19 @@ async def test_consent_flow_with_its_three_emails_and_withdrawal(journal, test_e
 
     requested = await svc.client.post(f"/clients/{client}/consents", headers=later_headers, json={"earlier_therapists": [str(earlier)]})
     assert requested.status_code == 201
+    asked = requested.json()  # the whole request, not nulls
+    assert (asked["status"], asked["requester_id"], asked["earlier_therapists"]) == ("pending", str(later), [str(earlier)])
+    assert asked["requested_at"] and asked["answered_at"] is None
     to_client = await mail(notify, "klient.journal@example.org", "ber om att få läsa")
     await mail(notify, f"{later.hex[:8]}@example.org", "förfrågan är skickad")
     assert (await svc.client.get(f"/clients/{client}/notes", headers=later_headers)).json() == []  # before approval
 
     token = re.search(r"/consents/(\S+)", to_client["body"])[1]
     assert (await svc.client.post("/consents/forged-token/answer", json={"approve": True})).status_code == 404
-    assert (await svc.client.post(f"/consents/{token}/answer", json={"approve": True})).json()["status"] == "approved"
+    answered = (await svc.client.post(f"/consents/{token}/answer", json={"approve": True})).json()
+    assert (answered["status"], answered["requester_id"], answered["earlier_therapists"]) == (
+        "approved", str(later), [str(earlier)])
+    assert answered["requested_at"] == asked["requested_at"] and answered["answered_at"]
     assert (await svc.client.post(f"/consents/{token}/answer", json={"approve": True})).status_code == 409  # reused link
     answer = await mail(notify, f"{later.hex[:8]}@example.org", "har svarat")
     assert "godkänt" in answer["body"]
@@ -126,7 +132,7 @@ async def test_consent_flow_with_its_three_emails_and_withdrawal(journal, test_e
     mine = (await svc.client.get("/clients/me/consents", headers=as_client)).json()
     assert [(c["status"], c["earlier_therapists"]) for c in mine] == [("approved", [str(earlier)])]
     withdrawn = await svc.client.post(f"/consents/{mine[0]['id']}/withdraw", headers=as_client)
-    assert withdrawn.json()["status"] == "withdrawn"
+    assert withdrawn.json()["status"] == "withdrawn" and withdrawn.json()["requester_id"] == str(later)
     assert (await svc.client.get(f"/clients/{client}/notes", headers=later_headers)).json() == []  # after withdrawal
 
 

@@ -75,12 +75,20 @@ class ConsentIn(BaseModel):
 
 
 class ConsentOut(BaseModel):
+    """A consent request (JR-3): who asks to read whose notes, when, and the answer. Every route answers it whole."""
+
     id: uuid.UUID
     status: str
-    requester_id: uuid.UUID | None = None
-    earlier_therapists: list[uuid.UUID] = []
-    requested_at: datetime | None = None
+    requester_id: uuid.UUID
+    earlier_therapists: list[uuid.UUID]
+    requested_at: datetime
     answered_at: datetime | None = None
+
+
+def _consent_out(consent: Consent) -> ConsentOut:
+    return ConsentOut(id=consent.id, status=consent.status, requester_id=consent.requester_id,
+                      earlier_therapists=consent.author_ids, requested_at=consent.requested_at,
+                      answered_at=consent.answered_at)
 
 
 @router.post("/clients/{client_id}/consents", status_code=201)
@@ -89,7 +97,7 @@ async def request_consent(client_id: uuid.UUID, body: ConsentIn, request: Reques
     state = request.app.state
     consent = await service.request_consent(session, state.db, principal, client_id, body.earlier_therapists,
                                             state.settings.app_base_url)
-    return ConsentOut(id=consent.id, status=consent.status)
+    return _consent_out(consent)
 
 
 class AnswerIn(BaseModel):
@@ -102,7 +110,7 @@ async def answer_consent(token: str, body: AnswerIn, request: Request, session: 
     guessing links is throttled per client address)."""
     async with link_guard(request, session, "consent"):
         consent = await service.answer_consent(session, token, body.approve)
-    return ConsentOut(id=consent.id, status=consent.status)
+    return _consent_out(consent)
 
 
 @router.get("/clients/me/consents")
@@ -110,14 +118,13 @@ async def my_consents(session: DbSession, principal: CurrentPrincipal) -> list[C
     """The client's consents: who asked to read whose notes, and the answer (withdraw an approved one)."""
     rows = (await session.execute(select(Consent).where(Consent.client_id == principal.account_id)
                                   .order_by(Consent.requested_at.desc()))).scalars()
-    return [ConsentOut(id=c.id, status=c.status, requester_id=c.requester_id, earlier_therapists=c.author_ids,
-                       requested_at=c.requested_at, answered_at=c.answered_at) for c in rows]
+    return [_consent_out(c) for c in rows]
 
 
 @router.post("/consents/{consent_id}/withdraw")
 async def withdraw(consent_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> ConsentOut:
     consent = await service.withdraw_consent(session, principal, consent_id)
-    return ConsentOut(id=consent.id, status=consent.status)
+    return _consent_out(consent)
 
 
 class AuditOut(BaseModel):

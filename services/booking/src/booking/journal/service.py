@@ -165,7 +165,7 @@ async def request_consent(session: AsyncSession, db: Database, principal: Princi
         raise invalid("name the earlier therapists whose notes you ask to read (not yourself)")
     token = secrets.token_urlsafe(24)
     consent = Consent(id=uuid.uuid4(), client_id=client_id, requester_id=principal.account_id, author_ids=author_ids,
-                      token_hash=_hash(token))
+                      token_hash=_hash(token), requested_at=datetime.now(UTC))
     session.add(consent)
     await session.flush()
     await outbox.add(session, ConsentRequested(consent_id=consent.id, client_id=client_id, therapist_id=principal.account_id,
