@@ -113,6 +113,9 @@ async def test_consent_flow_with_its_three_emails_and_withdrawal(journal, test_e
     to_client = await mail(notify, "klient.journal@example.org", "ber om att få läsa")
     await mail(notify, f"{later.hex[:8]}@example.org", "förfrågan är skickad")
     assert (await svc.client.get(f"/clients/{client}/notes", headers=later_headers)).json() == []  # before approval
+    withheld = await fetch(svc.settings, "SELECT actor_id, action FROM journal_audit WHERE client_id = $1 "
+                                         "AND action LIKE 'note withheld%'", client)
+    assert [(r["actor_id"], r["action"]) for r in withheld] == [(later, "note withheld: no consent")]  # the attempt is audited
 
     token = re.search(r"/consents/(\S+)", to_client["body"])[1]
     assert (await svc.client.post("/consents/forged-token/answer", json={"approve": True})).status_code == 404

@@ -134,17 +134,19 @@ async def last_problem_codes(session: AsyncSession, ring: KeyRing, author_id: uu
 async def readable_notes(session: AsyncSession, db: Database, ring: KeyRing, principal: Principal,
                          client_id: uuid.UUID) -> list[tuple[JournalNote, NoteContent]]:
     """The caller's own notes, and earlier therapists' notes covered by an approved consent (written before
-    the approval, by the therapists it names). Each read is audited; a ciphertext that does not open is
-    refused and audited as tampering."""
+    the approval, by the therapists it names). Each read is audited, and so is each note withheld for want
+    of a consent (the attempt is part of the record too); a ciphertext that does not open is refused and
+    audited as tampering."""
     await _therapist_of(session, db, principal, client_id, "read notes")
     consents = (await session.execute(select(Consent).where(Consent.client_id == client_id, Consent.requester_id == principal.account_id,
                                                             Consent.status == "approved"))).scalars().all()
     notes = (await session.execute(select(JournalNote).where(JournalNote.client_id == client_id).order_by(JournalNote.created_at))).scalars().all()
-    readable = []
+    readable, withheld = [], []
     for note in notes:
         own = note.author_id == principal.account_id
         shared = any(note.author_id in c.author_ids and note.created_at <= (c.answered_at or note.created_at) for c in consents)
         if not (own or shared):
+            withheld.append(note)
             continue
         try:
             readable.append((note, _open(note, ring)))
@@ -155,6 +157,9 @@ async def readable_notes(session: AsyncSession, db: Database, ring: KeyRing, pri
             raise Problem(409, "note-tampered", f"note {note.id} does not decrypt: it was changed outside the journal") from exc
     await audit.write_many(session, actor=principal.account_id, action="read note",
                            entries=[(client_id, str(note.id)) for note, _ in readable])
+    if withheld:
+        await audit.write_many(session, actor=principal.account_id, action="note withheld: no consent",
+                               entries=[(client_id, str(note.id)) for note in withheld])
     return readable
 
 
