@@ -150,8 +150,15 @@ async def test_questionnaire_gives_ranked_matches_with_explanations(market):
     answered = await gw.client.put(f"{B}/questionnaire", headers=client, json={
         "scores": {"anxiety": 9, "sleep": 4, "stress": 3, "grief": 1, "work": 2, "self_esteem": 5}, "contact_reason": "feelings.panic"})
     assert [a["area"] for a in answered.json()["top_problem_areas"]] == ["anxiety", "self_esteem", "sleep", "stress", "work"]
-    matches = [m for m in (await gw.client.get(f"{B}/matches", headers=client)).json() if m["name"].endswith(suffix)]
+    everyone = (await gw.client.get(f"{B}/matches", headers=client, params={"limit": 200})).json()
+    matches = [m for m in everyone["items"] if m["name"].endswith(suffix)]
     assert [m["name"] for m in matches] == [f"Ångest {suffix}", f"Sömn {suffix}"]  # "Annat" does not take the reason
+    assert everyone["total"] == len(everyone["items"]) >= 2
+    # paged: one at a time, in the same order, and the total stays the whole count
+    pages = [(await gw.client.get(f"{B}/matches", headers=client, params={"limit": 1, "offset": i})).json()
+             for i in range(everyone["total"])]
+    assert [p["items"][0]["therapist_id"] for p in pages] == [m["therapist_id"] for m in everyone["items"]]
+    assert {p["total"] for p in pages} == {everyone["total"]}
     assert matches[0]["score"] == 9 * 10 + 4 * 2 and matches[1]["score"] == 9 * 2 + 4 * 10
     assert matches[0]["explanation"][0] == {"area": "anxiety", "client_score": 9, "therapist_weight": 10, "points": 90}
     bad = await gw.client.put(f"{B}/questionnaire", headers=client, json={"scores": {"sleep": 3}, "contact_reason": "nonsense"})

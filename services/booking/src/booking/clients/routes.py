@@ -15,6 +15,7 @@ from booking.clients.models import Invitation
 from booking.journal import audit
 from booking.therapists.service import authorised
 from kit.auth import CurrentPrincipal
+from kit.pagination import Page, PageParams
 from kit.problems import forbidden, not_found
 from kit.service import DbSession
 from kit.throttle import link_guard
@@ -42,13 +43,33 @@ async def answer(body: QuestionnaireIn, session: DbSession, principal: CurrentPr
                             contact_reason=answered.reason_code)
 
 
+class MatchPart(BaseModel):
+    area: str
+    client_score: int
+    therapist_weight: int
+    points: int
+
+
+class MatchOut(BaseModel):
+    therapist_id: uuid.UUID
+    name: str
+    title: str | None
+    fee_minor: int | None
+    currency: str
+    score: int
+    explanation: list[MatchPart]
+
+
 @router.get("/matches")
-async def matches(session: DbSession, principal: CurrentPrincipal, video: bool | None = None, on_site: bool | None = None,
-                  language: str | None = None, max_fee: int | None = None, has_free_slots: bool = False) -> list[dict]:
+async def matches(session: DbSession, principal: CurrentPrincipal, page: PageParams, video: bool | None = None,
+                  on_site: bool | None = None, language: str | None = None, max_fee: int | None = None,
+                  has_free_slots: bool = False) -> Page[MatchOut]:
     """Authorised therapists who take the client's contact reason, ranked by how their weights meet the
-    client's scores, each with its explanation (points per problem area)."""
-    return await service.matches(session, principal.account_id, video=video, on_site=on_site, language=language,
-                                 max_fee=max_fee, has_free_slots=has_free_slots)
+    client's scores, each with its explanation (points per problem area); one page at a time."""
+    found, total = await service.matches(session, principal.account_id, video=video, on_site=on_site,
+                                         language=language, max_fee=max_fee, has_free_slots=has_free_slots,
+                                         limit=page.limit, offset=page.offset)
+    return Page[MatchOut](items=[MatchOut(**m) for m in found], total=total, limit=page.limit, offset=page.offset)
 
 
 class ClientRow(BaseModel):

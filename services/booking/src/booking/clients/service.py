@@ -43,7 +43,10 @@ def top_five(scores: dict[str, int]) -> list[tuple[str, int]]:
 
 
 async def matches(session: AsyncSession, client_id: uuid.UUID, *, video: bool | None, on_site: bool | None,
-                  language: str | None, max_fee: int | None, has_free_slots: bool) -> list[dict]:
+                  language: str | None, max_fee: int | None, has_free_slots: bool, limit: int,
+                  offset: int) -> tuple[list[dict], int]:
+    """BK-10: one page of the ranked therapists and how many there are. Every candidate is scored (the rank
+    needs them all) from two queries: the candidates, then all their weights at once."""
     answered = await session.get(Questionnaire, client_id)
     if answered is None:
         raise conflict("no-questionnaire", "answer the questionnaire first")
@@ -63,16 +66,20 @@ async def matches(session: AsyncSession, client_id: uuid.UUID, *, video: bool | 
     if has_free_slots:
         query = query.where(exists().where(Slot.therapist_id == Therapist.id, Slot.status == "free",
                                            Slot.starts_at > datetime.now(UTC), Slot.audience == "everyone"))
+    candidates = list((await session.execute(query)).scalars())
+    weights: dict[uuid.UUID, dict[str, int]] = {t.id: {} for t in candidates}
+    for therapist_id, area, weight in (await session.execute(
+            select(ProblemWeight.therapist_id, ProblemWeight.area_code, ProblemWeight.weight)
+            .where(ProblemWeight.therapist_id.in_(list(weights))))).all():
+        weights[therapist_id][area] = weight
     ranked = []
-    for therapist in (await session.execute(query)).scalars():
-        weights = dict((await session.execute(select(ProblemWeight.area_code, ProblemWeight.weight)
-                                              .where(ProblemWeight.therapist_id == therapist.id))).all())
-        score, parts = rules.match_score(answered.scores, weights)
+    for therapist in candidates:
+        score, parts = rules.match_score(answered.scores, weights[therapist.id])
         ranked.append({"therapist_id": therapist.id, "name": therapist.name, "title": therapist.title,
                        "fee_minor": therapist.fee_minor, "currency": therapist.currency, "score": score,
                        "explanation": [vars(p) for p in parts]})
-    ranked.sort(key=lambda m: (-m["score"], m["name"]))
-    return ranked
+    ranked.sort(key=lambda m: (-m["score"], m["name"], str(m["therapist_id"])))
+    return ranked[offset:offset + limit], len(ranked)
 
 
 # -- the therapist's clients (BK-9, BK-10, BK-12, BK-19) -----------------------------------------------------------
