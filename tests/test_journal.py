@@ -105,6 +105,11 @@ async def test_consent_flow_with_its_three_emails_and_withdrawal(journal, test_e
     later, later_headers = await therapist_with_client(svc, client, test_env, "Test Senare")
     await svc.client.post(f"/clients/{client}/notes", headers=earlier_headers, json={"text": SECRET_TEXT})
 
+    found = (await svc.client.get(f"/clients/{client}/earlier-therapists", headers=later_headers)).json()
+    assert [(t["therapist_id"], t["name"], t["notes"]) for t in found] == [(str(earlier), "Test Tidigare", 1)]
+    assert "text" not in found[0]  # whom to ask, never what they wrote
+    stranger, stranger_headers = await therapist_with_client(svc, uuid.uuid4(), test_env, "Test Främling")
+    assert (await svc.client.get(f"/clients/{client}/earlier-therapists", headers=stranger_headers)).status_code == 404
     requested = await svc.client.post(f"/clients/{client}/consents", headers=later_headers, json={"earlier_therapists": [str(earlier)]})
     assert requested.status_code == 201
     asked = requested.json()  # the whole request, not nulls

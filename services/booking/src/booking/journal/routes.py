@@ -91,6 +91,23 @@ def _consent_out(consent: Consent) -> ConsentOut:
                       answered_at=consent.answered_at)
 
 
+class EarlierTherapistOut(BaseModel):
+    therapist_id: uuid.UUID
+    name: str
+    title: str | None
+    notes: int
+    latest_note_at: datetime
+
+
+@router.get("/clients/{client_id}/earlier-therapists")
+async def earlier_therapists(client_id: uuid.UUID, request: Request, session: DbSession,
+                             principal: CurrentPrincipal) -> list[EarlierTherapistOut]:
+    """JR-3: the other therapists who keep notes on your client, whom a consent request can name."""
+    found = await service.earlier_therapists(session, request.app.state.db, principal, client_id)
+    return [EarlierTherapistOut(therapist_id=t.id, name=t.name, title=t.title, notes=n, latest_note_at=at)
+            for t, n, at in found]
+
+
 @router.post("/clients/{client_id}/consents", status_code=201)
 async def request_consent(client_id: uuid.UUID, body: ConsentIn, request: Request, session: DbSession,
                           principal: CurrentPrincipal) -> ConsentOut:

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clients.service import is_client_of
@@ -161,6 +161,20 @@ async def readable_notes(session: AsyncSession, db: Database, ring: KeyRing, pri
         await audit.write_many(session, actor=principal.account_id, action="note withheld: no consent",
                                entries=[(client_id, str(note.id)) for note in withheld])
     return readable
+
+
+async def earlier_therapists(session: AsyncSession, db: Database, principal: Principal,
+                             client_id: uuid.UUID) -> list[tuple[Therapist, int, datetime]]:
+    """JR-3: whom a therapist can ask the client's consent to read: every other therapist with notes on the
+    client, how many and the latest, without the notes themselves. Audited like a read of the card."""
+    await _therapist_of(session, db, principal, client_id, "list earlier therapists")
+    rows = (await session.execute(
+        select(Therapist, func.count(JournalNote.id), func.max(JournalNote.created_at))
+        .join(JournalNote, JournalNote.author_id == Therapist.id)
+        .where(JournalNote.client_id == client_id, JournalNote.author_id != principal.account_id)
+        .group_by(Therapist.id).order_by(Therapist.name))).all()
+    await audit.write(session, actor=principal.account_id, client=client_id, action="list earlier therapists")
+    return [(therapist, count, latest) for therapist, count, latest in rows]
 
 
 async def request_consent(session: AsyncSession, db: Database, principal: Principal, client_id: uuid.UUID,
