@@ -96,3 +96,56 @@ class SessionEnded(Event):
     account_id: UUID
     reason: Literal["logout", "password_changed", "refresh_token_reused"]
     ended_at: datetime
+
+
+# -- the directory: organisations and memberships (tenancy) ----------------------------------------------------------
+OrganisationKind = Literal["region", "aid_centre", "municipality", "service_unit", "buffer_store", "clinic",
+                           "care_organisation"]
+#: What a membership lets its account do in that organisation (and, for a region or municipality, below it):
+#: aid_centre_staff (region, aid centre), prescriber (service unit: orders and recipients for it), controller
+#: (municipality: may reconcile its invoices), store_keeper (buffer store: own-store work), practitioner (clinic),
+#: care_coordinator / client / representative (care organisation)
+MembershipRole = Literal["aid_centre_staff", "prescriber", "controller", "store_keeper", "practitioner",
+                         "care_coordinator", "client", "representative"]
+
+
+class OrganisationSaved(Event):
+    """An organisation of the directory was made or changed. Organisations are not people: their code and name
+    are shown on orders, invoices and printouts, so they travel; nothing about any person does."""
+
+    event_type: Literal["gateway.organisation_saved.v1"] = "gateway.organisation_saved.v1"
+    aggregate_key = "organisation_id"
+
+    organisation_id: UUID
+    kind: OrganisationKind
+    #: region for an aid centre or municipality; municipality for a service unit or buffer store; none else
+    parent_id: UUID | None = None
+    #: the organisation's own code: municipality code, service-unit code, buffer-store warehouse code
+    code: str
+    name: str
+    time_zone: str = "Europe/Stockholm"
+    active: bool = True
+
+
+class MembershipGranted(Event):
+    """An account was given a role in an organisation (by an admin, aid-centre staff or a coordinator). Ids only."""
+
+    event_type: Literal["gateway.membership_granted.v1"] = "gateway.membership_granted.v1"
+    aggregate_key = "account_id"
+
+    account_id: UUID
+    organisation_id: UUID
+    role: MembershipRole
+    granted_by: UUID | None = None
+
+
+class MembershipRevoked(Event):
+    """A role in an organisation was taken back: services stop honouring it as soon as this arrives. Ids only."""
+
+    event_type: Literal["gateway.membership_revoked.v1"] = "gateway.membership_revoked.v1"
+    aggregate_key = "account_id"
+
+    account_id: UUID
+    organisation_id: UUID
+    role: MembershipRole
+    revoked_by: UUID | None = None
