@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from gateway.adapters.bankid import bankid_adapter
 from gateway.adapters.siths import CertificateVerifier, mtls_listener
 from gateway.devca import devca
+from gateway.directory.routes import router as directory_router
 from gateway.identity.keys import load_signing_key
 from gateway.identity.routes import jwks_router, simulator_router
 from gateway.identity.routes import router as identity_router
@@ -42,7 +43,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
     return Service(
         settings or Settings(),
         root=ROOT,
-        routers=[jwks_router, identity_router, routing_router],
+        routers=[jwks_router, identity_router, directory_router, routing_router],
         development_routers=[simulator_router],
         consumers=consumers,
         on_startup=[provide_identity, open_client],
@@ -50,7 +51,8 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
         ready_checks=[services_ready],
         commands={"seed": seed, "devca": devca},
         listeners=[mtls_listener],
-        description="Identity (BankID, SITHS, password + SMS code), sessions, roles, routing to the services, login audit.",
+        description="Identity (BankID, SITHS, password + SMS code), sessions, roles, the directory of organisations and "
+                    "memberships, routing to the services, login audit.",
         **overrides,  # type: ignore[arg-type]
     )
 

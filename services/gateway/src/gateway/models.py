@@ -9,4 +9,5 @@ class Base(DeclarativeBase):
 
 def load_all_models() -> None:
     """Import every feature's models so Base.metadata knows all tables (alembic autogenerate)."""
+    import gateway.directory.models  # noqa: F401
     import gateway.identity.models  # noqa: F401

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models import Base
 
-ROLES = ("admin", "therapist", "client", "representative", "care_coordinator", "prescriber", "aid_centre_staff")
+ROLES = ("admin", "therapist", "client", "representative", "care_coordinator", "prescriber", "aid_centre_staff",
+         "controller")
 
 
 class Account(Base):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from contracts.identity import HsaId, SwedishPersonalNumber
 from gateway.adapters.bankid import BankIdStub
+from gateway.directory import service as directory
 from gateway.identity import service, tokens
 from gateway.identity.models import Account
 from kit.auth import CurrentPrincipal, Principal, bearer_token
@@ -252,6 +253,13 @@ class ClientOut(BaseModel):
     display_name: str
 
 
+class MembershipOut(BaseModel):
+    organisation_id: uuid.UUID
+    kind: str
+    name: str
+    role: str
+
+
 class MeOut(BaseModel):
     id: uuid.UUID
     display_name: str
@@ -260,6 +268,8 @@ class MeOut(BaseModel):
     terms_required: str | None
     acting_for: uuid.UUID | None
     represents: list[ClientOut]
+    #: the roles the account holds in the directory's organisations
+    memberships: list[MembershipOut] = []
 
 
 @router.get("/me")
@@ -269,10 +279,13 @@ async def me(request: Request, session: DbSession, principal: SigningIn) -> MeOu
         raise not_found("account", principal.account_id)
     settings = request.app.state.settings
     clients = await service.represented(session, account.id) if "representative" in account.roles else []
+    memberships = [MembershipOut(organisation_id=o.id, kind=o.kind, name=o.name, role=m.role)
+                   for m, o in await directory.memberships_of(session, account.id)]
     return MeOut(id=account.id, display_name=account.display_name, roles=account.roles,
                  must_change_password=account.must_change_password,
                  terms_required=None if account.terms_version == settings.terms_version else settings.terms_version,
-                 acting_for=principal.acting_for, represents=[ClientOut(id=c.id, display_name=c.display_name) for c in clients])
+                 acting_for=principal.acting_for, represents=[ClientOut(id=c.id, display_name=c.display_name) for c in clients],
+                 memberships=memberships)
 
 
 class ActForIn(BaseModel):
@@ -305,7 +318,7 @@ async def logout(body: RefreshIn, request: Request, session: DbSession) -> None:
 class AccountIn(BaseModel):
     display_name: str = Field(min_length=1, max_length=200)
     roles: list[Literal["admin", "therapist", "client", "representative", "care_coordinator", "prescriber",
-                        "aid_centre_staff"]] = Field(min_length=1)
+                        "aid_centre_staff", "controller"]] = Field(min_length=1)
     email: EmailStr | None = None
     phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$")
     language: Language = "sv"
@@ -313,6 +326,9 @@ class AccountIn(BaseModel):
     hsa_id: HsaId | None = None
     username: str | None = Field(default=None, min_length=3, max_length=100)
     represents: list[uuid.UUID] = []
+    #: the care organisation (or, for an admin, any organisation) the account is made in: it becomes a member
+    #: with the role of each of its roles; required of a care coordinator, who makes accounts only there
+    organisation_id: uuid.UUID | None = None
 
 
 class AccountOut(BaseModel):
@@ -325,12 +341,13 @@ class AccountOut(BaseModel):
 
 @router.post("/accounts", status_code=201)
 async def create_account(body: AccountIn, request: Request, session: DbSession, principal: CurrentPrincipal) -> AccountOut:
-    """An account made by an admin, a care coordinator (portal users, PT-1) or a therapist (a client, BK-12).
+    """An account made by an admin, a care coordinator (portal users of their care organisation, PT-1) or an
+    authorised therapist (a client, BK-12).
     The temporary password goes to the email through notify, never in this answer."""
     account, temporary = await service.create_account(
         session, request.app.state.settings, principal, display_name=body.display_name, roles=list(body.roles),
         email=body.email, phone=body.phone, language=body.language, personal_number=body.personal_number,
-        hsa_id=body.hsa_id, username=body.username, represents=body.represents)
+        hsa_id=body.hsa_id, username=body.username, represents=body.represents, organisation_id=body.organisation_id)
     return AccountOut(id=account.id, display_name=account.display_name, roles=account.roles, username=account.username,
                       temporary_password_sent=temporary is not None)
 

@@ -49,7 +49,7 @@ def weakness(password: str, user_inputs: Iterable[str | None] = ()) -> list[str]
 
 
 #: Roles whose accounts are for work, not for being cared for
-STAFF_ROLES = frozenset({"admin", "therapist", "prescriber", "aid_centre_staff", "care_coordinator"})
+STAFF_ROLES = frozenset({"admin", "therapist", "prescriber", "aid_centre_staff", "care_coordinator", "controller"})
 
 
 def credentials_purpose(roles: Iterable[str], creator_roles: Iterable[str]) -> str:

@@ -26,6 +26,7 @@ from contracts.gateway.v1 import (
 )
 from contracts.identity import mask
 from gateway.adapters.siths import CertificateRefused, SithsVerifier
+from gateway.directory import service as directory
 from gateway.identity import rules, tokens
 from gateway.identity.keys import SigningKey
 from gateway.identity.models import (
@@ -40,7 +41,7 @@ from gateway.settings import Settings
 from kit import outbox, throttle
 from kit.auth import Principal
 from kit.db import Database
-from kit.problems import Problem, conflict, forbidden, invalid, not_found, unauthorized
+from kit.problems import Problem, conflict, forbidden, invalid, unauthorized
 
 # argon2id with OWASP's minimum cost (19 MiB, 2 passes): ~20 ms a check
 HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -117,7 +118,8 @@ async def _publish_contact(session: AsyncSession, account: Account) -> None:
 # -- accounts ---------------------------------------------------------------------------------------------------
 #: Who may create which accounts: an admin anything, a coordinator portal users, a therapist clients.
 CREATABLE = {
-    "admin": {"admin", "therapist", "client", "representative", "care_coordinator", "prescriber", "aid_centre_staff"},
+    "admin": {"admin", "therapist", "client", "representative", "care_coordinator", "prescriber", "aid_centre_staff",
+              "controller"},
     "care_coordinator": {"client", "representative"},
     "therapist": {"client"},
 }
@@ -131,16 +133,22 @@ async def _tell_owner(session: AsyncSession, owner: Account) -> None:
 async def create_account(session: AsyncSession, settings: Settings, creator: Principal, *, display_name: str,
                          roles: list[str], email: str | None, phone: str | None, language: str,
                          personal_number: str | None, hsa_id: str | None, username: str | None,
-                         represents: list[uuid.UUID]) -> tuple[Account, str | None]:
+                         represents: list[uuid.UUID], organisation_id: uuid.UUID | None = None) -> tuple[Account, str | None]:
     """An account made by someone else (GW-4, BK-12, PT-1). With an email it gets a temporary password,
     sent by notify; a personal identity number links a later BankID login to it.
 
     The answer never tells whether the email, username, personal number or HSA-ID is someone's already:
     then nothing is made, the owner is emailed, and the creator gets the same answer about an account
-    that is never stored (its id leads nowhere), so a staff login cannot be used to probe who is a client."""
+    that is never stored (its id leads nowhere), so a staff login cannot be used to probe who is a client.
+
+    Where (issue #18): a coordinator makes accounts only in a care organisation they coordinate
+    (``organisation_id``; the account becomes its member) and links a representative only to its clients; a
+    therapist makes clients only once authorised; an admin anything (directory.check_creation). Every
+    refusal comes before anything is written."""
     allowed = set().union(*(CREATABLE.get(role, set()) for role in creator.roles))
     if not roles or not set(roles) <= allowed:
         raise forbidden(f"you may create accounts with the roles: {', '.join(sorted(allowed)) or 'none'}")
+    await directory.check_creation(session, creator, roles=roles, organisation_id=organisation_id, represents=represents)
     pn_hmac = rules.identity_hmac(settings.identity_hmac_key.get_secret_value(), personal_number) if personal_number else None
     # Portal users (made by a coordinator) and staff get a temporary password by email; a client a
     # therapist creates with a personal number signs in with BankID instead (BK-12).
@@ -162,9 +170,8 @@ async def create_account(session: AsyncSession, settings: Settings, creator: Pri
     )
     session.add(account)
     await session.flush()
-    for client_id in represents:
-        if await session.get(Account, client_id) is None:
-            raise not_found("client account", client_id)
+    await directory.place_account(session, creator, account, organisation_id)
+    for client_id in represents:  # clients of that organisation (checked above)
         session.add(Representation(representative_id=account.id, client_id=client_id))
     await _publish_contact(session, account)
     await outbox.add(session, AccountCreated(account_id=account.id, roles=roles, display_name=display_name,
@@ -323,7 +330,7 @@ async def siths_certificate(db: Database, verifier: SithsVerifier, presented: Se
 async def siths_login(session: AsyncSession, db: Database, settings: Settings, key: SigningKey, hsa: str, ip: str) -> tokens.Tokens:
     """The account of a verified HSA-ID (``siths_certificate``): a prescriber, aid-centre staff or admin."""
     account = (await session.execute(select(Account).where(Account.hsa_id == hsa))).scalar_one_or_none()
-    if account is None or not {"prescriber", "aid_centre_staff", "admin"} & set(account.roles):
+    if account is None or not {"prescriber", "aid_centre_staff", "controller", "admin"} & set(account.roles):
         await record(db, "login_failed", method="siths", ip=ip, detail="unknown HSA-ID")
         raise unauthorized("no prescriber or aid-centre account has this HSA-ID")
     audit(session, "login_succeeded", account, "siths", ip)
@@ -374,18 +381,24 @@ async def accept_terms(session: AsyncSession, settings: Settings, key: SigningKe
 
 
 async def represented(session: AsyncSession, representative_id: uuid.UUID) -> list[Account]:
+    """The clients the representative is linked to and shares a care organisation with (as representative
+    and client there): a link outlives neither membership."""
     query = select(Account).join(Representation, Representation.client_id == Account.id).where(
         Representation.representative_id == representative_id).order_by(Account.display_name)
-    return list((await session.execute(query)).scalars())
+    linked = list((await session.execute(query)).scalars())
+    shared = await directory.sharing_care_organisation(session, representative_id, [c.id for c in linked])
+    return [c for c in linked if c.id in shared]
 
 
 async def act_for(session: AsyncSession, settings: Settings, key: SigningKey, principal: Principal, client_id: uuid.UUID,
                   ip: str) -> tokens.Tokens:
-    """GW-6: a representative chooses which client's portal to open; the new session acts for that one."""
-    if client_id not in {c.id for c in await represented(session, principal.account_id)}:
-        raise forbidden("you do not represent this client")
+    """GW-6: a representative chooses which client's portal to open; the new session acts for that one. Only
+    an account with the representative role, linked to that client, both of the same care organisation; a
+    client id that does not exist gets the same 403."""
     account = await session.get(Account, principal.account_id)
-    assert account is not None
+    if (account is None or "representative" not in account.roles
+            or client_id not in {c.id for c in await represented(session, principal.account_id)}):
+        raise forbidden("you do not represent this client")
     audit(session, "acting_for", account, None, ip, detail=str(client_id))
     return await tokens.issue(session, key, settings, account, acting_for=client_id)
 
