@@ -4,7 +4,7 @@ and the tests, so SITHS works the way it does in production (a verified client c
 ``python -m gateway devca`` (run by `make run`) writes, idempotently, into ``var/siths/``:
 
 - ``ca.pem`` (and ``ca-key.pem``): the development CA; ``GATEWAY_SITHS_CA_BUNDLE`` points at it;
-- ``<username>.pem`` and ``<username>-key.pem`` for every demo account with an HSA-ID (``gateway.seed``):
+- ``<username>.pem`` and ``<username>-key.pem`` for every demo person with an HSA-ID (``kit.demo``):
   subject ``serialNumber`` = the HSA-ID, key usage digitalSignature, extended key usage clientAuth;
 - ``gateway.pem`` and ``gateway-key.pem``: the server certificate of the gateway's mutual-TLS port
   (localhost, 127.0.0.1), issued by the same CA, so ``curl --cacert var/siths/ca.pem`` trusts it.
@@ -188,10 +188,10 @@ class DevelopmentCa:
 
 
 def people() -> list[tuple[str, str, str]]:
-    """(username, display name, HSA-ID) of the demo accounts that sign in with SITHS."""
-    from gateway.seed import ACCOUNTS
+    """(username, display name, HSA-ID) of the demo people (kit.demo) that sign in with SITHS."""
+    from kit.demo import PEOPLE
 
-    return [(username, name, extra["hsa_id"]) for username, name, _, extra in ACCOUNTS if extra.get("hsa_id")]
+    return [(p.username, p.display_name, p.hsa_id) for p in PEOPLE if p.hsa_id]
 
 
 def write_development_ca(directory: Path = DIRECTORY) -> list[str]:
