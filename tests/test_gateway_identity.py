@@ -14,10 +14,11 @@ import httpx
 import jwt
 import pytest
 
+from contracts.booking.v1 import TherapistAuthorised
 from gateway.app import build as build_gateway
 from gateway.devca import DevelopmentCa, ca_for_tests, siths_headers
 from gateway.settings import Settings as GatewaySettings
-from kit.testing import fetch, free_port, probe, running_service, wait_for
+from kit.testing import fetch, free_port, probe, publish, running_service, wait_for
 from kit.testing.tokens import TokenIssuer
 from portal.app import build as build_portal
 from portal.settings import Settings as PortalSettings
@@ -113,12 +114,21 @@ async def test_bankid_cancel_expiry_and_bad_input(gw):
 
 
 async def test_an_account_a_therapist_made_is_linked_on_the_first_bankid_login(gw, test_env):
-    therapist = KEY.headers(uuid.uuid4(), "therapist")
+    therapist_id = uuid.uuid4()
+    therapist = KEY.headers(therapist_id, "therapist")
+    client = {"display_name": "Test Klient Länkad", "roles": ["client"], "personal_number": PERSONAL_NUMBER,
+              "email": "linked.client@example.org", "phone": "+46700000200"}
+    early = await gw.client.post("/identity/accounts", headers=therapist, json=client)
+    assert early.status_code == 403 and early.json()["type"] == "/problems/therapist-not-authorised"
+    await publish(test_env, TherapistAuthorised(therapist_id=therapist_id))  # booking authorised the therapist
+
+    async def create():
+        answer = await gw.client.post("/identity/accounts", headers=therapist, json=client)
+        return answer if answer.status_code == 201 else None
+
     async with probe(test_env, "gateway.account_created.v1") as created:
-        response = await gw.client.post("/identity/accounts", headers=therapist, json={
-            "display_name": "Test Klient Länkad", "roles": ["client"], "personal_number": PERSONAL_NUMBER,
-            "email": "linked.client@example.org", "phone": "+46700000200"})
-        assert response.status_code == 201 and response.json()["temporary_password_sent"] is False
+        response = await wait_for(create, what="the gateway to learn of the authorisation")
+        assert response.json()["temporary_password_sent"] is False
         event = json.loads((await created.next()).body)
     assert event["payload"]["has_personal_number"] is True and "1212" not in json.dumps(event)
     tokens = await bankid_login(gw, PERSONAL_NUMBER, "Test Klient Länkad")
@@ -215,17 +225,41 @@ async def test_siths_login_on_the_gateways_mutual_tls_port(gw, siths_files):
                 await stranger.post("/identity/siths/login")
 
 
-async def portal_user(gw, test_env, *, represents: list[str] | None = None, roles=("client",)) -> tuple[str, str, str]:
-    """A coordinator makes a portal account; returns (username, temporary password, account id)."""
-    coordinator = KEY.headers(uuid.uuid4(), "care_coordinator")
+async def made_account(gw, test_env, headers: dict, *, represents: list[str] | None = None, roles=("client",),
+                       organisation_id: str | None = None) -> tuple[str, str, str]:
+    """An account with a temporary password; returns (username, temporary password, account id)."""
     username = f"portal.{uuid.uuid4().hex[:8]}"
     async with probe(test_env, "gateway.temporary_password_issued.v1") as issued:
-        response = await gw.client.post("/identity/accounts", headers=coordinator, json={
+        response = await gw.client.post("/identity/accounts", headers=headers, json={
             "display_name": f"Test {username}", "roles": list(roles), "email": f"{username}@example.org",
-            "phone": "+46700000300", "username": username, "language": "nl", "represents": represents or []})
+            "phone": "+46700000300", "username": username, "language": "nl", "represents": represents or [],
+            "organisation_id": organisation_id})
         assert response.status_code == 201, response.text
-        event = json.loads((await issued.next()).body)
+        while (event := json.loads((await issued.next()).body))["payload"]["username"] != username:
+            pass
     return username, event["payload"]["temporary_password"], response.json()["id"]
+
+
+@pytest.fixture(scope="module")
+async def coordinator(gw, test_env) -> tuple[str, dict]:
+    """A care organisation in the directory and its coordinator, signed in (password + SMS code):
+    (organisation id, the coordinator's headers)."""
+    organisation = await gw.client.post("/directory/organisations", headers=ADMIN, json={
+        "kind": "care_organisation", "code": f"ZORG-{uuid.uuid4().hex[:6]}", "name": "Testzorg",
+        "time_zone": "Europe/Amsterdam"})
+    assert organisation.status_code == 201, organisation.text
+    organisation_id = organisation.json()["id"]
+    username, temporary, _ = await made_account(gw, test_env, ADMIN, roles=("care_coordinator",),
+                                                organisation_id=organisation_id)
+    tokens = await finish_sign_in(gw, await code_login(gw, test_env, username, temporary), temporary)
+    return organisation_id, bearer(tokens)
+
+
+async def portal_user(gw, test_env, coordinator, *, represents: list[str] | None = None,
+                      roles=("client",)) -> tuple[str, str, str]:
+    """The coordinator makes a portal account in their care organisation."""
+    organisation_id, headers = coordinator
+    return await made_account(gw, test_env, headers, represents=represents, roles=roles, organisation_id=organisation_id)
 
 
 async def code_login(gw, test_env, username: str, password: str) -> dict:
@@ -251,8 +285,8 @@ async def finish_sign_in(gw, tokens: dict, temporary: str) -> dict:
     return accepted.json()
 
 
-async def test_password_sms_code_forced_change_and_terms(gw, test_env):
-    username, temporary, account_id = await portal_user(gw, test_env)
+async def test_password_sms_code_forced_change_and_terms(gw, test_env, coordinator):
+    username, temporary, account_id = await portal_user(gw, test_env, coordinator)
     limited = await code_login(gw, test_env, username, temporary)
     assert limited["scope"] == "limited"
     refused = await whoami(gw, limited)
@@ -263,8 +297,8 @@ async def test_password_sms_code_forced_change_and_terms(gw, test_env):
     assert {"login_succeeded", "password_changed", "terms_accepted"} <= events
 
 
-async def test_sms_code_and_temporary_password_are_not_kept_in_the_outbox_once_sent(gw, test_env):
-    username, temporary, account_id = await portal_user(gw, test_env)
+async def test_sms_code_and_temporary_password_are_not_kept_in_the_outbox_once_sent(gw, test_env, coordinator):
+    username, temporary, account_id = await portal_user(gw, test_env, coordinator)
     async with probe(test_env, "gateway.login_code_requested.v1") as codes:
         started = await gw.client.post("/identity/password/login", json={"username": username, "password": temporary})
         assert started.status_code == 200, started.text
@@ -285,8 +319,8 @@ async def test_sms_code_and_temporary_password_are_not_kept_in_the_outbox_once_s
         assert temporary not in row["body"]  # (a 6-digit code could match a timestamp by chance)
 
 
-async def test_wrong_password_and_unknown_user_look_the_same(gw, test_env):
-    username, _, _ = await portal_user(gw, test_env)
+async def test_wrong_password_and_unknown_user_look_the_same(gw, test_env, coordinator):
+    username, _, _ = await portal_user(gw, test_env, coordinator)
     timings, answers = {}, {}
     for case, name in (("wrong password", username), ("unknown user", "nobody.here")):
         started = time.perf_counter()
@@ -296,8 +330,8 @@ async def test_wrong_password_and_unknown_user_look_the_same(gw, test_env):
     assert abs(timings["wrong password"] - timings["unknown user"]) < 0.2  # both pay for one argon2 check
 
 
-async def test_five_wrong_codes_kill_the_attempt(gw, test_env):
-    username, temporary, account_id = await portal_user(gw, test_env)
+async def test_five_wrong_codes_kill_the_attempt(gw, test_env, coordinator):
+    username, temporary, account_id = await portal_user(gw, test_env, coordinator)
     async with probe(test_env, "gateway.login_code_requested.v1") as codes:
         attempt = (await gw.client.post("/identity/password/login", json={"username": username, "password": temporary})).json()
         code = json.loads((await codes.next()).body)["payload"]["code"]
@@ -311,10 +345,10 @@ async def test_five_wrong_codes_kill_the_attempt(gw, test_env):
     assert events.count("login_failed") == 4 and "locked_out" in events
 
 
-async def test_an_expired_code_is_refused(gw, test_env):
+async def test_an_expired_code_is_refused(gw, test_env, coordinator):
     from gateway.identity import service
 
-    username, temporary, _ = await portal_user(gw, test_env)
+    username, temporary, _ = await portal_user(gw, test_env, coordinator)
     async with probe(test_env, "gateway.login_code_requested.v1") as codes:
         attempt = (await gw.client.post("/identity/password/login", json={"username": username, "password": temporary})).json()
         code = json.loads((await codes.next()).body)["payload"]["code"]
@@ -340,11 +374,12 @@ async def test_refresh_rotates_and_reuse_ends_the_session(gw):
     assert (await gw.client.post("/identity/token/refresh", json={"refresh_token": fresh["refresh_token"]})).status_code == 401
 
 
-async def test_a_representative_chooses_among_their_clients_only(gw, test_env):
-    _, _, first = await portal_user(gw, test_env)
-    _, _, second = await portal_user(gw, test_env)
-    _, _, third = await portal_user(gw, test_env)
-    username, temporary, _ = await portal_user(gw, test_env, represents=[first, second], roles=("representative",))
+async def test_a_representative_chooses_among_their_clients_only(gw, test_env, coordinator):
+    _, _, first = await portal_user(gw, test_env, coordinator)
+    _, _, second = await portal_user(gw, test_env, coordinator)
+    _, _, third = await portal_user(gw, test_env, coordinator)
+    username, temporary, _ = await portal_user(gw, test_env, coordinator, represents=[first, second],
+                                                roles=("representative",))
     tokens = await finish_sign_in(gw, await code_login(gw, test_env, username, temporary), temporary)
     me = (await gw.client.get("/identity/me", headers=bearer(tokens))).json()
     assert sorted(c["id"] for c in me["represents"]) == sorted([first, second])

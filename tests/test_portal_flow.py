@@ -48,19 +48,33 @@ async def platform(test_env):
 
 
 async def organisation_with_coordinator(gw) -> tuple[str, dict]:
+    """The care organisation in the gateway's directory (where the coordinator makes accounts) and in the
+    portal, and its coordinator's account, a member of it."""
+    directory = await gw.client.post("/directory/organisations", headers=ADMIN, json={
+        "kind": "care_organisation", "code": f"ZORG-{uuid.uuid4().hex[:6]}", "name": "Testzorg",
+        "time_zone": "Europe/Amsterdam"})
+    assert directory.status_code == 201, directory.text
+    made = await gw.client.post("/identity/accounts", headers=ADMIN, json={
+        "display_name": "Test Coördinator", "roles": ["care_coordinator"], "organisation_id": directory.json()["id"]})
+    assert made.status_code == 201, made.text
+    coordinator = made.json()["id"]
     organisation = (await gw.client.post("/api/portal/organisations", headers=ADMIN,
                                          json={"name": "Testzorg", "time_zone": "Europe/Amsterdam"})).json()["id"]
-    coordinator = uuid.uuid4()
     response = await gw.client.post(f"/api/portal/organisations/{organisation}/coordinators", headers=ADMIN,
                                     json={"account_id": str(coordinator)})
     assert response.status_code == 204
+    DIRECTORY[organisation] = directory.json()["id"]
     return organisation, KEY.headers(coordinator, "care_coordinator")
+
+
+#: the portal's organisation → the directory's (until the portal keeps the directory's copy)
+DIRECTORY: dict[str, str] = {}
 
 
 async def new_client(gw, coordinator: dict, organisation: str, username: str) -> str:
     account = await gw.client.post("/identity/accounts", headers=coordinator, json={
         "display_name": f"Test {username}", "roles": ["client"], "email": f"{username}@example.org",
-        "phone": "+31600000001", "username": username, "language": "nl"})
+        "phone": "+31600000001", "username": username, "language": "nl", "organisation_id": DIRECTORY[organisation]})
     assert account.status_code == 201, account.text
     client_id = account.json()["id"]
     record = await gw.client.post("/api/portal/clients", headers=coordinator, json={

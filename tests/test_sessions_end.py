@@ -85,7 +85,7 @@ async def code_login(gateway, test_env, username: str, password: str) -> dict:
 async def portal_account(gateway, test_env) -> tuple[str, str]:
     username = f"session.{uuid.uuid4().hex[:8]}"
     async with probe(test_env, "gateway.temporary_password_issued.v1") as issued:
-        response = await gateway.client.post("/identity/accounts", headers=KEY.headers(uuid.uuid4(), "care_coordinator"), json={
+        response = await gateway.client.post("/identity/accounts", headers=KEY.headers(uuid.uuid4(), "admin"), json={
             "display_name": "Test Session", "roles": ["client"], "email": f"{username}@example.org",
             "phone": "+46700000301", "username": username, "language": "sv"})
         assert response.status_code == 201, response.text

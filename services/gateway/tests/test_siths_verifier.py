@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from gateway.adapters.siths import CertificateRefused, CertificateVerifier, load_bundle
 from gateway.devca import DevelopmentCa, write_development_ca
+from kit import demo
 from kit.tls import presented_certificates
 
 CA = DevelopmentCa.create()
@@ -87,7 +88,9 @@ def test_the_proxy_header_counts_only_from_a_trusted_peer():
 
 def test_the_development_ca_files_are_written_once(tmp_path):
     first = write_development_ca(tmp_path)
-    assert sorted(first) == ["demo.aidcentre.pem", "demo.prescriber.pem", "gateway.pem"]
+    # one card per SITHS person of kit.demo: aid-centre staff, prescribers, controllers
+    assert sorted(first) == sorted([f"{p.username}.pem" for p in demo.PEOPLE if p.hsa_id] + ["gateway.pem"])
+    assert {"demo.aidcentre.pem", "demo.prescriber2.pem", "demo.controller.pem", "demo.controller2.pem"} <= set(first)
     ca_before = (tmp_path / "ca.pem").read_text()
     assert write_development_ca(tmp_path) == []
     assert (tmp_path / "ca.pem").read_text() == ca_before
