@@ -2,8 +2,8 @@
 
 1. makes sure PostgreSQL and RabbitMQ run (deploy/servers.py);
 2. creates and migrates each service's database (`python -m <service> migrate`, all at once);
-3. starts each service (`python -m <service>`) and its relay (`python -m <service> relay`), with every
-   output line prefixed by the process's name;
+3. starts each service (`python -m <service>`) and, once all are ready (every consumer's queue is bound),
+   its relay (`python -m <service> relay`), with every output line prefixed by the process's name;
 4. waits until every service answers 200 on /health/ready (60 s at most) and prints the URLs;
 5. Ctrl-C (or SIGTERM) stops everything: SIGTERM to each child, SIGKILL after 10 s.
 
@@ -191,10 +191,18 @@ async def main(exit_when_ready: bool) -> int:
     procs = processes()
     width = max(len(p.name) for p in procs)
     readers = []
-    for index, p in enumerate(procs):
+
+    async def start(index: int, p: Process) -> None:
         p.child = await asyncio.create_subprocess_exec(*p.argv, env={**env, **p.env, "PYTHONUNBUFFERED": "1"},
                                                        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
         readers.append(asyncio.create_task(pipe(p, COLOURS[index % len(COLOURS)], width)))
+
+    # The relays start once every service is ready, so every consumer's queue is bound by then: the seeds'
+    # events (the directory, the demo accounts) reach every service even on the very first run.
+    relays = [(i, p) for i, p in enumerate(procs) if p.name.endswith("-relay")]
+    for index, p in enumerate(procs):
+        if (index, p) not in relays:
+            await start(index, p)
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -207,6 +215,8 @@ async def main(exit_when_ready: bool) -> int:
             for name, body in not_ready.items():
                 print(f"{name} is not ready after {READY_TIMEOUT_S:.0f} s: {body[:500]}", file=sys.stderr)
             return 1
+        for index, p in relays:
+            await start(index, p)
         print_table(procs, started)
         if exit_when_ready:
             return 0

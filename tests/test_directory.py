@@ -13,6 +13,7 @@ import pytest
 from contracts.booking.v1 import TherapistApplicationRejected, TherapistAuthorised
 from gateway.app import build as build_gateway
 from gateway.devca import ca_for_tests, siths_headers
+from gateway.identity.models import Account
 from gateway.seed import seed_demo
 from gateway.settings import Settings as GatewaySettings
 from kit import demo
@@ -35,6 +36,9 @@ async def gw(test_env):
     settings = test_env.settings(GatewaySettings, database="gateway_directory", http_port=free_port(), services={},
                                  trusted_proxies=["127.0.0.1"], siths_ca_bundle=ca_for_tests().pem)
     async with running_service(build_gateway(settings), test_env, http=True) as gateway:
+        async with gateway.app.state.db.transaction() as session:  # an earlier seed's admin, under another id
+            session.add(Account(id=uuid.uuid4(), display_name="Demo Admin", roles=["admin"], username="demo.admin",
+                                email="demo.admin@example.org"))
         async with gateway.app.state.db.transaction() as session:
             await seed_demo(session, settings)
         yield gateway
@@ -80,7 +84,8 @@ def refused(answer, organisation: str) -> None:
 
 
 async def test_every_demo_person_is_there_with_their_memberships(gw, test_env):
-    admin = await password(gw, test_env, "demo.admin")
+    admin = await password(gw, test_env, "demo.admin")  # the demo id, although an earlier seed had the username
+    assert (await gw.client.get("/identity/me", headers=admin)).json()["id"] == person("demo.admin")
     listed = (await gw.client.get(D, headers=admin, params={"limit": 200})).json()
     assert {o["id"] for o in listed["items"]} >= {str(o.id) for o in demo.ORGANISATIONS}
     prescriber = await siths(gw, "demo.prescriber")
