@@ -75,10 +75,11 @@ async def _people(session: AsyncSession, settings: Settings, password_hash: str)
     made = 0
     key = settings.identity_hmac_key.get_secret_value()
     for person in demo.PEOPLE:
-        if await session.get(Account, person.id) is not None:
-            continue
         number = person.personal_number
         pn_hmac = rules.identity_hmac(key, number) if number else None
+        if (existing := await session.get(Account, person.id)) is not None:
+            made += await _update(session, existing, person)
+            continue
         await _free(session, person, pn_hmac)
         account = Account(
             id=person.id, display_name=person.display_name, roles=list(person.roles), username=person.username,
@@ -94,6 +95,22 @@ async def _people(session: AsyncSession, settings: Settings, password_hash: str)
                                                  display_name=person.display_name, has_personal_number=number is not None))
         made += 1
     return made
+
+
+async def _update(session: AsyncSession, account: Account, person: demo.DemoPerson) -> int:
+    """kit.demo changed a person (a phone added, another role): the account follows, and notify hears of it."""
+    wanted = {"display_name": person.display_name, "email": person.email, "phone": person.phone,
+              "language": person.language, "roles": list(person.roles), "hsa_id": person.hsa_id}
+    if all(getattr(account, k) == v for k, v in wanted.items()):
+        return 0
+    await _free(session, person, None)
+    for k, v in wanted.items():
+        setattr(account, k, v)
+    await session.flush()
+    await outbox.add(session, ContactDetailsChanged(account_id=account.id, display_name=account.display_name,
+                                                    email=account.email, phone=account.phone,
+                                                    language=account.language))  # type: ignore[arg-type]
+    return 1
 
 
 async def _memberships(session: AsyncSession) -> int:
