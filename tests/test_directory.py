@@ -124,6 +124,7 @@ async def test_aid_centre_staff_grant_in_their_region_only(gw, test_env):
                                                          "code": "K9701", "name": "Annanstans förråd"}), municipality["id"])
     nowhere = str(uuid.uuid4())  # an organisation that does not exist: the same answer
     refused(await gw.client.post(f"{D}/{nowhere}/members", headers=staff, json=grant), nowhere)
+    assert (await gw.client.post(f"{D}/{nowhere}/members", headers=admin, json=grant)).status_code == 404  # admins act anywhere
     assert await members(gw, admin, far["id"]) == []
     codes = {o["code"] for o in (await gw.client.get(D, headers=admin, params={"kind": "buffer_store"})).json()["items"]}
     assert "K9701" not in codes

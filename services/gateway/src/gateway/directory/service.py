@@ -205,7 +205,8 @@ async def display_name(session: AsyncSession, account_id: uuid.UUID) -> str:
 
 
 async def _may_grant(session: AsyncSession, principal: Principal, organisation_id: uuid.UUID, role: str) -> None:
-    if _admin(principal):
+    if _admin(principal):  # may act everywhere: an unknown organisation is a 404
+        await _organisation(session, organisation_id)
         return
     managers = rules.managers_of(role)
     if not managers or not principal.has(*managers):
