@@ -103,13 +103,21 @@ async def test_every_demo_person_is_there_with_their_memberships(gw, test_env):
 
 async def test_aid_centre_staff_grant_in_their_region_only(gw, test_env):
     staff, admin = await siths(gw, "demo.aidcentre"), await password(gw, test_env, "demo.admin")
-    unit = await gw.client.post(D, headers=staff, json={"kind": "service_unit", "parent_id": org("municipality.1"),
-                                                        "code": "EX-DAG", "name": "Exempelkommunen dagverksamhet"})
-    assert unit.status_code == 201, unit.text
+    async with probe(test_env, "gateway.organisation_saved.v1") as events:
+        unit = await gw.client.post(D, headers=staff, json={"kind": "service_unit", "parent_id": org("municipality.1"),
+                                                            "code": "EX-DAG", "name": "Exempelkommunen dagverksamhet"})
+        assert unit.status_code == 201, unit.text
+        saved = json.loads((await events.next()).body)["payload"]
+    assert saved["organisation_id"] == unit.json()["id"] and saved["parent_id"] == org("municipality.1")
     unit_id = unit.json()["id"]
     grant = {"account_id": person("demo.prescriber"), "role": "prescriber"}
-    granted = await gw.client.post(f"{D}/{unit_id}/members", headers=staff, json=grant)
-    assert granted.status_code == 201 and granted.json()["display_name"] == "Demo Förskrivare"
+    async with probe(test_env, "gateway.membership_granted.v1") as events:
+        granted = await gw.client.post(f"{D}/{unit_id}/members", headers=staff, json=grant)
+        assert granted.status_code == 201 and granted.json()["display_name"] == "Demo Förskrivare"
+        event = json.loads((await events.next()).body)["payload"]
+    assert {k: event[k] for k in ("account_id", "organisation_id", "role", "granted_by")} == {
+        **grant, "organisation_id": unit_id, "granted_by": person("demo.aidcentre")}
+    assert "Förskrivare" not in json.dumps(event)  # ids only
     assert (await gw.client.post(f"{D}/{unit_id}/members", headers=staff, json=grant)).status_code == 200
     assert await members(gw, staff, unit_id) == [(person("demo.prescriber"), "prescriber")]
 
@@ -141,8 +149,10 @@ async def test_aid_centre_staff_grant_in_their_region_only(gw, test_env):
     not_theirs = await gw.client.post(f"{D}/{org('care.1')}/members", headers=staff,
                                       json={"account_id": person("demo.client3"), "role": "client"})
     assert not_theirs.status_code == 403
-    assert (await gw.client.delete(f"{D}/{unit_id}/members/{person('demo.prescriber')}/prescriber",
-                                   headers=staff)).status_code == 204
+    async with probe(test_env, "gateway.membership_revoked.v1") as events:
+        assert (await gw.client.delete(f"{D}/{unit_id}/members/{person('demo.prescriber')}/prescriber",
+                                       headers=staff)).status_code == 204
+        assert json.loads((await events.next()).body)["payload"]["organisation_id"] == unit_id
     assert await members(gw, staff, unit_id) == []
 
 
