@@ -245,3 +245,33 @@ async def test_a_self_registered_therapist_makes_clients_only_once_authorised(gw
         return answer.status_code == 403
 
     await wait_for(refused_again, what="the rejection to take effect")
+
+
+async def bankid(gw, personal_number: str, name: str) -> dict:
+    """BankID with the simulator playing the person's app."""
+    ref = (await gw.client.post("/identity/bankid/auth")).json()["order_ref"]
+    signed = await gw.client.post("/identity/dev/bankid/sign", json={"order_ref": ref, "personal_number": personal_number,
+                                                                     "name": name})
+    assert signed.status_code == 204
+    done = (await gw.client.post("/identity/bankid/collect", json={"order_ref": ref})).json()
+    assert done["status"] == "complete", done
+    return bearer(done["tokens"])
+
+
+async def test_every_demo_person_signs_in_the_way_kit_demo_says(gw, test_env):
+    for someone in demo.PEOPLE:
+        if someone.sign_in == demo.SITHS:
+            headers = await siths(gw, someone.username)
+        elif someone.sign_in.startswith(demo.BANKID):
+            headers = await bankid(gw, someone.personal_number, someone.display_name)
+        elif someone.sign_in == "email + password":
+            login = await gw.client.post("/identity/email/login", json={"email": someone.email, "password": demo.PASSWORD})
+            assert login.status_code == 200, (someone.username, login.text)
+            headers = bearer(login.json())
+        else:
+            assert "password + SMS code" in someone.sign_in and someone.phone, someone.username
+            headers = await password(gw, test_env, someone.username)
+        me = (await gw.client.get("/identity/me", headers=headers)).json()
+        assert me["id"] == person(someone.username) and me["terms_required"] is None, someone.username
+        assert sorted((m["organisation_id"], m["role"]) for m in me["memberships"]) == sorted(
+            (org(key), role) for key, role in someone.memberships), someone.username
