@@ -29,6 +29,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, MetaData, Table, Text, Uuid, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Principal, require_roles
@@ -190,16 +191,21 @@ END $$;
 """
 
 
+def install(connection: Connection) -> None:
+    """The audit table, append-only: UPDATE and TRUNCATE refused, DELETE only by ``purge``."""
+    audit_metadata.create_all(connection)
+    connection.execute(text(_GUARD_FUNCTION))
+    connection.execute(text("CREATE TRIGGER audit_trail_append_only BEFORE UPDATE OR DELETE ON audit_trail "
+                            "FOR EACH ROW EXECUTE FUNCTION kit_audit_guard()"))
+    connection.execute(text("CREATE TRIGGER audit_trail_no_truncate BEFORE TRUNCATE ON audit_trail "
+                            "FOR EACH STATEMENT EXECUTE FUNCTION kit_audit_guard()"))
+
+
 def create_audit_table() -> None:
-    """Alembic migration step: the audit table, append-only (UPDATE and TRUNCATE refused; DELETE only by purge)."""
+    """Alembic migration step of each service that audits."""
     from alembic import op
 
-    audit_metadata.create_all(op.get_bind())
-    op.execute(_GUARD_FUNCTION)
-    op.execute("CREATE TRIGGER audit_trail_append_only BEFORE UPDATE OR DELETE ON audit_trail "
-               "FOR EACH ROW EXECUTE FUNCTION kit_audit_guard()")
-    op.execute("CREATE TRIGGER audit_trail_no_truncate BEFORE TRUNCATE ON audit_trail "
-               "FOR EACH STATEMENT EXECUTE FUNCTION kit_audit_guard()")
+    install(op.get_bind())
 
 
 def drop_audit_table() -> None:

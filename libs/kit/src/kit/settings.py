@@ -125,6 +125,8 @@ class ServiceSettings(BaseSettings):
     housekeeping_interval_s: float = Field(default=3600, gt=0)
     #: Rows deleted per statement: small enough that no DELETE holds its locks for long.
     housekeeping_batch_size: int = Field(default=1000, ge=1)
+    #: kit.audit's rows (reads of personal and clinical data): HSLF-FS 2016:40 and JR-2 ask for five years.
+    audit_retention_days: int = Field(default=5 * 365, ge=1)
 
     # Tokens issued by the gateway (PEM public key; empty means "no token is accepted")
     jwt_public_key: str = ""
