@@ -167,7 +167,24 @@ def print_table(procs: list[Process], started: float) -> None:
     if gateway := next((p for p in procs if p.name == "gateway" and "GATEWAY_MTLS_PORT" in p.env), None):
         print(f"  SITHS (mutual TLS):    https://127.0.0.1:{gateway.env['GATEWAY_MTLS_PORT']}  certificates in var/siths/")
     extra = [p.name for p in procs if not p.health_url]
-    print(f"  Also running:          {', '.join(extra)}\n  Ctrl-C stops everything.\n", flush=True)
+    print(f"  Also running:          {', '.join(extra)}\n", flush=True)
+    print_workflows()
+    print("  Ctrl-C stops everything.\n", flush=True)
+
+
+def print_workflows() -> None:
+    """Per workflow, whom to sign in as and how (the invented demo cast of kit.demo)."""
+    from kit import demo
+
+    print(f"  Sign in as (every password is {demo.PASSWORD}; SMS codes and mails appear in /dev/sms and /dev/mail):\n")
+    print(f"  {'workflow':<62} {'account':<20} how")
+    for workflow, username in demo.WORKFLOWS:
+        person = demo.BY_USERNAME[username]
+        how = person.sign_in.replace("<username>", username)
+        if person.personal_number and "BankID" in how:
+            how += f"; BankID test number {person.personal_number}"
+        print(f"  {workflow:<62} {username:<20} {how}")
+    print()
 
 
 async def stop_all(procs: list[Process]) -> None:
