@@ -100,7 +100,7 @@ async def forgot_password(session: AsyncSession, settings: Settings, login: str,
     _audit(session, "password_reset_requested", account.id, "password_reset", ip)
     await outbox.add(session, PasswordResetRequested(
         reset_id=reset.id, account_id=account.id, display_name=account.display_name, email=account.email,
-        language=account.language, link=f"{settings.app_base_url.rstrip('/')}/password/reset/{token}",  # type: ignore[arg-type]
+        language=account.language, link=f"{settings.app_base_url.rstrip('/')}/password/reset/{token}?lang={account.language}",  # type: ignore[arg-type]
         expires_at=reset.expires_at))
 
 
@@ -214,7 +214,8 @@ async def add_contact(session: AsyncSession, settings: Settings, principal: Prin
     if owner is not None:
         await outbox.add(session, RegistrationAttempted(account_id=owner.id, language=owner.language))  # type: ignore[arg-type]
     else:
-        link = f"{settings.app_base_url.rstrip('/')}/verify-email/{link_token}" if link_token else None
+        link = (f"{settings.app_base_url.rstrip('/')}/verify-email/{link_token}?lang={account.language}"
+                if link_token else None)
         await outbox.add(session, VerificationCodeRequested(
             verification_id=verification_id, account_id=account.id, purpose=f"verify_{kind}",  # type: ignore[arg-type]
             channel="email" if kind == "email" else "sms", to_address=value, display_name=account.display_name,
