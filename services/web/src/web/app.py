@@ -48,6 +48,7 @@ class WebService:
                 yield
             finally:
                 await app.state.gateway.close()
+                log.info("web stopped cleanly")
 
         app = FastAPI(title="web", description="The platform's web app: the pages behind the links in its emails.",
                       lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
