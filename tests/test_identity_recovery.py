@@ -297,3 +297,15 @@ async def test_a_person_who_declines_the_account_made_for_them_gets_their_own(pl
     later = await bankid(gw, number, "Test Rätt Person")
     assert later["step"] is None and (await me(gw, await accept_terms(gw, later["tokens"])))["id"] == own["id"]
     assert "bankid_account_declined" in await audit_events(gw, made["id"])
+
+
+async def test_asking_again_and_again_for_one_address_is_throttled_alike_for_known_and_unknown(platform):
+    gw, notify = platform
+    email, _ = await sign_up(gw, name="Test Ivrig")
+    answers = {}
+    for login in (email, f"nobody.{uuid.uuid4().hex[:6]}@example.org"):
+        answers[login] = [(await gw.client.post("/identity/password/forgot", json={"login": login})).status_code
+                          for _ in range(7)]
+    known, unknown = answers.values()
+    assert known == unknown and known[:5] == [202] * 5 and 429 in known[5:]  # kit.throttle per address
+    assert len([m for m in await mails_to(notify, email) if "new password" in m["subject"]]) <= 5

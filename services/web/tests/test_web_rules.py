@@ -52,3 +52,15 @@ def test_production_refuses_the_development_cookie_secret_and_sends_secure_cooki
     assert production.secure_cookies
     assert Settings(environment="production", cookie_secret="a-long-random-secret-from-the-vault").problems() == []
     assert not Settings(environment="development").secure_cookies
+
+
+def test_a_production_start_with_the_development_cookie_secret_exits_naming_it():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WEB_")} | {"WEB_ENVIRONMENT": "production"}
+    result = subprocess.run([sys.executable, "-m", "web"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[0] == "web refuses to start in production:"
+    assert "WEB_COOKIE_SECRET" in result.stderr
