@@ -334,3 +334,13 @@ async def test_the_reset_link_and_the_codes_are_not_kept_in_the_outbox_once_sent
     assert stored  # the sink keeps what a mailbox got; notify's own delivery log does not keep the body:
     log = await fetch(notify.settings, "SELECT body FROM messages WHERE template IN ('password_reset', 'verify_email')")
     assert log and all(token not in row["body"] and link not in row["body"] for row in log)
+
+
+async def test_choosing_the_new_password_again_and_again_does_not_send_sms_after_sms(platform):
+    gw, notify = platform
+    email, _ = await sign_up(gw, phone="+46700000713", name="Test Upprepad")
+    await gw.client.post("/identity/password/forgot", json={"login": email})
+    token = link_token((await mail(notify, email, "new password"))["body"], "/password/reset")
+    statuses = [(await gw.client.post("/identity/password/reset", json={
+        "token": token, "new_password": "Kustlinje-Morgon-Dimma-8"})).status_code for _ in range(6)]
+    assert statuses == [200] * 5 + [429]

@@ -144,6 +144,12 @@ async def reset_password(session: AsyncSession, db: Database, settings: Settings
     if not account.phone:
         await _apply_reset(session, reset, account, new_hash, ip)
         return None
+    sent = (await session.execute(select(func.count()).where(
+        AuditEntry.account_id == account.id, AuditEntry.event == "password_reset_code_sent",
+        AuditEntry.at > datetime.now(UTC) - timedelta(minutes=10)))).scalar_one()
+    if sent >= settings.codes_per_account_per_10_min:  # choosing again and again must not send SMS after SMS
+        raise _too_many_codes()
+    _audit(session, "password_reset_code_sent", account.id, "password_reset", ip)
     code = rules.new_code()
     reset.state, reset.new_password_hash, reset.wrong_tries = "code", new_hash, 0
     reset.code_hash = rules.hash_code(code, str(reset.id))
