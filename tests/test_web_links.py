@@ -33,7 +33,7 @@ from web.app import build as build_web
 from web.settings import Settings as WebSettings
 
 KEY = TokenIssuer()  # the gateway signs with it, so the admin's review can be played (see the docstring)
-ADMIN = KEY.headers(uuid.uuid4(), "admin")
+ADMIN_ID = uuid.uuid4()
 PASSWORD = "Vinter-Lykta-Kompass-71"
 B = "/api/booking"
 #: template → status of the page its link opened, filled by the flows below (checked by the last test)
@@ -134,7 +134,9 @@ async def therapist(gw, *, phone: str | None = None, name: str = "Test Terapeut"
         "name": name, "email": email, "licence_number": VALID_LICENCE, "agreement_version": "2026-01"})
     assert applied.status_code == 201, applied.text
     me = (await gw.client.get("/identity/me", headers=bearer(tokens))).json()
-    reviewed = await gw.client.post(f"{B}/admin/applications/{me['id']}/review", headers=ADMIN, json={"decision": "authorise"})
+    admin = KEY.headers(ADMIN_ID, "admin")  # minted when used: a test token lives five minutes
+    reviewed = await gw.client.post(f"{B}/admin/applications/{me['id']}/review", headers=admin,
+                                    json={"decision": "authorise"})
     assert reviewed.status_code == 200, reviewed.text
     return email, tokens
 
