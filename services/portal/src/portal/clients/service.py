@@ -161,8 +161,9 @@ async def clients(session: AsyncSession, principal: Principal, organisation_id: 
             client_is_member=(c.id, c.organisation_id) in members)]
     else:
         found = list((await session.execute(query)).scalars())
-    await audit.write_many(session, actor=principal.account_id, action="list clients",
-                           entries=[(c.id, None) for c in found])
+    for organisation in sorted({c.organisation_id for c in found}):
+        await audit.write_many(session, actor=principal.account_id, action="list clients", organisation=str(organisation),
+                               entries=[(c.id, None) for c in found if c.organisation_id == organisation])
     return found
 
 
