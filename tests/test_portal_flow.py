@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contracts.booking.v1 import BookingConfirmed
+from contracts.gateway.v1 import OrganisationSaved
 from gateway.app import build as build_gateway
 from gateway.settings import Settings as GatewaySettings
 from kit.db import Database
@@ -323,6 +324,26 @@ async def test_a_representative_of_another_organisation_is_refused(platform):
     as_own = bearer((await act_for(gw.client, tokens, own_client)).json())
     await until_status(lambda: gw.client.get(f"/api/portal/clients/{own_client}/profile", headers=as_own), 200,
                        "representative 2's own client")
+
+
+async def test_an_organisation_made_inactive_in_the_directory_closes_its_records(platform, test_env):
+    gw = platform.gw
+    coordinator2 = await platform.sign_in("demo.coordinator2")
+    client4 = BY_USERNAME["demo.client4"].id
+    profile = f"/api/portal/clients/{client4}/profile"
+    await until_status(lambda: gw.client.get(profile, headers=coordinator2), 200, "Rivierzorg's client")
+
+    async def saved(active: bool) -> None:
+        await publish(test_env, OrganisationSaved(organisation_id=CARE_2.id, kind="care_organisation", code=CARE_2.code,
+                                                  name=CARE_2.name, time_zone=CARE_2.time_zone, active=active))
+
+    await saved(False)
+    try:
+        await until_status(lambda: gw.client.get(profile, headers=coordinator2), 404, "the inactive organisation closed")
+        assert (await gw.client.get("/api/portal/clients", headers=coordinator2)).json() == []
+    finally:
+        await saved(True)
+    await until_status(lambda: gw.client.get(profile, headers=coordinator2), 200, "the organisation active again")
 
 
 async def test_a_confirmed_booking_becomes_an_appointment(platform, test_env):

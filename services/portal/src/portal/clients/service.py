@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit import audit
 from kit.auth import Principal
 from kit.db import Database
-from kit.directory import Directory, memberships
+from kit.directory import Directory, memberships, organisations
 from kit.directory import Organisation as DirectoryOrganisation
 from kit.problems import Problem, conflict, forbidden, invalid, not_found
 from portal.clients import rules
@@ -54,23 +54,28 @@ async def reach(session: AsyncSession, db: Database, principal: Principal, clien
     """The client's record if the caller may reach it, else the same 404 whether it exists or not (the
     refusal audited with its real reason). Admins read every record but write none."""
     client = await session.get(ClientRecord, client_id)
-    relation = None
-    if client is not None:
+    organisation = await directory.organisation(session, client.organisation_id) if client is not None else None
+    relation, reason = None, None
+    if client is not None and not principal.has("admin") and (
+            organisation is None or not organisation.active or organisation.kind != CARE_ORGANISATION):
+        reason = "the client's organisation is not an active care organisation of the directory"
+    elif client is not None:
         relation = rules.relation(
             account_id=principal.account_id, acting_for=principal.acting_for, admin=principal.has("admin"),
             client_id=client.id, held=await _roles_in(session, principal.account_id, client.organisation_id),
             client_is_member="client" in await _roles_in(session, client.id, client.organisation_id))
     if relation is None:
         await audit.write_denial(db, actor=principal.account_id, subject=client_id, action=action,
-                                 reason=rules.refusal_reason(exists=client is not None, acting_for=principal.acting_for,
-                                                             client_id=client_id))
+                                 reason=reason or rules.refusal_reason(exists=client is not None,
+                                                                       acting_for=principal.acting_for,
+                                                                       client_id=client_id))
         raise not_found("client", client_id)
     assert client is not None
     if write and relation == rules.ADMIN:
         await audit.write_denial(db, actor=principal.account_id, subject=client_id, action=action,
                                  organisation=str(client.organisation_id), reason="an admin reads, does not write")
         raise forbidden("an admin reads the portal's records; the client, their representative or coordinator writes them")
-    return Reach(client, relation, await directory.organisation(session, client.organisation_id))
+    return Reach(client, relation, organisation)
 
 
 async def record(session: AsyncSession, principal: Principal, reached: Reach, action: str,
@@ -88,6 +93,14 @@ async def _client_memberships(session: AsyncSession, ids: list[uuid.UUID]) -> se
     rows = await session.execute(select(memberships.c.account_id, memberships.c.organisation_id).where(
         memberships.c.account_id.in_(ids), memberships.c.role == "client"))
     return {(account, org) for account, org in rows}
+
+
+async def _active_care_organisations(session: AsyncSession, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    rows = await session.execute(select(organisations.c.id).where(
+        organisations.c.id.in_(ids), organisations.c.kind == CARE_ORGANISATION, organisations.c.active.is_(True)))
+    return {org for (org,) in rows}
 
 
 def _crossing(detail: str, organisation_id: uuid.UUID) -> Problem:
@@ -155,7 +168,8 @@ async def clients(session: AsyncSession, principal: Principal, organisation_id: 
             conditions.append(ClientRecord.organisation_id.in_(coordinated_ids))
         candidates = list((await session.execute(query.where(or_(*conditions)))).scalars())
         members = await _client_memberships(session, [c.id for c in candidates])
-        found = [c for c in candidates if rules.relation(
+        active = await _active_care_organisations(session, {c.organisation_id for c in candidates})
+        found = [c for c in candidates if c.organisation_id in active and rules.relation(
             account_id=principal.account_id, acting_for=principal.acting_for, admin=False, client_id=c.id,
             held={role for org, role in held if org == c.organisation_id},
             client_is_member=(c.id, c.organisation_id) in members)]
