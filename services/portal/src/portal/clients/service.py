@@ -201,11 +201,16 @@ async def write_report(session: AsyncSession, principal: Principal, reached: Rea
     if len(text) > rules.REPORT_MAX_LENGTH:
         raise invalid(f"a report has at most {rules.REPORT_MAX_LENGTH} characters (this one has {len(text)})")
     report = Report(client_id=reached.client.id, author_id=principal.account_id,
-                    author_name=principal.claims.get("name", ""), author_role=reached.relation, text=text)
+                    author_name=_author_name(principal, reached), author_role=reached.relation, text=text)
     session.add(report)
     await session.flush()
     await record(session, principal, reached, "write report", [str(report.id)])
     return report
+
+
+def _author_name(principal: Principal, reached: Reach) -> str:
+    """The name the token carries (the gateway's display name); without one, the client's own name from the record."""
+    return principal.claims.get("name") or (reached.client.display_name if reached.relation == rules.CLIENT else "")
 
 
 # -- support plans (PT-3) -----------------------------------------------------------------------------------------
