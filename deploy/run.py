@@ -140,7 +140,7 @@ async def migrate(env: dict[str, str]) -> None:
         raise SystemExit(1)
     print(f"migrated {len(SERVICES)} databases", flush=True)
     if environment("gateway")["GATEWAY_ENVIRONMENT"] == "development":  # invented demo data
-        for argv in (["gateway", "seed"], ["logistics", "seed"], ["gateway", "devca"]):
+        for argv in (["gateway", "seed"], ["logistics", "seed"], ["portal", "seed"], ["gateway", "devca"]):
             code, out = await run_command([sys.executable, "-m", *argv], {**env, **environment(argv[0])})
             print(out.strip().splitlines()[-1] if out.strip() else f"{' '.join(argv)} exited {code}", flush=True)
 

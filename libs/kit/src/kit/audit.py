@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Principal, require_roles
 from kit.db import Database
+from kit.service import DbSession as Session
 
 audit_metadata = MetaData()
 
@@ -150,13 +151,15 @@ class AuditRow(BaseModel):
     reason: str | None
 
 
+# module level: the routes' annotations are strings (``from __future__ import annotations``), which FastAPI
+# resolves in this module's globals, never in admin_router's locals
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+
+
 def admin_router(prefix: str = "/admin/audit", *, tag: str = "audit") -> APIRouter:
     """GET ``prefix`` (newest first, by subject, actor or action) and GET ``prefix``/verify, for admins only.
     The retention comes from the service's ``audit_retention_days`` setting."""
     router = APIRouter(prefix=prefix, tags=[tag])
-    Admin = Annotated[Principal, Depends(require_roles("admin"))]
-
-    from kit.service import DbSession as Session
 
     @router.get("")
     async def audit_rows(session: Session, principal: Admin, subject_id: uuid.UUID | None = None,
