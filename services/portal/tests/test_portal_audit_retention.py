@@ -1,14 +1,12 @@
 """The portal's audit keeps ``audit_retention_days`` (five years by default): older rows are purged from the
-chain's start by the service's background task, and the chain still verifies."""
+chain's start by kit's housekeeping, and the chain still verifies."""
 
-import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 
-from kit import audit, migrations
+from kit import audit, housekeeping, migrations
 from kit.db import Database
-from portal.app import ROOT, purge_audit
+from portal.app import ROOT
 from portal.settings import Settings
 
 
@@ -26,9 +24,8 @@ async def test_rows_past_the_retention_are_purged_and_the_chain_holds(test_env):
                 at=at, actor_id=actor, subject_id=subject, action="read reports", allowed=True,
                 prev_hash=audit.GENESIS, hash=digest))
             await audit.write(session, actor=actor, subject=subject, action="read profile")
-        stop = asyncio.Event()
-        stop.set()  # one round
-        await purge_audit(SimpleNamespace(state=SimpleNamespace(settings=settings, db=db)), stop)
+        pruned = await housekeeping.prune(db.engine, settings)
+        assert pruned["audit_trail"] == 1
         async with db.transaction() as session:
             rows = (await session.execute(audit.audit_trail.select())).all()
             assert [r.action for r in rows] == ["read profile"]
