@@ -36,6 +36,15 @@ ROUTES = {
     "POST /identity/token/refresh": "public",
     "POST /identity/logout": "public",
     "GET /identity/sessions/ended": "public",
+    "POST /identity/bankid/confirm": "public",
+    "POST /identity/password/forgot": "public",
+    "POST /identity/password/reset/check": "public",
+    "POST /identity/password/reset": "public",
+    "POST /identity/password/reset/code": "public",
+    "POST /identity/contact/verify-link": "public",
+    "POST /identity/me/email": "own-account",
+    "POST /identity/me/phone": "own-account",
+    "POST /identity/me/contact/confirm": "own-account",
     "POST /identity/password/change": "own-account",
     "POST /identity/terms/accept": "own-account",
     "GET /identity/me": "own-account",
@@ -68,7 +77,7 @@ def test_every_route_is_listed():
 
 @pytest.fixture(scope="module")
 async def gw(test_env):
-    settings = test_env.settings(GatewaySettings, database="gateway_tenancy", http_port=free_port(), services={},
+    settings = test_env.settings(GatewaySettings, database="gateway_tenancy_directory", http_port=free_port(), services={},
                                  trusted_proxies=["127.0.0.1"], siths_ca_bundle=ca_for_tests().pem)
     async with running_service(build_gateway(settings), test_env, http=True) as gateway:
         async with gateway.app.state.db.transaction() as session:

@@ -90,3 +90,52 @@ def test_a_jwk_is_bound_to_its_key_type():
     assert _jwk({"kty": "oct", "k": "c2VjcmV0", "kid": "h"}) is None
     pem = rsa_public.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     assert TokenVerifier(pem.decode(), issuer="i", audience="a")._configured_key().algorithm == "RS256"
+
+
+async def test_the_first_requests_after_a_start_all_get_the_gateway_keys():
+    """Issue 20: concurrent first requests each got 401 "unknown key" while one JWKS fetch was under way.
+    Now they wait for that one fetch (the JWKS answers slowly here), and the keys are fetched once."""
+    from fastapi import FastAPI
+
+    from kit.testing import fake_api
+
+    fetched = []
+    gateway = FastAPI()
+
+    @gateway.get("/.well-known/jwks.json")
+    async def jwks() -> dict:
+        fetched.append(1)
+        await asyncio.sleep(0.3)  # the gateway is slow to answer: the other requests arrive meanwhile
+        jwk = jwt.PyJWK.from_json(jwt.algorithms.OKPAlgorithm.to_jwk(ISSUER.private_key.public_key()))
+        return {"keys": [{**jwk._jwk_data, "kid": "test", "alg": "EdDSA"}]}
+
+    async with fake_api(gateway) as url:
+        v = TokenVerifier("", issuer=ISSUER.issuer, audience=ISSUER.audience, jwks_url=f"{url}/.well-known/jwks.json")
+        tokens = [ISSUER.token(uuid.uuid4(), "client") for _ in range(15)]
+        principals = await asyncio.gather(*(v.verify(t) for t in tokens))
+    assert len(principals) == 15 and all(p.roles == {"client"} for p in principals)
+    assert len(fetched) == 1
+
+
+async def test_readiness_waits_for_the_gateway_keys():
+    """Issue 20: a service is ready only once it can verify the first token (the keys are there at start)."""
+    from fastapi import FastAPI
+
+    from kit.testing import fake_api
+
+    gateway, up = FastAPI(), {"answering": False}
+
+    @gateway.get("/.well-known/jwks.json")
+    async def jwks() -> dict:
+        if not up["answering"]:
+            raise RuntimeError("still starting")
+        jwk = jwt.PyJWK.from_json(jwt.algorithms.OKPAlgorithm.to_jwk(ISSUER.private_key.public_key()))
+        return {"keys": [{**jwk._jwk_data, "kid": "test", "alg": "EdDSA"}]}
+
+    async with fake_api(gateway) as url:
+        v = TokenVerifier("", issuer=ISSUER.issuer, audience=ISSUER.audience, jwks_url=f"{url}/.well-known/jwks.json")
+        assert not await v.ready()
+        up["answering"] = True
+        v._jwks_fetched_at = float("-inf")  # the 5 s between fetches, skipped rather than waited for
+        assert await v.ready()
+        assert (await v.verify(ISSUER.token(uuid.uuid4(), "client"))).roles == {"client"}

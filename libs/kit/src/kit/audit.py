@@ -29,10 +29,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, MetaData, Table, Text, Uuid, select, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Principal, require_roles
 from kit.db import Database
+from kit.service import DbSession as Session
 
 audit_metadata = MetaData()
 
@@ -149,13 +151,15 @@ class AuditRow(BaseModel):
     reason: str | None
 
 
+# module level: the routes' annotations are strings (``from __future__ import annotations``), which FastAPI
+# resolves in this module's globals, never in admin_router's locals
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+
+
 def admin_router(prefix: str = "/admin/audit", *, tag: str = "audit") -> APIRouter:
     """GET ``prefix`` (newest first, by subject, actor or action) and GET ``prefix``/verify, for admins only.
     The retention comes from the service's ``audit_retention_days`` setting."""
     router = APIRouter(prefix=prefix, tags=[tag])
-    Admin = Annotated[Principal, Depends(require_roles("admin"))]
-
-    from kit.service import DbSession as Session
 
     @router.get("")
     async def audit_rows(session: Session, principal: Admin, subject_id: uuid.UUID | None = None,
@@ -190,16 +194,21 @@ END $$;
 """
 
 
+def install(connection: Connection) -> None:
+    """The audit table, append-only: UPDATE and TRUNCATE refused, DELETE only by ``purge``."""
+    audit_metadata.create_all(connection)
+    connection.execute(text(_GUARD_FUNCTION))
+    connection.execute(text("CREATE TRIGGER audit_trail_append_only BEFORE UPDATE OR DELETE ON audit_trail "
+                            "FOR EACH ROW EXECUTE FUNCTION kit_audit_guard()"))
+    connection.execute(text("CREATE TRIGGER audit_trail_no_truncate BEFORE TRUNCATE ON audit_trail "
+                            "FOR EACH STATEMENT EXECUTE FUNCTION kit_audit_guard()"))
+
+
 def create_audit_table() -> None:
-    """Alembic migration step: the audit table, append-only (UPDATE and TRUNCATE refused; DELETE only by purge)."""
+    """Alembic migration step of each service that audits."""
     from alembic import op
 
-    audit_metadata.create_all(op.get_bind())
-    op.execute(_GUARD_FUNCTION)
-    op.execute("CREATE TRIGGER audit_trail_append_only BEFORE UPDATE OR DELETE ON audit_trail "
-               "FOR EACH ROW EXECUTE FUNCTION kit_audit_guard()")
-    op.execute("CREATE TRIGGER audit_trail_no_truncate BEFORE TRUNCATE ON audit_trail "
-               "FOR EACH STATEMENT EXECUTE FUNCTION kit_audit_guard()")
+    install(op.get_bind())
 
 
 def drop_audit_table() -> None:

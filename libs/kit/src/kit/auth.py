@@ -15,6 +15,7 @@ Problem details are fixed texts: PyJWT's messages describe its internals and are
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable
@@ -89,7 +90,8 @@ class TokenVerifier:
         self.ended = ended if ended is not None else EndedSessions(max_lifetime_s + leeway_s)
         self._pem_key: VerifyingKey | None = None
         self._jwks: dict[str, VerifyingKey] = {}
-        self._jwks_fetched_at = 0.0
+        self._jwks_fetched_at = float("-inf")
+        self._jwks_lock = asyncio.Lock()
 
     def _configured_key(self) -> VerifyingKey:
         if self._pem_key is None:
@@ -101,19 +103,42 @@ class TokenVerifier:
         return self._pem_key
 
     async def key_for(self, kid: str | None) -> VerifyingKey:
+        """The key a token names. An unknown key id fetches the JWKS once for all concurrent requests (a lock:
+        the first fetches, the others wait and then look again), so the first requests after a start all get
+        the keys rather than a 401; after a fetch that did not know the key, the next is allowed 5 s later."""
         if self.public_key:
             return self._configured_key()
-        if kid not in self._jwks and self.jwks_url and time.monotonic() - self._jwks_fetched_at > 5:
-            self._jwks_fetched_at = time.monotonic()
-            try:
-                async with httpx.AsyncClient(timeout=2.0) as client:
-                    keys = (await client.get(self.jwks_url)).json()["keys"]
-                self._jwks = {k["kid"]: key for k in keys if isinstance(k, dict) and (key := _jwk(k))}
-            except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
-                raise Problem(503, "keys-unavailable", "the gateway's token keys cannot be fetched right now") from exc
+        if kid not in self._jwks and self.jwks_url:
+            async with self._jwks_lock:
+                if kid not in self._jwks and time.monotonic() - self._jwks_fetched_at > 5:
+                    try:
+                        async with httpx.AsyncClient(timeout=2.0) as client:
+                            keys = (await client.get(self.jwks_url)).json()["keys"]
+                    except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
+                        raise Problem(503, "keys-unavailable", "the gateway's token keys cannot be fetched right now") from exc
+                    self._jwks = {k["kid"]: key for k in keys if isinstance(k, dict) and (key := _jwk(k))}
+                    self._jwks_fetched_at = time.monotonic()  # after the keys arrived, never before
         if not isinstance(kid, str) or kid not in self._jwks:
             raise unauthorized("the token is signed with an unknown key")
         return self._jwks[kid]
+
+    async def ready(self) -> bool:
+        """For readiness: a configured key reads, or the gateway's keys have been fetched (fetching them now if
+        not): a service reports ready only once it can verify the first token it gets."""
+        if self.public_key:
+            try:
+                self._configured_key()
+            except Problem:
+                return False
+            return True
+        if not self.jwks_url:
+            return False
+        if not self._jwks:
+            try:
+                await self.key_for("")
+            except Problem:
+                pass
+        return bool(self._jwks)
 
     async def verify(self, token: str, *, allow_limited: bool = False) -> Principal:
         if not (self.public_key or self.jwks_url):

@@ -67,13 +67,15 @@ def plain_dsn(url: str) -> str:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 20, max_overflow: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 5, pool_timeout_s: float = 5.0,
+                 pool_recycle_s: float = 300.0) -> None:
         self.url = url
         # No ping before every checkout (a round trip per transaction, ~12 % of a consumer's time): a
         # connection the database dropped fails once, is discarded, and the work is retried (consumers)
         # or answered 503 (HTTP, see kit.problems).
         self.engine: AsyncEngine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False, pool_recycle=1800
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False, pool_recycle=pool_recycle_s,
+            pool_timeout=pool_timeout_s,
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
@@ -83,6 +85,8 @@ class Database:
             settings.database_url,
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
+            pool_timeout_s=settings.database_pool_timeout_s,
+            pool_recycle_s=settings.database_pool_recycle_s,
         )
 
     @asynccontextmanager

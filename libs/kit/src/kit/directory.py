@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Boolean, Column, MetaData, String, Table, Text, Uuid, and_, delete, literal, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Envelope
@@ -160,11 +161,15 @@ def _ancestors_cte(organisation_id: uuid.UUID):  # noqa: ANN202 (a SQLAlchemy CT
     return up.union_all(select(organisations.c.id, organisations.c.parent_id).where(organisations.c.id == up.c.parent_id))
 
 
+def install(connection: Connection) -> None:
+    directory_metadata.create_all(connection)
+
+
 def create_directory_tables() -> None:
     """Alembic migration step of each service that keeps a copy of the directory."""
     from alembic import op
 
-    directory_metadata.create_all(op.get_bind())
+    install(op.get_bind())
 
 
 def drop_directory_tables() -> None:

@@ -6,7 +6,8 @@ and idempotency keys are deleted once they can no longer matter, so the tables d
   redelivers a message at most ``delivery_limit`` times, within minutes, and then dead-letters it. Only a
   shovel moving a dead-lettered message back can bring it later, so the window is generous (14 days):
   a message older than that is not redelivered, and its inbox row is no longer needed;
-- idempotency keys: older than ``idempotency_retention_hours`` (24 h, what clients are promised).
+- idempotency keys: older than ``idempotency_retention_hours`` (24 h, what clients are promised);
+- the audit trail (kit.audit), where a service has one: rows older than ``audit_retention_days`` (five years).
 
 Deletes go in bounded batches (``DELETE … WHERE ctid IN (SELECT … LIMIT n)``), each its own short
 transaction, so no lock is held for long. One replica prunes at a time: a session advisory lock, tried and
@@ -21,7 +22,7 @@ import logging
 from fastapi import FastAPI
 from opentelemetry import metrics
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from kit.settings import ServiceSettings
 
@@ -88,6 +89,11 @@ async def prune(engine: AsyncEngine, settings: ServiceSettings) -> dict[str, int
                         _pruned_counter().add(deleted, {"service": settings.service_name, "table": table})
                     if deleted < limit:
                         break
+            if await lock.scalar(text("SELECT to_regclass('audit_trail') IS NOT NULL")):
+                from kit import audit  # here, not at the top: kit.audit's admin routes import kit.service
+
+                async with AsyncSession(engine) as session, session.begin():
+                    pruned["audit_trail"] = await audit.purge(session, settings.audit_retention_days)
         finally:
             await lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": HOUSEKEEPING_LOCK_KEY})
             await lock.commit()

@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kit import context
@@ -123,6 +124,10 @@ def data_exception(exc: DBAPIError) -> Problem | None:
     return Problem(422, "invalid-value", DATA_EXCEPTIONS.get(state, "a value in the request cannot be stored"))
 
 
+#: too_many_connections, cannot_connect_now (starting or shutting down), admin_shutdown: busy, not broken
+BUSY_SQLSTATES = {"53300", "57P03", "57P01"}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -168,11 +173,20 @@ def install_problem_handlers(app: FastAPI) -> None:
             log.info("data exception on %s %s: %s", request.method, request.url.path, problem.detail)
             return render(problem, request)
         log.warning("database error on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__)
-        if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)):
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
+        if exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError)) or sqlstate in BUSY_SQLSTATES:
             problem = Problem(503, "service-unavailable", "The database is not reachable right now; try again shortly.")
             problem.headers["Retry-After"] = "2"
             return render(problem, request)
         return render(Problem(500, "internal-error", "Something went wrong on our side."), request)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # every connection of this process's budget is in use for longer than the pool timeout
+        log.warning("no database connection free in time on %s %s", request.method, request.url.path)
+        problem = Problem(503, "service-busy", "The service is busy right now; try again shortly.")
+        problem.headers["Retry-After"] = "1"
+        return render(problem, request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -94,8 +94,14 @@ class ServiceSettings(BaseSettings):
 
     # PostgreSQL: the service's own database
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/service"
-    database_pool_size: int = 20
-    database_max_overflow: int = 10
+    #: The connection budget of one process (issue 20): at most pool_size + max_overflow connections. Six
+    #: services with a relay each stay far below PostgreSQL's default max_connections (100); see the README.
+    database_pool_size: int = Field(default=5, ge=1)
+    database_max_overflow: int = Field(default=5, ge=0)
+    #: A request waits this long for a connection, then gets 503 with Retry-After (never a 500)
+    database_pool_timeout_s: float = Field(default=5.0, gt=0)
+    #: Connections are replaced after this long, so idle ones do not pile up on the server for ever
+    database_pool_recycle_s: float = Field(default=300.0, gt=0)
 
     # RabbitMQ
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
@@ -125,6 +131,8 @@ class ServiceSettings(BaseSettings):
     housekeeping_interval_s: float = Field(default=3600, gt=0)
     #: Rows deleted per statement: small enough that no DELETE holds its locks for long.
     housekeeping_batch_size: int = Field(default=1000, ge=1)
+    #: kit.audit's rows (reads of personal and clinical data): HSLF-FS 2016:40 and JR-2 ask for five years.
+    audit_retention_days: int = Field(default=5 * 365, ge=1)
 
     # Tokens issued by the gateway (PEM public key; empty means "no token is accepted")
     jwt_public_key: str = ""

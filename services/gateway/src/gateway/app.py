@@ -10,6 +10,7 @@ from gateway.adapters.siths import CertificateVerifier, mtls_listener
 from gateway.devca import devca
 from gateway.directory.routes import router as directory_router
 from gateway.identity.keys import load_signing_key
+from gateway.identity.recovery_routes import router as recovery_router
 from gateway.identity.routes import jwks_router, simulator_router
 from gateway.identity.routes import router as identity_router
 from gateway.routing import close_client, open_client, services_ready
@@ -43,7 +44,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
     return Service(
         settings or Settings(),
         root=ROOT,
-        routers=[jwks_router, identity_router, directory_router, routing_router],
+        routers=[jwks_router, identity_router, recovery_router, directory_router, routing_router],
         development_routers=[simulator_router],
         consumers=consumers,
         on_startup=[provide_identity, open_client],
