@@ -15,11 +15,10 @@ import pytest
 from kit.testing import fetch, wait_for
 from kit.testing.tokens import TokenIssuer
 from logistics.settings import Settings as LogisticsSettings
-from logistics.testing import pdf_text, running_logistics
+from logistics.testing import aid_centre, pdf_text, running_logistics
 from logistics.testing import prescriber as logistics_prescriber
 
 KEY = TokenIssuer()
-AID_CENTRE = KEY.headers(uuid.uuid4(), "aid_centre_staff")
 PERSONAL_NUMBER = "19400101-0026"
 PDF = b"%PDF-1.4\n%%EOF\n"
 IDENTITY_NUMBER = re.compile(r"(19|20)\d{6}-?\d{4}")
@@ -36,6 +35,8 @@ async def logistics(test_env):
         channel = await connection.channel()
         queue = await channel.declare_queue(f"partner-region.{test_env.run_id}", exclusive=True)
         await queue.bind(partner_exchange, routing_key="#")
+        service.env = test_env
+        service.aid_centre = await aid_centre(service, test_env, KEY)
         yield service, queue
         await connection.close()
         cleanup = await aio_pika.connect(test_env.servers.amqp_url)
@@ -44,11 +45,12 @@ async def logistics(test_env):
 
 
 async def prescriber(svc) -> dict:
-    return await logistics_prescriber(svc.client, KEY, default_source="aid_centre")
+    return await logistics_prescriber(svc, svc.env, KEY, default_source="aid_centre")
 
 
 async def patient(svc, headers) -> dict:
-    return (await svc.client.post("/recipients", headers=headers, json={"kind": "patient", "personal_number": PERSONAL_NUMBER})).json()
+    return (await svc.client.post("/recipients", headers=headers, json={"kind": "patient", "personal_number": PERSONAL_NUMBER,
+                                                                       "reason": "ny förskrivning"})).json()
 
 
 async def set_stock(svc, article_id, warehouse: str, quantity: int) -> None:
@@ -123,7 +125,7 @@ async def test_the_order_lifecycle_with_components_and_stock(logistics):
     text = pdf_text(aid_list)
     assert submitted["case_number"] in text and "Specialkudde" in text  # ordered, not yet delivered
 
-    delivered = await svc.client.post(f"/orders/{cart['id']}/delivery", headers=AID_CENTRE)
+    delivered = await svc.client.post(f"/orders/{cart['id']}/delivery", headers=svc.aid_centre)
     assert delivered.json()["status"] == "delivered"
     assert await balance(svc, chair_id, "100") == (2, 0)
     aids = (await svc.client.get(f"/recipients/{recipient['id']}/aids", headers=me)).json()
@@ -189,7 +191,7 @@ async def test_partner_events_carry_no_personal_data(logistics):
     cart = (await svc.client.post(f"/recipients/{recipient['id']}/cart", headers=me)).json()
     await svc.client.post(f"/orders/{cart['id']}/lines", headers=me, json={"article_id": str(article), "warehouse_code": "100"})
     submitted = (await svc.client.post(f"/orders/{cart['id']}/submit", headers=me)).json()
-    await svc.client.post(f"/orders/{cart['id']}/delivery", headers=AID_CENTRE)
+    await svc.client.post(f"/orders/{cart['id']}/delivery", headers=svc.aid_centre)
 
     received: list[dict] = []
 
