@@ -24,7 +24,15 @@ from contracts.identity import luhn_ok
 from kit.testing import fetch, running_service, wait_for
 from kit.testing.tokens import TokenIssuer
 from logistics.settings import Settings as LogisticsSettings
-from logistics.testing import aid_centre, grant, prescriber, publish_directory, running_logistics
+from logistics.testing import (
+    aid_centre,
+    grant,
+    prescriber,
+    publish_directory,
+    revoke,
+    running_logistics,
+    until,
+)
 
 KEY = TokenIssuer()
 
@@ -370,3 +378,17 @@ async def test_invoice_specification_routes(world):
         assert (await b.get(f"/invoice-specifications/{spec_2['id']}{suffix}", headers=two)).status_code == 200
     assert (await b.post("/invoice-specifications/rent-runs", headers=one, json={"month": "2026-01-01"})).status_code == 403
     assert (await b.post("/invoice-specifications/rent-runs", headers=world.aid_centre, json={"month": "2026-01-01"})).status_code == 200
+
+
+async def test_a_revoked_grant_stops_counting(world):
+    c = world.svc.client
+    account = uuid.uuid4()
+    me = await prescriber(world.svc, world.env, KEY, account_id=account, units=("unit.1b",), stores=(), default_source="aid_centre")
+    recipient = (await c.post("/recipients", headers=me, json={"kind": "patient", "personal_number": invented_number(),
+                                                               "reason": "förskrivning"})).json()
+    assert (await c.get(f"/recipients/{recipient['id']}", headers=me)).status_code == 200
+    await revoke(world.env, account, ("unit.1b", "prescriber"))
+    gone = await until(lambda: c.get(f"/recipients/{recipient['id']}", headers=me), status=404, what="the revocation")
+    assert gone.json()["type"] == "/problems/not-found"
+    refused = await c.post(f"/recipients/{recipient['id']}/cart", headers=me)
+    assert refused.status_code == 404

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from contracts.gateway.v1 import MembershipGranted, OrganisationSaved
+from contracts.gateway.v1 import MembershipGranted, MembershipRevoked, OrganisationSaved
 from kit.db import Database
 from kit.demo import ORGANISATIONS, demo_id
 from kit.testing import RunEnvironment, RunningService, fetch, publish_many, running_service, wait_for
@@ -54,6 +54,12 @@ async def publish_directory(test_env: RunEnvironment) -> None:
 async def grant(test_env: RunEnvironment, account_id: uuid.UUID, *memberships: tuple[str, str]) -> None:
     """STAND-IN for the gateway's directory API: ``(organisation key, role)`` memberships as its events."""
     await publish_many(test_env, [MembershipGranted(account_id=account_id, organisation_id=demo_id(key), role=role)
+                                  for key, role in memberships])
+
+
+async def revoke(test_env: RunEnvironment, account_id: uuid.UUID, *memberships: tuple[str, str]) -> None:
+    """STAND-IN for the gateway's directory API: memberships taken back, as its events."""
+    await publish_many(test_env, [MembershipRevoked(account_id=account_id, organisation_id=demo_id(key), role=role)
                                   for key, role in memberships])
 
 
