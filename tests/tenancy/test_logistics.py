@@ -328,7 +328,11 @@ async def test_store_and_individual_routes(world):
     assert refused.status_code == 403 and "K1202" in refused.json()["detail"]
     # an individual with another municipality's recipient is not found; one in a store is (stock is shared)
     assert await same_as_missing(c, "GET", "/individuals/{id}", theirs["delivered"]["id"], headers=me) == 404
-    assert (await c.get(f"/individuals/{mine['delivered']['id']}", headers=me)).status_code == 200
+    own = await c.get(f"/individuals/{mine['delivered']['id']}", headers=me)
+    assert own.status_code == 200 and mine["recipient"]["id"] in {e["recipient_id"] for e in own.json()["history"]}
+    # municipality 2's individual still in its store is seen (stock is shared), its history names no recipient of theirs
+    seen = (await c.get(f"/individuals/{theirs['in_stock']['id']}", headers=me)).json()
+    assert seen["history"] and all(e["recipient_id"] is None for e in seen["history"])
     hits = (await c.get("/individuals/search", headers=me, params={"q": theirs["delivered"]["number"]})).json()
     assert hits["exact"] is None and hits["hits"] == []
     assert (await c.get("/individuals/search", headers=me, params={"q": mine["delivered"]["number"]})).json()["exact"]

@@ -137,10 +137,13 @@ class IndividualDetail(IndividualOut):
 @router.get("/individuals/{individual_id}")
 async def individual(individual_id: uuid.UUID, session: DbSession, scope: Scoped) -> IndividualDetail:
     """Every attribute and the history: status changes, recipients, activities. One delivered to a recipient
-    of another municipality is not found here."""
+    of another municipality is not found here; earlier recipients of other municipalities are not named."""
     found = await service.individual(session, individual_id, scope=scope)
     events = await service.history(session, individual_id)
-    return IndividualDetail(**_individual(found).model_dump(), history=[EventOut.model_validate(e, from_attributes=True) for e in events])
+    shown = await service.visible_recipients(session, scope, {e.recipient_id for e in events if e.recipient_id})
+    return IndividualDetail(**_individual(found).model_dump(), history=[
+        EventOut(at=e.at, kind=e.kind, detail=e.detail, recipient_id=e.recipient_id if e.recipient_id in shown else None)
+        for e in events])
 
 
 class RenumberIn(BaseModel):

@@ -17,6 +17,7 @@ from kit.problems import Problem, conflict, forbidden, invalid, not_found
 from logistics.case_numbers import next_case_number
 from logistics.catalogue.models import Article
 from logistics.pseudonyms import recipient_ref
+from logistics.recipients.models import Recipient
 from logistics.stock import rules
 from logistics.stock.models import (
     Individual,
@@ -133,6 +134,13 @@ async def individual(session: AsyncSession, individual_id: uuid.UUID, *, lock: b
             raise await scope.not_visible("individual", individual_id, action="read individual")
         raise not_found("individual", individual_id)
     return found
+
+
+async def visible_recipients(session: AsyncSession, scope: Scope, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``ids`` that are recipients of the caller's municipalities."""
+    if not ids:
+        return set()
+    return set((await session.execute(select(Recipient.id).where(Recipient.id.in_(ids), scope.recipients_where(Recipient.id)))).scalars())
 
 
 async def history(session: AsyncSession, individual_id: uuid.UUID) -> list[IndividualEvent]:
