@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import pytest
 
 from kit.db import Database
-from kit.demo import demo_id
-from kit.testing import fetch
+from kit.demo import BY_KEY, BY_USERNAME, demo_id
+from kit.testing import fetch, wait_for
 from kit.testing.tokens import TokenIssuer
 from logistics.case_numbers import next_case_number
 from logistics.settings import Settings as LogisticsSettings
@@ -353,3 +353,35 @@ async def test_two_clerks_adding_the_same_article_or_care_unit_at_once(logistics
     units = await asyncio.gather(*(svc.client.post("/recipients", headers=me, json=unit) for _ in range(8)))
     assert sorted(r.status_code for r in units) == [200] * 7 + [201]
     assert len({r.json()["id"] for r in units}) == 1  # everyone got the one unit
+
+
+async def test_the_demo_prescribers_work_from_the_demo_data(logistics):
+    """kit.demo's prescribers find their settings made (matching their grants), and demo.prescriber a patient
+    with delivered aids of every kind, an open activity and a deviation; demo.prescriber2 sees none of it."""
+    svc = logistics
+    for username, unit, store in (("demo.prescriber", "unit.1a", "store.1"), ("demo.prescriber2", "unit.2a", "store.2")):
+        person = BY_USERNAME[username]
+        await grant(svc.env, person.id, *person.memberships)
+        headers = KEY.headers(person.id, "prescriber")
+        async def granted(h=headers):
+            page = (await svc.client.get("/prescribers/me", headers=h)).json()
+            return page if len(page["granted_service_units"]) == 2 and page["granted_stores"] else None
+
+        page = await wait_for(granted, what=f"{username}'s grants")
+        assert page["service_unit"]["id"] == str(demo_id(unit)) and page["own_stores"] == [BY_KEY[store].code]
+    one, two = KEY.headers(BY_USERNAME["demo.prescriber"].id, "prescriber"), KEY.headers(BY_USERNAME["demo.prescriber2"].id, "prescriber")
+    orders = (await svc.client.get("/search/orders", headers=one, params={"period": "month"})).json()
+    delivered = [o for o in orders if o["status"] == "delivered" and o["service_unit_code"] == "EX-HSV"]
+    assert delivered
+    recipient = delivered[0]["recipient_id"]
+    aids = (await svc.client.get(f"/recipients/{recipient}/aids", headers=one)).json()
+    consumables = (await svc.client.get(f"/recipients/{recipient}/consumables", headers=one)).json()
+    activities = (await svc.client.get(f"/recipients/{recipient}/activities", headers=one)).json()
+    deviations = (await svc.client.get(f"/recipients/{recipient}/deviations", headers=one)).json()
+    assert aids and consumables and [a["status"] for a in activities] == ["open"] and len(deviations) == 1
+    order = (await svc.client.get(f"/orders/by-case-number/{delivered[0]['case_number']}", headers=one)).json()
+    kinds = {line["article_id"]: line for line in order["lines"]}
+    types = {r["article_type"] for r in await fetch(svc.settings, "SELECT article_type FROM articles WHERE id = ANY($1::uuid[])",
+                                                     [uuid.UUID(a) for a in kinds])}
+    assert types == {"main", "accessory", "consumable"}
+    assert (await svc.client.get(f"/recipients/{recipient}", headers=two)).status_code == 404
