@@ -6,7 +6,7 @@ PYTHON := python3
 .PHONY: help install services-up run test test-fast lint fuzz bench-bus bench-booking bench-search asyncapi
 
 help:
-	@echo "make run        install, start PostgreSQL/RabbitMQ if needed, migrate, start all six services"
+	@echo "make run        install, start PostgreSQL/RabbitMQ if needed, migrate, start all six services and the web app"
 	@echo "make test       the whole test suite against the real PostgreSQL and RabbitMQ"
 	@echo "make lint       ruff over the whole tree (what .ci/run checks before the tests)"
 	@echo "make fuzz       every service's API fuzzed from its OpenAPI document: bad input must never get a 5xx"

@@ -4,8 +4,9 @@
 2. creates and migrates each service's database (`python -m <service> migrate`, all at once);
 3. starts each service (`python -m <service>`) and its relay (`python -m <service> relay`), with every
    output line prefixed by the process's name;
-4. waits until every service answers 200 on /health/ready (60 s at most) and prints the URLs;
-5. Ctrl-C (or SIGTERM) stops everything: SIGTERM to each child, SIGKILL after 10 s.
+4. starts the web app (`python -m web`: no database, no relay), whose pages the mails' links open;
+5. waits until every service answers 200 on /health/ready (60 s at most) and prints the URLs;
+6. Ctrl-C (or SIGTERM) stops everything: SIGTERM to each child, SIGKILL after 10 s.
 
 Options and environment:
 - `--exit-when-ready`: start, wait until ready, print the table, stop everything, exit 0 (tests, CI);
@@ -33,6 +34,8 @@ sys.path.insert(0, str(HERE))
 import servers  # noqa: E402
 
 SERVICES = {"gateway": 8000, "booking": 8001, "billing": 8002, "logistics": 8003, "portal": 8004, "notify": 8005}
+#: Front-ends: no database, no relay, no events; they talk to the gateway only
+FRONT_ENDS = {"web": 8006}
 SMTP_SINK_PORT = 8025
 #: The gateway's mutual-TLS port for SITHS logins with the development CA's certificates (var/siths/)
 MTLS_PORT = 8443
@@ -55,6 +58,10 @@ def offset() -> int:
 
 def service_urls() -> dict[str, str]:
     return {name: f"http://127.0.0.1:{port + offset()}" for name, port in SERVICES.items()}
+
+
+def web_url() -> str:
+    return f"http://127.0.0.1:{FRONT_ENDS['web'] + offset()}"
 
 
 def environment(name: str) -> dict[str, str]:
@@ -86,6 +93,8 @@ def processes() -> list[Process]:
                 siths = {"GATEWAY_SITHS_CA_BUNDLE": "var/siths/ca.pem", "GATEWAY_MTLS_PORT": str(MTLS_PORT + offset()),
                          "GATEWAY_MTLS_CERTFILE": "var/siths/gateway.pem", "GATEWAY_MTLS_KEYFILE": "var/siths/gateway-key.pem"}
                 common.update({key: os.environ.get(key, value) for key, value in siths.items()})
+        if name in ("gateway", "booking", "notify"):  # the links in their mails open the web app's pages
+            common[f"{prefix}_APP_BASE_URL"] = os.environ.get(f"{prefix}_APP_BASE_URL", web_url())
         if name == "billing":
             common["BILLING_STUB_WEBHOOK_URL"] = os.environ.get("BILLING_STUB_WEBHOOK_URL", f"{urls['billing']}/webhooks/provider")
         if name == "notify":
@@ -99,6 +108,10 @@ def processes() -> list[Process]:
         found.append(Process(f"{name}-relay", [python, "-m", name, "relay"], common))
         if name == "notify":  # the development SMTP sink: notify's mails land there (GET /dev/mail)
             found.append(Process("smtp-sink", [python, "-m", "notify", "smtp-sink"], common))
+    port = FRONT_ENDS["web"] + offset()
+    found.append(Process("web", [python, "-m", "web"], {
+        **environment("web"), "WEB_HTTP_PORT": str(port), "WEB_GATEWAY_URL": os.environ.get("WEB_GATEWAY_URL", urls["gateway"])},
+        f"http://127.0.0.1:{port}/health/ready"))
     return found
 
 
@@ -127,7 +140,7 @@ async def migrate(env: dict[str, str]) -> None:
         raise SystemExit(1)
     print(f"migrated {len(SERVICES)} databases", flush=True)
     if environment("gateway")["GATEWAY_ENVIRONMENT"] == "development":  # invented demo data
-        for argv in (["gateway", "seed"], ["logistics", "seed"], ["gateway", "devca"]):
+        for argv in (["gateway", "seed"], ["logistics", "seed"], ["portal", "seed"], ["gateway", "devca"]):
             code, out = await run_command([sys.executable, "-m", *argv], {**env, **environment(argv[0])})
             print(out.strip().splitlines()[-1] if out.strip() else f"{' '.join(argv)} exited {code}", flush=True)
 
@@ -160,6 +173,7 @@ def print_table(procs: list[Process], started: float) -> None:
     print(f"  {'service':<10} {'URL':<24} OpenAPI docs")
     for name, url in urls.items():
         print(f"  {name:<10} {url:<24} {url}/docs")
+    print(f"  {'web':<10} {web_url():<24} the pages behind the links in the mails")
     print(f"\n  Through the gateway:   {urls['gateway']}/api/<service>/<path>")
     print(f"  Everything ready:      curl {urls['gateway']}/health/ready")
     print("  AsyncAPI (events):     docs/asyncapi.json")

@@ -65,13 +65,17 @@ async def bankid_login(gw, personal_number: str, name: str) -> dict:
     started = (await gw.client.post("/identity/bankid/auth")).json()
     ref = started["order_ref"]
     pending = (await gw.client.post("/identity/bankid/collect", json={"order_ref": ref})).json()
-    assert pending == {"status": "pending", "hint_code": "outstandingTransaction", "name": None, "tokens": None}
+    assert pending == {"status": "pending", "hint_code": "outstandingTransaction", "name": None, "tokens": None,
+                       "step": None, "confirm_account": None}
     assert (await gw.client.post("/identity/dev/bankid/sign", json={"order_ref": ref, "personal_number": personal_number,
                                                                    "name": name})).status_code == 204
     done = (await gw.client.post("/identity/bankid/collect", json={"order_ref": ref})).json()
     assert done["status"] == "complete" and done["name"] == name
     again = (await gw.client.post("/identity/bankid/collect", json={"order_ref": ref})).json()
     assert again["hint_code"] == "alreadyCollected"
+    if done["step"] == "confirm-account":  # the first login into an account someone made: the person confirms it
+        done["tokens"] = (await gw.client.post("/identity/bankid/confirm", json={
+            "confirm_token": done["confirm_account"]["confirm_token"], "confirm": True})).json()
     tokens = done["tokens"]
     if tokens["scope"] == "limited":  # terms of use are accepted once, before first use (GW-5)
         tokens = (await gw.client.post("/identity/terms/accept", headers=bearer(tokens),
@@ -112,7 +116,7 @@ async def test_bankid_cancel_expiry_and_bad_input(gw):
     assert malformed.status_code == 422 and "check digit" in malformed.json()["detail"]
 
 
-async def test_an_account_a_therapist_made_is_linked_on_the_first_bankid_login(gw, test_env):
+async def test_an_account_a_therapist_made_is_linked_on_the_first_bankid_login_once_confirmed(gw, test_env):
     therapist = KEY.headers(uuid.uuid4(), "therapist")
     async with probe(test_env, "gateway.account_created.v1") as created:
         response = await gw.client.post("/identity/accounts", headers=therapist, json={

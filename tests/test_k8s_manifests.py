@@ -73,6 +73,21 @@ def test_every_object_is_valid_and_every_service_is_operable(overlay):
         assert all(d["metadata"]["namespace"] == "care" for d in by_kind["Deployment"].values())
 
 
+@pytest.mark.parametrize("overlay", ["development", "production"])
+def test_the_web_app_runs_without_database_or_relay_and_the_mail_links_point_at_it(overlay):
+    by_name = {(o["kind"], o["metadata"]["name"]): o for o in render(overlay)}
+    (container,) = by_name[("Deployment", "web")]["spec"]["template"]["spec"]["containers"]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert [e["name"] for e in container["env"]] == ["WEB_COOKIE_SECRET"]  # no database, no broker
+    config = by_name[("ConfigMap", "web-config")]["data"]
+    assert config["WEB_GATEWAY_URL"] == "http://gateway:8000" and config["WEB_ENVIRONMENT"] == overlay
+    assert ("Deployment", "web-relay") not in by_name and ("Cluster", "web-db") not in by_name
+    assert ("HorizontalPodAutoscaler", "web") in by_name and ("PodDisruptionBudget", "web") in by_name
+    public = generator().PUBLIC_WEB_URL
+    for name in ("gateway", "booking", "notify"):
+        assert by_name[("ConfigMap", f"{name}-config")]["data"][f"{name.upper()}_APP_BASE_URL"] == public
+
+
 def test_the_compose_file_runs_every_service_with_its_migration_and_relay():
     compose = yaml.safe_load((K8S.parent / "compose.yaml").read_text())["services"]
     for name in SERVICES:

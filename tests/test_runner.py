@@ -1,4 +1,4 @@
-"""`make run` brings all six services to ready: the local runner, run as CI would, on this run's own
+"""`make run` brings all six services and the web app to ready: the local runner, run as CI would, on this run's own
 databases, exchange and ports."""
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 SERVICES = ["gateway", "booking", "billing", "logistics", "portal", "notify"]
+FRONT_ENDS = ["web"]
 RUNNER = Path(__file__).resolve().parents[1] / "deploy" / "run.py"
 
 
@@ -23,7 +24,7 @@ def free_block_offset() -> int:
     the kernel's ephemeral range (32768 and up), where outgoing connections could take one meanwhile."""
     for _ in range(100):
         offset = random.randrange(12000, 24000)  # ports 20000–32005
-        if all(_bindable(8000 + offset + i) for i in range(len(SERVICES))):
+        if all(_bindable(8000 + offset + i) for i in range(len(SERVICES) + len(FRONT_ENDS))):
             return offset
     raise AssertionError("no free block of ports for the runner")
 
@@ -58,8 +59,9 @@ def test_runner_starts_every_service_and_relay_until_ready(test_env):
     assert "All services are ready" in result.stdout
     seconds = float(result.stdout.split("All services are ready (", 1)[1].split(" s)", 1)[0])
     assert seconds < 60
-    for name in SERVICES:
+    for name in SERVICES + FRONT_ENDS:
         assert f"{name} stopped cleanly" in result.stdout
+    assert "the pages behind the links in the mails" in result.stdout  # the web app's address is printed
     assert "stopped." in result.stdout.splitlines()[-1]
 
 
@@ -72,5 +74,10 @@ def test_every_process_checks_tokens_against_the_gateway_of_its_own_run(monkeypa
     processes = runner.processes()
     assert len(processes) >= 13
     for process in processes:
+        if process.name in FRONT_ENDS:  # a front-end verifies no token: it calls the gateway of its run
+            assert process.env["WEB_GATEWAY_URL"] == "http://127.0.0.1:8400"
+            continue
         keys = [value for key, value in process.env.items() if key.endswith("_JWT_JWKS_URL")]
         assert keys == ["http://127.0.0.1:8400/.well-known/jwks.json"], process.name
+    mail_links = {key: value for p in processes for key, value in p.env.items() if key.endswith("_APP_BASE_URL")}
+    assert mail_links == {f"{name}_APP_BASE_URL": "http://127.0.0.1:8406" for name in ("GATEWAY", "BOOKING", "NOTIFY")}

@@ -29,6 +29,8 @@ from kit.settings import ServiceSettings
 
 HERE = Path(__file__).resolve().parent
 IMAGE = "registry.example.org/care"
+#: The web app's public address (the ingress in front of the web Service): every link in every mail
+PUBLIC_WEB_URL = "https://app.care.example.org"
 
 SERVICES = {
     # name: (port, min replicas, max replicas, cpu request, memory request)
@@ -38,6 +40,10 @@ SERVICES = {
     "logistics": (8003, 2, 8, "250m", "256Mi"),
     "portal": (8004, 2, 6, "200m", "256Mi"),
     "notify": (8005, 2, 6, "200m", "256Mi"),
+}
+#: Front-ends: no database, no relay, no migration; they call the gateway only (same columns as above)
+FRONT_ENDS = {
+    "web": (8006, 2, 6, "100m", "128Mi"),
 }
 #: Settings that are not ``Secret`` typed but hold credentials: taken from the Secret as well.
 CONNECTION_SECRETS = ["DATABASE_URL", "AMQP_URL"]
@@ -60,9 +66,11 @@ def settings_class(name: str) -> type[ServiceSettings]:
 
 
 def secret_keys() -> dict[str, list[str]]:
-    """Which keys each service's Secret holds: the connection URLs and every ``Secret`` setting."""
-    return {name: [f"{name.upper()}_{k}" for k in CONNECTION_SECRETS] + settings_class(name).secret_variables()
-            for name in SERVICES}
+    """Which keys each service's Secret holds: the connection URLs and every ``Secret`` setting (a
+    front-end has no connection URLs: only its own secrets)."""
+    return {**{name: [f"{name.upper()}_{k}" for k in CONNECTION_SECRETS] + settings_class(name).secret_variables()
+               for name in SERVICES},
+            **{name: settings_class(name).secret_variables() for name in FRONT_ENDS}}
 
 
 def optional_secret_keys(name: str) -> set[str]:
@@ -132,6 +140,8 @@ def objects(name: str, port: int, low: int, high: int, cpu: str, memory: str) ->
             f"{prefix}_TRUSTED_PROXIES": '["10.0.0.0/8"]',
         },
     }
+    if "app_base_url" in settings_class(name).model_fields:  # the links in its mails: the web app's public address
+        config["data"][f"{prefix}_APP_BASE_URL"] = PUBLIC_WEB_URL
     api = {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": labels(name, "api")},
         "spec": {
@@ -181,6 +191,25 @@ def objects(name: str, port: int, low: int, high: int, cpu: str, memory: str) ->
     return [config, api, relay, migrate, service, hpa, pdb, database]
 
 
+def front_end_objects(name: str, port: int, low: int, high: int, cpu: str, memory: str) -> list[dict]:
+    """A front-end: the API's objects (ConfigMap, Deployment, Service, autoscaler, disruption budget) with
+    the gateway's address instead of a database, a broker and a relay."""
+    prefix = name.upper()
+    config, api, _relay, _migrate, service, hpa, pdb, _database = objects(name, port, low, high, cpu, memory)
+    config["data"] = {
+        f"{prefix}_ENVIRONMENT": "production",
+        f"{prefix}_HTTP_HOST": "0.0.0.0",
+        f"{prefix}_HTTP_PORT": str(port),
+        f"{prefix}_GATEWAY_URL": "http://gateway:8000",
+        f"{prefix}_OTEL_EXPORTER": "otlp",
+        f"{prefix}_OTEL_ENDPOINT": "http://otel-collector.observability:4318/v1/traces",
+        f"{prefix}_LOG_LEVEL": "INFO",
+        # the ingress controller before the web app (kit.net); narrow it to your cluster's CIDR
+        f"{prefix}_TRUSTED_PROXIES": '["10.0.0.0/8"]',
+    }
+    return [config, api, service, hpa, pdb]
+
+
 def rabbitmq() -> dict:
     return {
         "apiVersion": "rabbitmq.com/v1beta1", "kind": "RabbitmqCluster",
@@ -197,6 +226,8 @@ def render() -> dict[str, str]:
     files = {}
     for name, (port, low, high, cpu, memory) in SERVICES.items():
         files[f"{name}.yaml"] = yaml.safe_dump_all(objects(name, port, low, high, cpu, memory), sort_keys=False)
+    for name, (port, low, high, cpu, memory) in FRONT_ENDS.items():
+        files[f"{name}.yaml"] = yaml.safe_dump_all(front_end_objects(name, port, low, high, cpu, memory), sort_keys=False)
     files["rabbitmq.yaml"] = yaml.safe_dump(rabbitmq(), sort_keys=False)
     resources = "".join(f"  - {f}\n" for f in sorted(files))
     files["kustomization.yaml"] = (

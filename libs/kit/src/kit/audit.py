@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.auth import Principal, require_roles
 from kit.db import Database
+from kit.service import DbSession as Session
 
 audit_metadata = MetaData()
 
@@ -150,20 +151,18 @@ class AuditRow(BaseModel):
     reason: str | None
 
 
+# module level: the routes' annotations are strings (``from __future__ import annotations``), which FastAPI
+# resolves in this module's globals, never in admin_router's locals
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+
+
 def admin_router(prefix: str = "/admin/audit", *, tag: str = "audit") -> APIRouter:
     """GET ``prefix`` (newest first, by subject, actor or action) and GET ``prefix``/verify, for admins only.
     The retention comes from the service's ``audit_retention_days`` setting."""
     router = APIRouter(prefix=prefix, tags=[tag])
-    # dependencies as defaults: this module's annotations are strings, and names local to this function
-    # would not resolve (kit.service imports kit.housekeeping, which imports this module: imported here)
-    from kit.service import DbSession
-
-    session_dependency = DbSession.__metadata__[0]
-    admin_dependency = Depends(require_roles("admin"))
 
     @router.get("")
-    async def audit_rows(session: AsyncSession = session_dependency, principal: Principal = admin_dependency,
-                         subject_id: uuid.UUID | None = None,
+    async def audit_rows(session: Session, principal: Admin, subject_id: uuid.UUID | None = None,
                          actor_id: uuid.UUID | None = None, action: str | None = Query(default=None, max_length=200),
                          limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditRow]:
         """Who read whose data, when, why: the newest rows first."""
@@ -177,8 +176,7 @@ def admin_router(prefix: str = "/admin/audit", *, tag: str = "audit") -> APIRout
         return [AuditRow.model_validate(dict(r._mapping)) for r in await session.execute(query)]
 
     @router.get("/verify")
-    async def audit_verify(request: Request, session: AsyncSession = session_dependency,
-                           principal: Principal = admin_dependency) -> ChainCheck:
+    async def audit_verify(request: Request, session: Session, principal: Admin) -> ChainCheck:
         """Walks the hash chain: an edited or deleted row is found here."""
         return await verify_chain(session, getattr(request.app.state.settings, "audit_retention_days", None))
 

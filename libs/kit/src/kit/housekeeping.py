@@ -24,7 +24,6 @@ from opentelemetry import metrics
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from kit import audit
 from kit.settings import ServiceSettings
 
 log = logging.getLogger("kit.housekeeping")
@@ -91,6 +90,8 @@ async def prune(engine: AsyncEngine, settings: ServiceSettings) -> dict[str, int
                     if deleted < limit:
                         break
             if await lock.scalar(text("SELECT to_regclass('audit_trail') IS NOT NULL")):
+                from kit import audit  # here, not at the top: kit.audit's admin routes import kit.service
+
                 async with AsyncSession(engine) as session, session.begin():
                     pruned["audit_trail"] = await audit.purge(session, settings.audit_retention_days)
         finally:

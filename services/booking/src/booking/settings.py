@@ -27,8 +27,8 @@ class Settings(ServiceSettings):
     journal_key_current: str = "dev-1"
     #: How long the audit log is kept (JR-2: default five years)
     audit_retention_days: int = 5 * 365
-    #: Where the consent links point (the front end)
-    app_base_url: str = "http://127.0.0.1:8000"
+    #: The web app's public address: the links in booking's mails (consent answers, invitations) open its pages
+    app_base_url: str = "http://127.0.0.1:8006"
     # HELFO tariffs (GR-1, BL-7): code -> fee and the patient's share, in øre. These are EXAMPLE values for
     # development and tests; production loads the current official table (BOOKING_HELFO_TARIFFS as JSON).
     helfo_tariffs: dict[str, dict[str, int]] = Field(default_factory=lambda: {

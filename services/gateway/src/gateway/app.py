@@ -9,6 +9,7 @@ from gateway.adapters.bankid import bankid_adapter
 from gateway.adapters.siths import CertificateVerifier, mtls_listener
 from gateway.devca import devca
 from gateway.identity.keys import load_signing_key
+from gateway.identity.recovery_routes import router as recovery_router
 from gateway.identity.routes import jwks_router, simulator_router
 from gateway.identity.routes import router as identity_router
 from gateway.routing import close_client, open_client, services_ready
@@ -42,7 +43,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
     return Service(
         settings or Settings(),
         root=ROOT,
-        routers=[jwks_router, identity_router, routing_router],
+        routers=[jwks_router, identity_router, recovery_router, routing_router],
         development_routers=[simulator_router],
         consumers=consumers,
         on_startup=[provide_identity, open_client],

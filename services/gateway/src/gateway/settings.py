@@ -55,6 +55,13 @@ class Settings(ServiceSettings):
     password_min_length: int = Field(default=12, ge=8)
     #: A temporary password not changed within this time is refused; the person asks for a new one
     temporary_password_ttl_s: int = Field(default=72 * 3600, ge=60)
+    #: The web app's public address: the links in the gateway's mails (password reset, email verification)
+    #: point at its pages
+    app_base_url: str = "http://127.0.0.1:8006"
+    #: A forgotten-password link works once, for this long
+    password_reset_ttl_s: int = Field(default=1800, ge=60, le=24 * 3600)
+    #: A BankID login that waits for the person to confirm an account someone made for them
+    bankid_claim_ttl_s: int = Field(default=600, ge=30, le=3600)
     # Terms of use (GW-5)
     terms_version: str = "2026-11"
     # BankID (adapters/bankid.py): "stub" plays BankID (and, in development, the user's app); "http" calls

@@ -44,8 +44,8 @@ class Settings(ServiceSettings):
     sender_poll_interval_s: float = Field(default=0.2, gt=0)
     #: GR-3: a group-appointment notice goes this long after the last change
     group_notice_delay_s: float = Field(default=300.0, ge=0)
-    #: Links in emails point here (the front end)
-    app_base_url: str = "http://127.0.0.1:8000"
+    #: The web app's public address: the sign-in links in notify's mails point at it
+    app_base_url: str = "http://127.0.0.1:8006"
 
     def problems(self) -> list[str]:
         """Besides kit's rules: the chosen production adapter's credentials (only when it is chosen)."""

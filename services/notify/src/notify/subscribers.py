@@ -18,8 +18,10 @@ from contracts.booking.v1 import (
 from contracts.gateway.v1 import (
     ContactDetailsChanged,
     LoginCodeRequested,
+    PasswordResetRequested,
     RegistrationAttempted,
     TemporaryPasswordIssued,
+    VerificationCodeRequested,
 )
 from kit.bus import Consumers
 from notify.messages import outgoing
@@ -37,6 +39,16 @@ async def remember_contact_details(session: AsyncSession, event: ContactDetailsC
 @consumers.on(LoginCodeRequested, queue="codes")
 async def send_login_code(session: AsyncSession, event: LoginCodeRequested, envelope: Envelope) -> None:
     await outgoing.login_code(session, event, envelope)
+
+
+@consumers.on(VerificationCodeRequested, queue="codes")
+async def send_verification_code(session: AsyncSession, event: VerificationCodeRequested, envelope: Envelope) -> None:
+    await outgoing.verification_code(session, event, envelope)
+
+
+@consumers.on(PasswordResetRequested, queue="codes")
+async def send_password_reset(session: AsyncSession, event: PasswordResetRequested, envelope: Envelope) -> None:
+    await outgoing.password_reset(session, event, envelope)
 
 
 @consumers.on(TemporaryPasswordIssued, queue="messages")

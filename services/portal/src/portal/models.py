@@ -1,5 +1,9 @@
-"""The portal's tables: organisations and their coordinators, client records (PT-4), reports (PT-2),
-support plans and approvals (PT-3), appointments (PT-5), measurements (PT-6) and the access audit."""
+"""The portal's tables: client records (PT-4), reports (PT-2), support plans and approvals (PT-3),
+appointments (PT-5) and measurements (PT-6).
+
+Organisations and who coordinates, is a client or represents in which are not the portal's: they are its
+copy of the gateway's directory (kit.directory, tables ``directory_organisations`` and
+``directory_memberships``). Reads and denials go to kit.audit's ``audit_trail``."""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
     DateTime,
     ForeignKey,
     Integer,
@@ -25,28 +28,14 @@ class Base(DeclarativeBase):
     pass
 
 
-class Organisation(Base):
-    __tablename__ = "organisations"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    name: Mapped[str] = mapped_column(Text)
-    time_zone: Mapped[str] = mapped_column(Text, default="Europe/Amsterdam")
-
-
-class Coordinator(Base):
-    __tablename__ = "coordinators"
-
-    account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
-
-
 class ClientRecord(Base):
-    """The basic data the organisation holds (PT-4). Keyed by the client's gateway account id."""
+    """The basic data the organisation holds (PT-4). Keyed by the client's gateway account id; it belongs to
+    the care organisation (an id of the directory) where that account holds "client"."""
 
     __tablename__ = "clients"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(index=True)
     display_name: Mapped[str] = mapped_column(Text)
     date_of_birth: Mapped[str | None] = mapped_column(String(10))
     address: Mapped[str | None] = mapped_column(Text)
@@ -107,16 +96,3 @@ class Measurement(Base):
     measured_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     recorded_by: Mapped[uuid.UUID]
 
-
-class AccessAudit(Base):
-    """Every read of a client's data and every denial (append-only)."""
-
-    __tablename__ = "access_audit"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    account_id: Mapped[uuid.UUID]
-    client_id: Mapped[uuid.UUID | None]
-    action: Mapped[str] = mapped_column(Text)
-    allowed: Mapped[bool]
-    reason: Mapped[str | None] = mapped_column(Text)

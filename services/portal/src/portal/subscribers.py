@@ -1,13 +1,16 @@
-"""Portal's event handlers: booking's confirmed and cancelled sessions become the client's appointments."""
+"""Portal's event handlers: its copy of the gateway's directory (care organisations, who coordinates, is a
+client or represents in which), and booking's confirmed and cancelled sessions as the client's appointments."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Envelope
 from contracts.booking.v1 import BookingCancelled, BookingConfirmed
 from kit.bus import Consumers
+from kit.directory import Directory
 from portal.clients import service
 
 consumers = Consumers()
+Directory().subscribe(consumers)
 
 
 @consumers.on(BookingConfirmed, queue="appointments")

@@ -98,6 +98,45 @@ class SessionEnded(Event):
     ended_at: datetime
 
 
+class PasswordResetRequested(Event):
+    """Someone asked for a new password for this account ("Wachtwoord vergeten?"): notify emails the
+    single-use link (valid until ``expires_at``). The gateway keeps only the link token's hash; the link is
+    a secret, never logged or kept once sent. No event when nothing matched (the answer is the same)."""
+
+    event_type: Literal["gateway.password_reset_requested.v1"] = "gateway.password_reset_requested.v1"
+    aggregate_key = "reset_id"
+    secret_fields = ("link",)
+
+    reset_id: UUID
+    account_id: UUID
+    display_name: str
+    email: str
+    language: Language = "sv"
+    link: str
+    expires_at: datetime
+
+
+class VerificationCodeRequested(Event):
+    """A one-time code the person types to prove they hold an address: a login code by email (an account
+    without a mobile number), a password reset's SMS code, or the code that verifies a newly added email
+    or phone (with a one-click ``link`` for an email). The gateway keeps only hashes; ``code`` and ``link``
+    are short-lived secrets notify never logs nor keeps after sending."""
+
+    event_type: Literal["gateway.verification_code_requested.v1"] = "gateway.verification_code_requested.v1"
+    aggregate_key = "verification_id"
+    secret_fields = ("code", "link")
+
+    verification_id: UUID
+    account_id: UUID
+    purpose: Literal["login", "password_reset", "verify_email", "verify_phone"]
+    channel: Literal["email", "sms"]
+    to_address: str
+    display_name: str = ""
+    language: Language = "sv"
+    code: str
+    link: str | None = None
+    expires_at: datetime
+
 # -- the directory: organisations and memberships (tenancy) ----------------------------------------------------------
 OrganisationKind = Literal["region", "aid_centre", "municipality", "service_unit", "buffer_store", "clinic",
                            "care_organisation"]

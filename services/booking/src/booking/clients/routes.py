@@ -142,7 +142,7 @@ def _invitation(i: Invitation) -> InvitationOut:
 async def invite(body: InviteIn, request: Request, session: DbSession, principal: CurrentPrincipal) -> InvitationOut:
     """BK-11: invite a client by email; the link creates their account."""
     therapist = await authorised(session, principal)
-    base = request.app.state.settings.public_base_url
+    base = request.app.state.settings.app_base_url  # the web app's page accepts it (POST …/invitations/{token}/accept)
     return _invitation(await service.invite(session, therapist, body.email, body.language, base))
 
 
@@ -161,7 +161,7 @@ async def resend(invitation_id: uuid.UUID, request: Request, session: DbSession,
     if invitation is None or invitation.therapist_id != therapist.id or invitation.status != "pending":
         raise not_found("pending invitation", invitation_id)
     return _invitation(await service.invite(session, therapist, invitation.email, invitation.language,
-                                            request.app.state.settings.public_base_url, reminder_of=invitation))
+                                            request.app.state.settings.app_base_url, reminder_of=invitation))
 
 
 class AcceptIn(BaseModel):

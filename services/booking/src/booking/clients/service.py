@@ -144,7 +144,7 @@ async def invite(session: AsyncSession, therapist: Therapist, email: str, langua
         session.add(invitation)
     await session.flush()
     await outbox.add(session, ClientInvited(invitation_id=invitation.id, therapist_id=therapist.id, email=invitation.email,
-                                            language=invitation.language, link=f"{base_url}/invitations/{token}",  # type: ignore[arg-type]
+                                            language=invitation.language, link=f"{base_url}/invitations/{token}?lang={invitation.language}",  # type: ignore[arg-type]
                                             expires_at=expires, reminder=reminder_of is not None))
     return invitation
 

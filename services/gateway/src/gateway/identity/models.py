@@ -36,6 +36,9 @@ class Account(Base):
     terms_accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_by: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    #: When the person confirmed, on their own BankID login, an account someone else made with their
+    #: personal number (recovery.bankid_claim); until then such a login is only offered the account
+    bankid_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Representation(Base):
@@ -110,3 +113,54 @@ class AuditEntry(Base):
     method: Mapped[str | None] = mapped_column(Text)
     ip: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class PasswordReset(Base):
+    """A forgotten password (recovery.py): the emailed link's token hash, single use, expiring; where the
+    account has a mobile number the chosen password waits (hashed) for the SMS code."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(Text, unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(10), default="open")  # open, code (waiting for it), used, dead
+    new_password_hash: Mapped[str | None] = mapped_column(Text)
+    code_hash: Mapped[str | None] = mapped_column(Text)
+    code_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+    ip: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+
+class ContactVerification(Base):
+    """An email or phone being added to an account: it counts only once its code (or, for an email, the
+    link) is confirmed. ``taken``: the email is another account's; no code was sent, nothing can confirm it."""
+
+    __tablename__ = "contact_verifications"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(5))  # email, phone
+    value: Mapped[str] = mapped_column(Text)
+    code_hash: Mapped[str] = mapped_column(Text)
+    link_token_hash: Mapped[str | None] = mapped_column(Text, unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(10), default="open")  # open, taken, used, dead
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), index=True)
+
+
+class BankIdClaim(Base):
+    """A BankID login whose personal number matches an account someone else made and the person never
+    confirmed: the login waits for the person to confirm or decline it (recovery.bankid_claim)."""
+
+    __tablename__ = "bankid_claims"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    token_hash: Mapped[str] = mapped_column(Text, unique=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(10), default="open")  # open, confirmed, declined

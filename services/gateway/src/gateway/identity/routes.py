@@ -11,7 +11,7 @@ from pydantic import BaseModel, EmailStr, Field
 
 from contracts.identity import HsaId, SwedishPersonalNumber
 from gateway.adapters.bankid import BankIdStub
-from gateway.identity import service, tokens
+from gateway.identity import recovery, service, tokens
 from gateway.identity.models import Account
 from kit.auth import CurrentPrincipal, Principal, bearer_token
 from kit.net import client_ip
@@ -68,11 +68,24 @@ class BankIdStarted(BaseModel):
     qr: str
 
 
+class ConfirmAccount(BaseModel):
+    """The first BankID login into an account someone else made: confirm it (POST /identity/bankid/confirm)
+    or decline it (a fresh account of your own). ``made_by`` is the maker's display name."""
+
+    confirm_token: str
+    made_by: str
+    account_name: str
+    expires_at: datetime
+
+
 class BankIdStatus(BaseModel):
     status: Literal["pending", "failed", "complete"]
     hint_code: str | None = None
     name: str | None = None
     tokens: TokensOut | None = None
+    #: "confirm-account" when the login waits for the person to confirm an account made for them
+    step: Literal["confirm-account"] | None = None
+    confirm_account: ConfirmAccount | None = None
 
 
 @router.post("/bankid/auth")
@@ -103,6 +116,10 @@ async def bankid_collect(body: OrderRef, request: Request, session: DbSession) -
         return BankIdStatus(status="failed", hint_code="alreadyCollected")
     order.collected = True
     issued = await service.bankid_login(session, request.app.state.settings, request.app.state.signing_key, order, _ip(request))
+    if isinstance(issued, recovery.Claim):
+        return BankIdStatus(status="complete", name=order.name, step="confirm-account", confirm_account=ConfirmAccount(
+            confirm_token=issued.confirm_token, made_by=issued.made_by, account_name=issued.account_name,
+            expires_at=issued.expires_at))
     return BankIdStatus(status="complete", name=order.name, tokens=_out(issued))
 
 
@@ -160,16 +177,21 @@ class PasswordIn(BaseModel):
 
 class CodeSent(BaseModel):
     attempt_id: uuid.UUID
-    sent_to: str = "the mobile number of the account"
+    #: where the code went: the account's mobile ("phone"), or its email when it has no mobile
+    sent_to: Literal["phone", "email"]
+    #: that address, masked
+    to: str
 
 
 @router.post("/password/login")
 async def password_login(body: PasswordIn, request: Request, session: DbSession) -> CodeSent:
-    """Step 1 of a portal login: the password. When it is right, a code goes to the account's mobile."""
+    """Step 1 of a password login (every password account): the username and password. When they are
+    right, a code goes to the account's mobile, or by email where the account has no mobile."""
     state, ip = request.app.state, _ip(request)
     async with service.throttled(session, state.db, state.settings, "password", ip, account=body.username):
-        return CodeSent(attempt_id=await service.start_password_login(session, state.db, state.settings, body.username,
-                                                                      body.password, ip))
+        attempt_id, sent_to, to = await service.start_password_login(session, state.db, state.settings, body.username,
+                                                                     body.password, ip)
+        return CodeSent(attempt_id=attempt_id, sent_to=sent_to, to=to)  # type: ignore[arg-type]
 
 
 class CodeIn(BaseModel):
@@ -260,6 +282,9 @@ class MeOut(BaseModel):
     terms_required: str | None
     acting_for: uuid.UUID | None
     represents: list[ClientOut]
+    #: the account's own verified contact details (POST /identity/me/email, /identity/me/phone to change)
+    email: str | None = None
+    phone: str | None = None
 
 
 @router.get("/me")
@@ -272,7 +297,8 @@ async def me(request: Request, session: DbSession, principal: SigningIn) -> MeOu
     return MeOut(id=account.id, display_name=account.display_name, roles=account.roles,
                  must_change_password=account.must_change_password,
                  terms_required=None if account.terms_version == settings.terms_version else settings.terms_version,
-                 acting_for=principal.acting_for, represents=[ClientOut(id=c.id, display_name=c.display_name) for c in clients])
+                 acting_for=principal.acting_for, represents=[ClientOut(id=c.id, display_name=c.display_name) for c in clients],
+                 email=account.email, phone=account.phone)
 
 
 class ActForIn(BaseModel):

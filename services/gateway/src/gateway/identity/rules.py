@@ -86,3 +86,22 @@ def qr_data(qr_start_token: str, qr_start_secret: str, seconds: int) -> str:
 def identity_hmac(key: str, number: str) -> str:
     """The look-up form of a personal identity number: keyed, so a database dump does not reveal it."""
     return hmac.new(key.encode(), number.encode(), hashlib.sha256).hexdigest()
+
+
+def mask_email(email: str) -> str:
+    """``a***@example.org``: enough for the person to recognise their own address, too little to learn it."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def mask_phone(phone: str) -> str:
+    """``+4670*****01``: the country and operator prefix and the last two digits."""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:5] + "*" * (len(phone) - 7) + phone[-2:]
+
+
+def awaits_confirmation(created_by: object, personal_number_hmac: str | None, confirmed_at: object) -> bool:
+    """An account someone else made with a personal number is the person's only once they confirm it on
+    their own BankID login; accounts the person made themselves (BankID, sign-up, the seed) need nothing."""
+    return created_by is not None and personal_number_hmac is not None and confirmed_at is None

@@ -26,7 +26,7 @@ from contracts.gateway.v1 import (
 )
 from contracts.identity import mask
 from gateway.adapters.siths import CertificateRefused, SithsVerifier
-from gateway.identity import rules, tokens
+from gateway.identity import recovery, rules, tokens
 from gateway.identity.keys import SigningKey
 from gateway.identity.models import (
     Account,
@@ -207,7 +207,9 @@ async def register_therapist(session: AsyncSession, settings: Settings, *, displ
 
 # -- password + SMS code (GW-3) -----------------------------------------------------------------------------------
 async def start_password_login(session: AsyncSession, db: Database, settings: Settings, username: str, password: str,
-                               ip: str) -> uuid.UUID:
+                               ip: str) -> tuple[uuid.UUID, str, str]:
+    """Step 1 of a password login: the code goes to the account's mobile number, or by email where it has
+    none. Returns the attempt, where the code went ("phone" or "email") and that address masked."""
     account = (await session.execute(select(Account).where(Account.username == username))).scalar_one_or_none()
     password_ok = await verify_password(account.password_hash if account else None, password)
     if account is None or not password_ok:
@@ -220,8 +222,9 @@ async def start_password_login(session: AsyncSession, db: Database, settings: Se
         await record(db, "login_failed", account_id=account.id, method="password", ip=ip,
                      detail="temporary password expired")
         raise Problem(401, "temporary-password-expired", TEMPORARY_EXPIRED)
-    if not account.phone:
-        raise Problem(409, "no-phone", "this account has no mobile number for the login code; ask your coordinator")
+    if not account.phone and not account.email:
+        raise Problem(409, "no-phone", "this account has neither a mobile number nor an email for the login code; "
+                                       "ask the person who made it")
     window = datetime.now(UTC) - timedelta(minutes=10)
     per_account = (await session.execute(select(func.count()).where(CodeAttempt.account_id == account.id,
                                                                      CodeAttempt.created_at > window))).scalar_one()
@@ -236,9 +239,12 @@ async def start_password_login(session: AsyncSession, db: Database, settings: Se
     expires = datetime.now(UTC) + timedelta(seconds=settings.code_ttl_s)
     session.add(CodeAttempt(id=attempt_id, account_id=account.id, code_hash=rules.hash_code(code, str(attempt_id)),
                             expires_at=expires, ip=ip))
-    await outbox.add(session, LoginCodeRequested(attempt_id=attempt_id, account_id=account.id, phone=account.phone,
-                                                 language=account.language, code=code, expires_at=expires))  # type: ignore[arg-type]
-    return attempt_id
+    if account.phone:
+        await outbox.add(session, LoginCodeRequested(attempt_id=attempt_id, account_id=account.id, phone=account.phone,
+                                                     language=account.language, code=code, expires_at=expires))  # type: ignore[arg-type]
+        return attempt_id, "phone", rules.mask_phone(account.phone)
+    await recovery.email_login_code(session, account, attempt_id, code, expires)  # no mobile: the code by email
+    return attempt_id, "email", rules.mask_email(account.email or "")
 
 
 async def finish_password_login(session: AsyncSession, db: Database, settings: Settings, key: SigningKey,
@@ -293,10 +299,14 @@ async def email_login(session: AsyncSession, db: Database, settings: Settings, k
 
 
 # -- BankID (GW-1) and SITHS (GW-2) ----------------------------------------------------------------------------------
-async def bankid_login(session: AsyncSession, settings: Settings, key: SigningKey, order: BankIdOrder, ip: str) -> tokens.Tokens:
-    """A completed order logs the person in: the account with that personal number (one a therapist made
-    for them is linked now, BK-12), or a new client account."""
+async def bankid_login(session: AsyncSession, settings: Settings, key: SigningKey, order: BankIdOrder,
+                       ip: str) -> tokens.Tokens | recovery.Claim:
+    """A completed order logs the person in: the account with that personal number, or a new client
+    account. An account someone else made for them (BK-12) is first offered to confirm (recovery.Claim)."""
     account = (await session.execute(select(Account).where(Account.personal_number_hmac == order.personal_number_hmac))).scalar_one_or_none()
+    if account is not None and rules.awaits_confirmation(account.created_by, account.personal_number_hmac,
+                                                         account.bankid_confirmed_at):
+        return await recovery.bankid_claim(session, settings, account, order.name, ip)
     if account is None:
         account = Account(id=uuid.uuid4(), display_name=order.name or "BankID user", roles=["client"],
                           personal_number_hmac=order.personal_number_hmac,

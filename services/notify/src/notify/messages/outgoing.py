@@ -23,7 +23,13 @@ from contracts.booking.v1 import (
     TherapistApplicationRejected,
     TherapistAuthorised,
 )
-from contracts.gateway.v1 import LoginCodeRequested, RegistrationAttempted, TemporaryPasswordIssued
+from contracts.gateway.v1 import (
+    LoginCodeRequested,
+    PasswordResetRequested,
+    RegistrationAttempted,
+    TemporaryPasswordIssued,
+    VerificationCodeRequested,
+)
 from kit import context
 from notify.messages import formatting, rules
 from notify.messages.service import enqueue, recipient
@@ -40,6 +46,31 @@ async def login_code(session: AsyncSession, event: LoginCodeRequested, envelope:
     await enqueue(session, envelope, channel="sms", template="login_code", language=event.language,
                   to_address=event.phone, recipient_key=str(event.account_id), secret=True,
                   context_values={"code": event.code, "minutes": minutes})
+
+
+def _minutes(expires_at: datetime, envelope: Envelope) -> int:
+    return max(1, round((expires_at - envelope.occurred_at).total_seconds() / 60))
+
+
+async def password_reset(session: AsyncSession, event: PasswordResetRequested, envelope: Envelope) -> None:
+    """The forgotten-password link goes to the address the gateway gives; the link is a secret."""
+    await enqueue(session, envelope, channel="email", template="password_reset", language=event.language,
+                  to_address=event.email, recipient_key=str(event.account_id), secret=True,
+                  context_values={"name": event.display_name, "link": event.link,
+                                  "minutes": _minutes(event.expires_at, envelope)})
+
+
+#: purpose → the template of a verification code (an SMS or an email)
+VERIFICATION_TEMPLATES = {"login": "login_code_email", "password_reset": "password_reset_code",
+                          "verify_email": "verify_email", "verify_phone": "verify_phone"}
+
+
+async def verification_code(session: AsyncSession, event: VerificationCodeRequested, envelope: Envelope) -> None:
+    """A code to the address being proven (an email or phone just added, or the account's own): secret."""
+    await enqueue(session, envelope, channel=event.channel, template=VERIFICATION_TEMPLATES[event.purpose],
+                  language=event.language, to_address=event.to_address, recipient_key=str(event.account_id), secret=True,
+                  context_values={"name": event.display_name, "code": event.code, "link": event.link or "",
+                                  "minutes": _minutes(event.expires_at, envelope)})
 
 
 async def portal_credentials(session: AsyncSession, event: TemporaryPasswordIssued, envelope: Envelope) -> None:

@@ -15,36 +15,14 @@ from kit.service import DbSession
 from portal.clients import rules, service
 
 router = APIRouter(tags=["portal"])
-Admin = Annotated[Principal, Depends(require_roles("admin"))]
 Coordinator = Annotated[Principal, Depends(require_roles("care_coordinator"))]
-
-
-class OrganisationIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    time_zone: str = "Europe/Amsterdam"
-
-
-class Created(BaseModel):
-    id: uuid.UUID
-
-
-@router.post("/organisations", status_code=201)
-async def create_organisation(body: OrganisationIn, session: DbSession, principal: Admin) -> Created:
-    return Created(id=(await service.create_organisation(session, body.name, body.time_zone)).id)
-
-
-class CoordinatorIn(BaseModel):
-    account_id: uuid.UUID
-
-
-@router.post("/organisations/{organisation_id}/coordinators", status_code=204)
-async def add_coordinator(organisation_id: uuid.UUID, body: CoordinatorIn, session: DbSession, principal: Admin) -> None:
-    await service.add_coordinator(session, organisation_id, body.account_id)
 
 
 class ClientIn(BaseModel):
     account_id: uuid.UUID = Field(description="The client's account in the gateway (POST /identity/accounts)")
-    organisation_id: uuid.UUID
+    organisation_id: uuid.UUID | None = Field(default=None, description=(
+        "The care organisation (the gateway's directory) where the account holds 'client'; "
+        "may be left out by a coordinator of one organisation"))
     display_name: str = Field(min_length=1, max_length=200)
     date_of_birth: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     address: str | None = Field(default=None, max_length=500)
@@ -77,21 +55,42 @@ class ProfileOut(BaseModel):
     contact_person: str | None
 
 
+class ClientListed(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    display_name: str
+
+
 @router.post("/clients", status_code=201)
-async def register_client(body: ClientIn, session: DbSession, principal: Coordinator) -> ProfileOut:
+async def register_client(body: ClientIn, request: Request, session: DbSession, principal: Coordinator) -> ProfileOut:
+    """PT-1: a coordinator records a client of their organisation (the account holds "client" there in the
+    gateway's directory). Another organisation: a 403 that names it."""
     data = body.model_dump(exclude={"account_id", "organisation_id"})
-    record = await service.register_client(session, principal, body.organisation_id, id=body.account_id, **data)
+    record = await service.register_client(session, request.app.state.db, principal, body.organisation_id,
+                                           id=body.account_id, **data)
     return ProfileOut.model_validate(record)
 
 
-async def _client(request: Request, session, principal: Principal, client_id: uuid.UUID, action: str):  # noqa: ANN001, ANN202
-    return await service.reach(session, request.app.state.db, principal, client_id, action)
+@router.get("/clients")
+async def clients(session: DbSession, principal: CurrentPrincipal,
+                  organisation_id: uuid.UUID | None = None) -> list[ClientListed]:
+    """The clients the caller reaches: a coordinator's organisations', a client themself, a representative the
+    client of the session, an admin all (audited: one row per client listed)."""
+    return [ClientListed.model_validate(c) for c in await service.clients(session, principal, organisation_id)]
+
+
+async def _client(request: Request, session, principal: Principal, client_id: uuid.UUID, action: str,  # noqa: ANN001
+                  write: bool = False) -> service.Reach:
+    return await service.reach(session, request.app.state.db, principal, client_id, action, write=write)
 
 
 @router.get("/clients/{client_id}/profile")
 async def profile(client_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal) -> ProfileOut:
     """PT-4: the basic data the organisation holds about the client."""
-    return ProfileOut.model_validate(await _client(request, session, principal, client_id, "read profile"))
+    reached = await _client(request, session, principal, client_id, "read profile")
+    return ProfileOut.model_validate(await service.profile(session, principal, reached))
 
 
 class ReportIn(BaseModel):
@@ -110,15 +109,15 @@ class ReportOut(BaseModel):
 
 @router.get("/clients/{client_id}/reports")
 async def reports(client_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal) -> list[ReportOut]:
-    client = await _client(request, session, principal, client_id, "read reports")
-    return [ReportOut.model_validate(r) for r in await service.reports(session, client)]
+    reached = await _client(request, session, principal, client_id, "read reports")
+    return [ReportOut.model_validate(r) for r in await service.reports(session, principal, reached)]
 
 
 @router.post("/clients/{client_id}/reports", status_code=201)
 async def write_report(client_id: uuid.UUID, body: ReportIn, request: Request, session: DbSession,
                        principal: CurrentPrincipal) -> ReportOut:
-    client = await _client(request, session, principal, client_id, "write report")
-    return ReportOut.model_validate(await service.write_report(session, principal, client, body.text))
+    reached = await _client(request, session, principal, client_id, "write report", write=True)
+    return ReportOut.model_validate(await service.write_report(session, principal, reached, body.text))
 
 
 class PlanOut(BaseModel):
@@ -137,22 +136,22 @@ class PlanOut(BaseModel):
 async def publish_plan(client_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal,
                        title: Annotated[str, Query(min_length=1, max_length=200)]) -> PlanOut:
     """PT-3: a coordinator publishes a plan version: the PDF is the request body (application/pdf)."""
-    client = await _client(request, session, principal, client_id, "publish plan")
+    reached = await _client(request, session, principal, client_id, "publish plan", write=True)
     body = await request.body()
-    return PlanOut.model_validate(await service.publish_plan(session, principal, client, title, body))
+    return PlanOut.model_validate(await service.publish_plan(session, principal, reached, title, body))
 
 
 @router.get("/clients/{client_id}/plans")
 async def plans(client_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal) -> list[PlanOut]:
-    client = await _client(request, session, principal, client_id, "list plans")
-    return [PlanOut.model_validate(p) for p in await service.plans(session, client)]
+    reached = await _client(request, session, principal, client_id, "list plans")
+    return [PlanOut.model_validate(p) for p in await service.plans(session, principal, reached)]
 
 
 @router.get("/clients/{client_id}/plans/{plan_id}.pdf", response_class=Response)
 async def download_plan(client_id: uuid.UUID, plan_id: uuid.UUID, request: Request, session: DbSession,
                         principal: CurrentPrincipal) -> Response:
-    client = await _client(request, session, principal, client_id, "download plan")
-    plan = await service.plan_of(session, client, plan_id)
+    reached = await _client(request, session, principal, client_id, "download plan")
+    plan = await service.download_plan(session, principal, reached, plan_id)
     return Response(plan.pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="support-plan-v{plan.version}.pdf"'})
 
@@ -160,8 +159,8 @@ async def download_plan(client_id: uuid.UUID, plan_id: uuid.UUID, request: Reque
 @router.post("/clients/{client_id}/plans/{plan_id}/approve")
 async def approve_plan(client_id: uuid.UUID, plan_id: uuid.UUID, request: Request, session: DbSession,
                        principal: CurrentPrincipal) -> PlanOut:
-    client = await _client(request, session, principal, client_id, "approve plan")
-    return PlanOut.model_validate(await service.approve_plan(session, principal, client, plan_id))
+    reached = await _client(request, session, principal, client_id, "approve plan", write=True)
+    return PlanOut.model_validate(await service.approve_plan(session, principal, reached, plan_id))
 
 
 class AppointmentIn(BaseModel):
@@ -189,17 +188,18 @@ class DaysOut(BaseModel):
 async def appointments(client_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal,
                        at: datetime | None = None) -> DaysOut:
     """PT-5: today's and tomorrow's appointments in the client's time zone (``at``: another moment as "now")."""
-    client = await _client(request, session, principal, client_id, "read appointments")
-    now = at or datetime.now(UTC)
-    return DaysOut(today=[AppointmentOut.model_validate(a) for a in await service.appointments_on(session, client, now, 0)],
-                   tomorrow=[AppointmentOut.model_validate(a) for a in await service.appointments_on(session, client, now, 1)])
+    reached = await _client(request, session, principal, client_id, "read appointments")
+    today, tomorrow = await service.appointments(session, principal, reached, at or datetime.now(UTC))
+    return DaysOut(today=[AppointmentOut.model_validate(a) for a in today],
+                   tomorrow=[AppointmentOut.model_validate(a) for a in tomorrow])
 
 
 @router.post("/clients/{client_id}/appointments", status_code=201)
 async def add_appointment(client_id: uuid.UUID, body: AppointmentIn, request: Request, session: DbSession,
                           principal: CurrentPrincipal) -> AppointmentOut:
-    client = await _client(request, session, principal, client_id, "add appointment")
-    return AppointmentOut.model_validate(await service.add_appointment(session, client, body.title, body.starts_at, body.ends_at))
+    reached = await _client(request, session, principal, client_id, "add appointment", write=True)
+    return AppointmentOut.model_validate(
+        await service.add_appointment(session, principal, reached, body.title, body.starts_at, body.ends_at))
 
 
 class MeasurementTypeOut(BaseModel):
@@ -232,13 +232,13 @@ class MeasurementOut(BaseModel):
 @router.post("/clients/{client_id}/measurements", status_code=201)
 async def record_measurement(client_id: uuid.UUID, body: MeasurementIn, request: Request, session: DbSession,
                              principal: CurrentPrincipal) -> MeasurementOut:
-    client = await _client(request, session, principal, client_id, "record measurement")
+    reached = await _client(request, session, principal, client_id, "record measurement", write=True)
     return MeasurementOut.model_validate(
-        await service.record_measurement(session, principal, client, body.type, body.value, body.measured_at))
+        await service.record_measurement(session, principal, reached, body.type, body.value, body.measured_at))
 
 
 @router.get("/clients/{client_id}/measurements")
 async def measurement_series(client_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal,
                              type: str | None = None) -> list[MeasurementOut]:  # noqa: A002
-    client = await _client(request, session, principal, client_id, "read measurements")
-    return [MeasurementOut.model_validate(m) for m in await service.measurements(session, client, type)]
+    reached = await _client(request, session, principal, client_id, "read measurements")
+    return [MeasurementOut.model_validate(m) for m in await service.measurements(session, principal, reached, type)]

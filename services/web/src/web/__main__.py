@@ -1,0 +1,3 @@
+from web.app import build
+
+build().main()
