@@ -12,14 +12,14 @@ import uuid
 import aio_pika
 import pytest
 
+from kit.demo import demo_id
 from kit.testing import fetch, wait_for
 from kit.testing.tokens import TokenIssuer
 from logistics.settings import Settings as LogisticsSettings
-from logistics.testing import pdf_text, running_logistics
+from logistics.testing import aid_centre, pdf_text, running_logistics
 from logistics.testing import prescriber as logistics_prescriber
 
 KEY = TokenIssuer()
-AID_CENTRE = KEY.headers(uuid.uuid4(), "aid_centre_staff")
 PERSONAL_NUMBER = "19400101-0026"
 PDF = b"%PDF-1.4\n%%EOF\n"
 IDENTITY_NUMBER = re.compile(r"(19|20)\d{6}-?\d{4}")
@@ -36,6 +36,8 @@ async def logistics(test_env):
         channel = await connection.channel()
         queue = await channel.declare_queue(f"partner-region.{test_env.run_id}", exclusive=True)
         await queue.bind(partner_exchange, routing_key="#")
+        service.env = test_env
+        service.aid_centre = await aid_centre(service, test_env, KEY)
         yield service, queue
         await connection.close()
         cleanup = await aio_pika.connect(test_env.servers.amqp_url)
@@ -44,11 +46,12 @@ async def logistics(test_env):
 
 
 async def prescriber(svc) -> dict:
-    return await logistics_prescriber(svc.client, KEY, default_source="aid_centre")
+    return await logistics_prescriber(svc, svc.env, KEY, default_source="aid_centre")
 
 
 async def patient(svc, headers) -> dict:
-    return (await svc.client.post("/recipients", headers=headers, json={"kind": "patient", "personal_number": PERSONAL_NUMBER})).json()
+    return (await svc.client.post("/recipients", headers=headers, json={"kind": "patient", "personal_number": PERSONAL_NUMBER,
+                                                                       "reason": "ny förskrivning"})).json()
 
 
 async def set_stock(svc, article_id, warehouse: str, quantity: int) -> None:
@@ -123,7 +126,7 @@ async def test_the_order_lifecycle_with_components_and_stock(logistics):
     text = pdf_text(aid_list)
     assert submitted["case_number"] in text and "Specialkudde" in text  # ordered, not yet delivered
 
-    delivered = await svc.client.post(f"/orders/{cart['id']}/delivery", headers=AID_CENTRE)
+    delivered = await svc.client.post(f"/orders/{cart['id']}/delivery", headers=svc.aid_centre)
     assert delivered.json()["status"] == "delivered"
     assert await balance(svc, chair_id, "100") == (2, 0)
     aids = (await svc.client.get(f"/recipients/{recipient['id']}/aids", headers=me)).json()
@@ -189,7 +192,7 @@ async def test_partner_events_carry_no_personal_data(logistics):
     cart = (await svc.client.post(f"/recipients/{recipient['id']}/cart", headers=me)).json()
     await svc.client.post(f"/orders/{cart['id']}/lines", headers=me, json={"article_id": str(article), "warehouse_code": "100"})
     submitted = (await svc.client.post(f"/orders/{cart['id']}/submit", headers=me)).json()
-    await svc.client.post(f"/orders/{cart['id']}/delivery", headers=AID_CENTRE)
+    await svc.client.post(f"/orders/{cart['id']}/delivery", headers=svc.aid_centre)
 
     received: list[dict] = []
 
@@ -209,3 +212,39 @@ async def test_partner_events_carry_no_personal_data(logistics):
         assert recipient["id"] not in text  # a pseudonym, not the recipient's id
     refs = {m["payload"]["recipient_ref"] for m in received if m["payload"].get("case_number") == submitted["case_number"]}
     assert len(refs) == 1
+
+
+async def test_an_order_is_for_the_chosen_granted_unit_with_its_orderer_and_prescriber(logistics):
+    """The KHS manual's "beställare" and "förskrivare": the order records both; its service unit is the
+    default setting unless another granted one is chosen, and the payer is that unit's municipality."""
+    svc, _ = logistics
+    orderer_id, colleague_id = uuid.uuid4(), uuid.uuid4()
+    me = await logistics_prescriber(svc, svc.env, KEY, account_id=orderer_id, units=("unit.1b", "unit.1a"), stores=(),
+                                    default_source="aid_centre")
+    await logistics_prescriber(svc, svc.env, KEY, account_id=colleague_id, units=("unit.1a",), stores=(), default_source="aid_centre")
+    recipient = await patient(svc, me)
+    default = (await svc.client.post(f"/recipients/{recipient['id']}/cart", headers=me)).json()
+    assert (default["service_unit_code"], default["service_unit"], default["payer_code"], default["payer"]) == (
+        "EX-REH", "Exempelkommunen rehabenhet", "1201", "Exempelkommunen")
+    assert default["payer_id"] == str(demo_id("municipality.1")) and default["our_reference"] == "Exempelkommunen rehabenhet"
+    assert default["orderer_id"] == default["prescriber_id"] == str(orderer_id)
+    # per order: another granted unit, another prescriber of that unit
+    other_unit = await svc.client.patch(f"/orders/{default['id']}", headers=me, json={"service_unit_id": str(demo_id("unit.2a"))})
+    assert other_unit.status_code == 403 and str(demo_id("unit.2a")) in other_unit.json()["detail"]
+    changed = await svc.client.patch(f"/orders/{default['id']}", headers=me, json={
+        "service_unit_id": str(demo_id("unit.1a")), "prescriber_id": str(colleague_id)})
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["service_unit_code"], changed.json()["prescriber_id"], changed.json()["orderer_id"]) == (
+        "EX-HSV", str(colleague_id), str(orderer_id))
+    stranger = await svc.client.patch(f"/orders/{default['id']}", headers=me, json={"prescriber_id": str(uuid.uuid4())})
+    assert stranger.status_code == 403 and "EX-HSV" in stranger.json()["detail"]
+    # the colleague is the prescriber, not the orderer: the cart stays the orderer's
+    colleague = KEY.headers(colleague_id, "prescriber")
+    assert (await svc.client.patch(f"/orders/{default['id']}", headers=colleague, json={"comment": "x"})).status_code == 403
+    # a new cart (another recipient: a care unit) for a unit chosen at once
+    other = (await svc.client.post("/recipients", headers=me, json={"kind": "care_unit", "care_unit_number": "8123",
+                                                                    "name": "Exempelgårdens korttidsboende 2"})).json()
+    chosen = (await svc.client.post(f"/recipients/{other['id']}/cart", headers=me, json={"service_unit_id": str(demo_id("unit.1a"))})).json()
+    assert chosen["service_unit_code"] == "EX-HSV"
+    listed = (await svc.client.get("/search/orders", headers=me, params={"service_unit": "EX-HSV"})).json()
+    assert all(o["service_unit_code"] == "EX-HSV" for o in listed)

@@ -15,11 +15,10 @@ from contracts.identity import luhn_ok
 from kit.testing import fetch
 from kit.testing.tokens import TokenIssuer
 from logistics.settings import Settings as LogisticsSettings
-from logistics.testing import pdf_text, running_logistics
+from logistics.testing import aid_centre, pdf_text, running_logistics
 from logistics.testing import prescriber as logistics_prescriber
 
 KEY = TokenIssuer()
-AID_CENTRE = KEY.headers(uuid.uuid4(), "aid_centre_staff")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -29,17 +28,19 @@ async def logistics(test_env):
     settings = test_env.settings(LogisticsSettings, database="logistics_two", jwt_public_key=KEY.public_pem,
                                  partner_exchange=f"partner.logistics.{test_env.run_id}")
     async with running_logistics(test_env, settings) as service:
+        service.env = test_env
+        service.aid_centre = await aid_centre(service, test_env, KEY)
         yield service
 
 
 async def prescriber(svc) -> dict:
-    return await logistics_prescriber(svc.client, KEY)
+    return await logistics_prescriber(svc, svc.env, KEY)
 
 
 async def recipient_with_aids(svc, me, *, aid_class: str, count: int = 1) -> tuple[dict, list[dict]]:
     """A new patient with ``count`` individuals of the given class delivered from the own store."""
     number = await invented_number(svc)
-    patient = (await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": number})).json()
+    patient = (await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": number, "reason": "ny förskrivning"})).json()
     article = (await fetch(svc.settings, "SELECT id FROM articles WHERE aid_class = $1 AND individual_tracked LIMIT 1", aid_class))[0]["id"]
     delivered = []
     for _ in range(count):
@@ -85,7 +86,7 @@ async def test_pickups_their_printouts_and_the_aids_coming_back(logistics):
     assert aid["number"] in for_supplier and patient["name"] not in for_supplier and patient["personal_number"][:8] not in for_supplier
 
     assert (await svc.client.post(f"/pickups/{pickup['id']}/done", headers=me)).status_code == 403
-    done = await svc.client.post(f"/pickups/{pickup['id']}/done", headers=AID_CENTRE)
+    done = await svc.client.post(f"/pickups/{pickup['id']}/done", headers=svc.aid_centre)
     assert done.json()["status"] == "done"
     back = (await svc.client.get(f"/individuals/{aid['id']}", headers=me)).json()
     assert (back["status"], back["warehouse_code"], back["stock_status"], back["recipient_id"]) == ("in_stock", "100", "needs_cleaning", None)
@@ -138,7 +139,7 @@ async def test_returns_of_purchased_aids_need_the_receipt_and_may_scrap(logistic
 async def test_an_open_activity_blocks_the_delivery_of_its_order(logistics):
     svc = logistics
     me = await prescriber(svc)
-    patient = (await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": await invented_number(svc)})).json()
+    patient = (await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": await invented_number(svc), "reason": "ny förskrivning"})).json()
     chair = (await fetch(svc.settings, "SELECT id FROM articles WHERE article_type = 'main' AND NOT individual_tracked LIMIT 1"))[0]["id"]
     await fetch(svc.settings, "INSERT INTO stock_balances (warehouse_code, article_id, quantity, reserved) VALUES ('100', $1, 4, 0) "
                               "ON CONFLICT (warehouse_code, article_id) DO UPDATE SET quantity = 4, reserved = 0", chair)
@@ -149,17 +150,17 @@ async def test_an_open_activity_blocks_the_delivery_of_its_order(logistics):
     activity = await svc.client.post("/activities", headers=me, json={
         "activity_type": "adjustment", "order_id": order["id"], "recipient_id": patient["id"], "description": "Anpassa sitthöjd"})
     assert activity.status_code == 201, activity.text
-    blocked = await svc.client.post(f"/orders/{order['id']}/delivery", headers=AID_CENTRE)
+    blocked = await svc.client.post(f"/orders/{order['id']}/delivery", headers=svc.aid_centre)
     assert blocked.status_code == 409 and blocked.json()["type"] == "/problems/activity-open"
     assert (await fetch(svc.settings, "SELECT quantity, reserved FROM stock_balances WHERE warehouse_code = '100' AND article_id = $1",
                         chair))[0] == (4, 1)  # stock unchanged
-    other = (await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": await invented_number(svc)})).json()
+    other = (await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": await invented_number(svc), "reason": "ny förskrivning"})).json()
     someone_elses = await svc.client.post("/activities", headers=me, json={
         "activity_type": "adjustment", "order_id": order["id"], "recipient_id": other["id"], "description": "Fel brukare"})
     assert someone_elses.status_code == 422 and "another recipient's" in someone_elses.json()["detail"]
-    closed = await svc.client.post(f"/activities/{activity.json()['id']}/close", headers=AID_CENTRE, json={"work_done": "Sitthöjd 48 cm"})
+    closed = await svc.client.post(f"/activities/{activity.json()['id']}/close", headers=svc.aid_centre, json={"work_done": "Sitthöjd 48 cm"})
     assert closed.json()["status"] == "closed"
-    assert (await svc.client.post(f"/orders/{order['id']}/delivery", headers=AID_CENTRE)).json()["status"] == "delivered"
+    assert (await svc.client.post(f"/orders/{order['id']}/delivery", headers=svc.aid_centre)).json()["status"] == "delivered"
     too_late = await svc.client.post("/activities", headers=me, json={
         "activity_type": "adjustment", "order_id": order["id"], "recipient_id": patient["id"], "description": "Efteråt"})
     assert too_late.status_code == 409 and too_late.json()["type"] == "/problems/order-not-open"

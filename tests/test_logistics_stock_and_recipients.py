@@ -13,28 +13,34 @@ from datetime import UTC, datetime
 import pytest
 
 from kit.db import Database
-from kit.testing import fetch
+from kit.demo import BY_KEY, BY_USERNAME, demo_id
+from kit.testing import fetch, wait_for
 from kit.testing.tokens import TokenIssuer
 from logistics.case_numbers import next_case_number
 from logistics.settings import Settings as LogisticsSettings
-from logistics.testing import OWN_STORE, pdf_text, running_logistics
+from logistics.testing import OWN_STORE, aid_centre, grant, pdf_text, running_logistics, until
 from logistics.testing import prescriber as logistics_prescriber
 
 KEY = TokenIssuer()
-AID_CENTRE = KEY.headers(uuid.uuid4(), "aid_centre_staff")
 AVAILABILITY_MAX = 30
 
 
 @pytest.fixture(scope="module")
 async def logistics(test_env):
     settings = test_env.settings(LogisticsSettings, database="logistics_one", jwt_public_key=KEY.public_pem,
-                                 search_availability_max_hits=AVAILABILITY_MAX)
+                                 search_availability_max_hits=AVAILABILITY_MAX,
+                                 # 100 concurrent requests in one test process on a shared machine: they queue
+                                 # for the connection budget longer than production's 5 s (what is tested is the
+                                 # case numbers, not the budget)
+                                 database_pool_timeout_s=60)
     async with running_logistics(test_env, settings) as service:
+        service.env = test_env
+        service.aid_centre = await aid_centre(service, test_env, KEY)
         yield service
 
 
 async def prescriber(svc, **settings) -> dict:
-    return await logistics_prescriber(svc.client, KEY, **settings)
+    return await logistics_prescriber(svc, svc.env, KEY, **settings)
 
 
 # first in the module: it checks the demo data as loaded, before other tests move stock
@@ -158,12 +164,12 @@ async def test_case_numbers_are_unique_under_100_concurrent_orders_and_right_at_
     # the aid centre delivers one order: the store's balance goes up
     before = {b["article_id"]: b["quantity"] for b in (await svc.client.get(
         f"/warehouses/{OWN_STORE}/balances", headers=me, params={"with_balance": False})).json()}.get(article["id"], 0)
-    received = await svc.client.post(f"/replenishments/{orders[0].json()['id']}/receive", headers=AID_CENTRE)
+    received = await svc.client.post(f"/replenishments/{orders[0].json()['id']}/receive", headers=svc.aid_centre)
     assert received.json()["status"] == "delivered"
     after = {b["article_id"]: b["quantity"] for b in (await svc.client.get(
         f"/warehouses/{OWN_STORE}/balances", headers=me, params={"with_balance": False})).json()}[article["id"]]
     assert after == before + 2
-    assert (await svc.client.post(f"/replenishments/{orders[0].json()['id']}/receive", headers=AID_CENTRE)).status_code == 409
+    assert (await svc.client.post(f"/replenishments/{orders[0].json()['id']}/receive", headers=svc.aid_centre)).status_code == 409
     assert (await svc.client.post(f"/replenishments/{orders[1].json()['id']}/receive", headers=me)).status_code == 403
     not_mine = await svc.client.post("/warehouses/K1202/replenishments", headers=me, json={"lines": [{"article_id": article["id"], "quantity": 1}]})
     assert not_mine.status_code == 403
@@ -221,7 +227,7 @@ async def test_individuals_b_only_search_renumber_and_delivery(logistics):
     renumbered = await svc.client.post(f"/individuals/{individual}/number", headers=me, json={"number": "B-77002", "confirm": True})
     assert renumbered.json()["number"] == "B-77002"
 
-    patient = (await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "19400101-0026"})).json()
+    patient = (await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "19400101-0026", "reason": "ny förskrivning"})).json()
     delivered = await svc.client.post(f"/individuals/{individual}/delivery", headers=me, json={"recipient_id": patient["id"]})
     assert delivered.json()["status"] == "delivered" and delivered.json()["recipient_id"] == patient["id"]
     assert (await svc.client.post(f"/individuals/{individual}/delivery", headers=me, json={"recipient_id": patient["id"]})).status_code == 409
@@ -235,9 +241,9 @@ async def test_the_aid_centre_registers_a_aids_in_its_warehouse(logistics):
     svc = logistics
     a_aid = (await fetch(svc.settings, "SELECT id FROM articles WHERE aid_class = 'A' AND individual_tracked LIMIT 1"))[0]["id"]
     body = {"article_id": str(a_aid), "number": "A-88001", "serial_number": "SNA-88001"}
-    made = await svc.client.post("/individuals", headers=AID_CENTRE, json=body | {"warehouse_code": "100"})
+    made = await svc.client.post("/individuals", headers=svc.aid_centre, json=body | {"warehouse_code": "100"})
     assert made.status_code == 201 and made.json()["status"] == "in_stock"
-    not_theirs = await svc.client.post("/individuals", headers=AID_CENTRE,
+    not_theirs = await svc.client.post("/individuals", headers=svc.aid_centre,
                                        json=body | {"number": "A-88002", "warehouse_code": OWN_STORE})
     assert not_theirs.status_code == 422 and "buffer stores register their own" in not_theirs.json()["detail"]
 
@@ -245,21 +251,21 @@ async def test_the_aid_centre_registers_a_aids_in_its_warehouse(logistics):
 async def test_recipients_their_views_and_printouts(logistics):
     svc = logistics
     me = await prescriber(svc)
-    bad = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "19400101-0025"})
+    bad = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "19400101-0025", "reason": "ny förskrivning"})
     assert bad.status_code == 422 and "check digit" in bad.json()["detail"]
-    unknown = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "195001080000"})
+    unknown = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "195001080000", "reason": "ny förskrivning"})
     assert unknown.status_code == 404 and unknown.json()["type"] == "/problems/not-in-population-register"
     assert "0000" not in unknown.json()["detail"]  # the number is masked in the problem too
     # a person with protected identity: the register gives no address, so none is stored or shown
-    protected = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "194001019910"})
+    protected = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "194001019910", "reason": "ny förskrivning"})
     assert protected.status_code in (200, 201), protected.text
     assert protected.json()["name"] == "Skyddad identitet"
     assert (protected.json()["street"], protected.json()["postal_code"], protected.json()["city"]) == ("", "", "")
-    added = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "194501019287"})
+    added = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "194501019287", "reason": "ny förskrivning"})
     assert added.status_code == 201, added.text
     patient = added.json()
     assert patient["personal_number"] == "19450101-****" and patient["street"] and patient["city"]
-    same = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "19450101-9287"})
+    same = await svc.client.post("/recipients", headers=me, json={"kind": "patient", "personal_number": "19450101-9287", "reason": "ny förskrivning"})
     assert same.status_code == 200 and same.json()["id"] == patient["id"]
     renamed = await svc.client.patch(f"/recipients/{patient['id']}", headers=me, json={"name": "Någon Annan"})
     assert renamed.status_code == 422
@@ -294,23 +300,35 @@ async def test_recipients_their_views_and_printouts(logistics):
     assert foreign.status_code == 422
 
 
-async def test_prescriber_settings_my_page_and_news(logistics):
+async def test_prescriber_settings_choose_only_among_the_grants_my_page_and_news(logistics):
     svc = logistics
-    me = KEY.headers(uuid.uuid4(), "prescriber", name="Test Ny Förskrivare")
+    account = uuid.uuid4()
+    me = KEY.headers(account, "prescriber", name="Test Ny Förskrivare")
     first = await svc.client.get("/prescribers/me", headers=me)
     assert first.status_code == 404 and first.json()["type"] == "/problems/settings-needed"
-    wrong = await svc.client.put("/prescribers/me/settings", headers=me, json={
-        "default_source": "own_store", "service_units": ["Rehab"], "payer": "Exempelkommunen", "own_stores": ["100"]})
-    assert wrong.status_code == 422 and "not buffer stores: 100" in wrong.json()["detail"]
+    unit_1b, unit_2a = str(demo_id("unit.1b")), str(demo_id("unit.2a"))
+    await grant(svc.env, account, ("unit.1a", "prescriber"), ("unit.1b", "prescriber"), ("store.1", "store_keeper"))
+    await until(lambda: svc.client.put("/prescribers/me/settings", headers=me, json={
+        "default_source": "aid_centre", "service_unit_id": unit_1b}), what="the grants")
+    page = (await svc.client.get("/prescribers/me", headers=me)).json()
+    assert {u["code"] for u in page["granted_service_units"]} == {"EX-HSV", "EX-REH"}
+    assert [s["code"] for s in page["granted_stores"]] == ["K1201"]
+    assert page["service_unit"]["code"] == "EX-REH" and (page["payer"]["code"], page["payer"]["name"]) == ("1201", "Exempelkommunen")
+    other = await svc.client.put("/prescribers/me/settings", headers=me, json={"default_source": "aid_centre", "service_unit_id": unit_2a})
+    assert other.status_code == 403 and unit_2a in other.json()["detail"]
+    store = await svc.client.put("/prescribers/me/settings", headers=me, json={
+        "default_source": "own_store", "service_unit_id": unit_1b, "own_stores": ["K1202"]})
+    assert store.status_code == 403 and "K1202" in store.json()["detail"]
+    assert (await svc.client.get("/prescribers/me", headers=me)).json()["service_unit"]["code"] == "EX-REH"  # nothing changed
     saved = await svc.client.put("/prescribers/me/settings", headers=me, json={
-        "default_source": "aid_centre", "service_units": ["Rehab"], "payer": "Exempelkommunen"})
-    assert saved.status_code == 200
+        "default_source": "own_store", "service_unit_id": unit_1b, "own_stores": ["K1201"]})
+    assert saved.status_code == 200 and saved.json()["own_stores"] == ["K1201"]
     contact = await svc.client.put("/prescribers/me/contact", headers=me, json={"phone": "010-000 11 22", "email": "rehab@example.org"})
-    assert contact.json()["email"] == "rehab@example.org" and contact.json()["default_source"] == "aid_centre"
+    assert contact.json()["email"] == "rehab@example.org" and contact.json()["default_source"] == "own_store"
     assert (await svc.client.get("/prescribers/me", headers=me)).json()["name"] == "Test Ny Förskrivare"
 
     assert (await svc.client.post("/news", headers=me, json={"title": "Hej", "body": "x"})).status_code == 403
-    published = await svc.client.post("/news", headers=AID_CENTRE, json={"title": "Nytt sortiment", "body": "Nya rollatorer."})
+    published = await svc.client.post("/news", headers=svc.aid_centre, json={"title": "Nytt sortiment", "body": "Nya rollatorer."})
     assert published.status_code == 201
     news = (await svc.client.get("/news", headers=me)).json()
     assert news[0]["title"] == "Nytt sortiment" and news[0]["read"] is False
@@ -326,7 +344,7 @@ async def test_two_clerks_adding_the_same_article_or_care_unit_at_once(logistics
     article = {"number": number, "name": "Testrollator", "supplier": "Testleverantören", "supplier_article_number": "T-1",
                "article_type": "main", "iso_code": code, "new_price_minor": 250000, "debit_form": "purchase",
                "aid_class": "A"}
-    added = await asyncio.gather(*(svc.client.post("/articles", headers=AID_CENTRE, json=article) for _ in range(8)))
+    added = await asyncio.gather(*(svc.client.post("/articles", headers=svc.aid_centre, json=article) for _ in range(8)))
     assert sorted(r.status_code for r in added) == [201] + [409] * 7
     assert {r.json()["type"] for r in added if r.status_code == 409} == {"/problems/article-number-taken"}
 
@@ -335,3 +353,35 @@ async def test_two_clerks_adding_the_same_article_or_care_unit_at_once(logistics
     units = await asyncio.gather(*(svc.client.post("/recipients", headers=me, json=unit) for _ in range(8)))
     assert sorted(r.status_code for r in units) == [200] * 7 + [201]
     assert len({r.json()["id"] for r in units}) == 1  # everyone got the one unit
+
+
+async def test_the_demo_prescribers_work_from_the_demo_data(logistics):
+    """kit.demo's prescribers find their settings made (matching their grants), and demo.prescriber a patient
+    with delivered aids of every kind, an open activity and a deviation; demo.prescriber2 sees none of it."""
+    svc = logistics
+    for username, unit, store in (("demo.prescriber", "unit.1a", "store.1"), ("demo.prescriber2", "unit.2a", "store.2")):
+        person = BY_USERNAME[username]
+        await grant(svc.env, person.id, *person.memberships)
+        headers = KEY.headers(person.id, "prescriber")
+        async def granted(h=headers):
+            page = (await svc.client.get("/prescribers/me", headers=h)).json()
+            return page if len(page["granted_service_units"]) == 2 and page["granted_stores"] else None
+
+        page = await wait_for(granted, what=f"{username}'s grants")
+        assert page["service_unit"]["id"] == str(demo_id(unit)) and page["own_stores"] == [BY_KEY[store].code]
+    one, two = KEY.headers(BY_USERNAME["demo.prescriber"].id, "prescriber"), KEY.headers(BY_USERNAME["demo.prescriber2"].id, "prescriber")
+    orders = (await svc.client.get("/search/orders", headers=one, params={"period": "month"})).json()
+    delivered = [o for o in orders if o["status"] == "delivered" and o["service_unit_code"] == "EX-HSV"]
+    assert delivered
+    recipient = delivered[0]["recipient_id"]
+    aids = (await svc.client.get(f"/recipients/{recipient}/aids", headers=one)).json()
+    consumables = (await svc.client.get(f"/recipients/{recipient}/consumables", headers=one)).json()
+    activities = (await svc.client.get(f"/recipients/{recipient}/activities", headers=one)).json()
+    deviations = (await svc.client.get(f"/recipients/{recipient}/deviations", headers=one)).json()
+    assert aids and consumables and [a["status"] for a in activities] == ["open"] and len(deviations) == 1
+    order = (await svc.client.get(f"/orders/by-case-number/{delivered[0]['case_number']}", headers=one)).json()
+    kinds = {line["article_id"]: line for line in order["lines"]}
+    types = {r["article_type"] for r in await fetch(svc.settings, "SELECT article_type FROM articles WHERE id = ANY($1::uuid[])",
+                                                     [uuid.UUID(a) for a in kinds])}
+    assert types == {"main", "accessory", "consumable"}
+    assert (await svc.client.get(f"/recipients/{recipient}", headers=two)).status_code == 404

@@ -19,8 +19,10 @@ from contracts.gateway.v1 import ContactDetailsChanged
 from contracts.logistics.v1 import IndividualStatusChanged, OrderDelivered
 from kit import context
 from kit.bus import Consumers
+from kit.directory import Directory
 
 consumers = Consumers()
+Directory().subscribe(consumers, queue="organisations")  # who reads which payer's specifications (specifications.access)
 
 
 def _provider():  # noqa: ANN202

@@ -6,6 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from contracts.logistics.v1 import PARTNER_EVENTS
+from kit.audit import admin_router
 from kit.bus import forward_events
 from kit.service import Service
 from logistics.activities.routes import router as activities_router
@@ -42,7 +43,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
         settings or Settings(),
         root=ROOT,
         routers=[catalogue_router, stock_router, recipients_router, prescribers_router, orders_router, returns_router,
-                 activities_router, search_router],
+                 activities_router, search_router, admin_router("/admin/audit")],
         on_startup=[provide_registers, forward_to_partners],
         consumers=consumers,
         commands={"seed": seed},

@@ -1,8 +1,11 @@
 """Invented demo data: a realistic assortment across ISO 9999 classes (a few hundred articles with
-replacement groups and individual templates), two aid-centre warehouses, two municipalities with buffer
-stores, individuals, recipients and news. Every name, supplier and person is made up; the personal
-identity numbers are invented with valid check digits. ``python -m logistics seed`` loads it (idempotent);
-the benchmark uses ``catalogue_rows`` to make 50,000 articles.
+replacement groups and individual templates), two aid-centre warehouses, kit.demo's two municipalities with
+their buffer stores (K1201, K1202), individuals whose stores' balances count them, recipients of both
+municipalities, news, and the work of kit.demo's prescribers: their first-login settings (matching their
+grants), one recipient of Exempelkommunen with delivered aids of every kind (a serial-tracked individual, a
+non-serial accessory, a consumable), an open activity and a deviation on it. Every name, supplier and
+person is made up; the personal identity numbers are invented with valid check digits. ``python -m
+logistics seed`` loads it (idempotent); the benchmark uses ``catalogue_rows`` to make 50,000 articles.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections import Counter
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -18,7 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.identity import luhn_ok
 from kit.db import Database
+from kit.demo import BY_KEY, BY_USERNAME, demo_id
+from logistics.activities.models import Activity, Deviation
 from logistics.adapters.population_register import DevelopmentPopulationRegister
+from logistics.case_numbers import next_case_number
 from logistics.catalogue.models import (
     Article,
     ArticleComponent,
@@ -26,8 +32,9 @@ from logistics.catalogue.models import (
     ReplacementGroup,
     ReplacementMember,
 )
-from logistics.prescribers.models import News
-from logistics.recipients.models import Recipient
+from logistics.orders.models import Order, OrderLine
+from logistics.prescribers.models import News, Prescriber
+from logistics.recipients.models import Recipient, RecipientMunicipality
 from logistics.settings import Settings
 from logistics.stock.models import Individual, IndividualEvent, StockBalance, Warehouse
 
@@ -76,10 +83,13 @@ SUPPLIERS = ["Exempel Medical AB", "Provrehab AB", "Demo Hjälpmedel AB", "Fikti
              "Nordisk Exempelteknik AB"]
 VARIANTS = ["låg", "standard", "hög", "smal", "bred", "XL", "barn", "junior"]
 
+#: the buffer stores are kit.demo's (code, name, and its municipality's name)
 WAREHOUSES = [("100", "Hjälpmedelscentralen centrallager", "aid_centre", None),
               ("200", "Hjälpmedelscentralen norra lager", "aid_centre", None),
-              ("K1201", "Exempelkommunen buffertförråd", "buffer_store", "Exempelkommunen"),
-              ("K1202", "Provkommunen buffertförråd", "buffer_store", "Provkommunen")]
+              *[(BY_KEY[store].code, BY_KEY[store].name, "buffer_store", BY_KEY[BY_KEY[store].parent].name)
+                for store in ("store.1", "store.2")]]
+#: kit.demo's prescribers: their default service unit and own store (as granted in kit.demo)
+PRESCRIBERS = {"demo.prescriber": ("unit.1a", "store.1"), "demo.prescriber2": ("unit.2a", "store.2")}
 
 
 def iso_rows() -> list[dict]:
@@ -171,6 +181,10 @@ async def load(session: AsyncSession, *, articles: int = 400) -> dict[str, int]:
                                 street="Vårdvägen 3", postal_code="411 01", city="Göteborg", infection_flag=True))
     session.add_all(recipients)
     await session.flush()
+    # the first three patients and the care unit are Exempelkommunen's, the other three Provkommunen's
+    homes = ["municipality.1"] * 3 + ["municipality.2"] * 3 + ["municipality.1"]
+    await session.execute(insert(RecipientMunicipality).values([{"recipient_id": r.id, "municipality_id": demo_id(home)}
+                                                                for r, home in zip(recipients, homes, strict=True)]))
     tracked = [r for r in rows if r["individual_tracked"]]
     individuals = 0
     in_stores: Counter[tuple[str, uuid.UUID]] = Counter()
@@ -189,7 +203,60 @@ async def load(session: AsyncSession, *, articles: int = 400) -> dict[str, int]:
                                                        for (code, article), count in in_stores.items()]))
     session.add(News(id=uuid.uuid4(), title="Välkommen till hjälpmedelsportalen",
                      body="Här publicerar hjälpmedelscentralen nyheter om sortiment och leveranser.", author_id=SYSTEM))
-    return {"articles": len(rows), "individuals": individuals, "recipients": len(recipients)}
+    for username, (unit, store) in PRESCRIBERS.items():
+        person = BY_USERNAME[username]
+        await session.execute(insert(Prescriber).values(
+            account_id=person.id, name=person.display_name, default_source="aid_centre", service_unit_id=demo_id(unit),
+            own_stores=[BY_KEY[store].code], expired_articles_enabled=False).on_conflict_do_nothing())
+    delivered = await _delivered_aids(session, rng, rows, tracked[60], recipients[0])
+    return {"articles": len(rows), "individuals": individuals + 1, "recipients": len(recipients), **delivered}
+
+
+async def _delivered_aids(session: AsyncSession, rng: random.Random, rows: list[dict], tracked: dict,
+                          recipient: Recipient) -> dict[str, int]:
+    """demo.prescriber's delivered order for an Exempelkommunen patient with an aid of every kind: a
+    serial-tracked individual (delivered: in no store's balance), a non-serial accessory and a consumable;
+    an open activity on the individual and a deviation."""
+    prescriber, unit = BY_USERNAME["demo.prescriber"], BY_KEY["unit.1a"]
+    payer = BY_KEY[unit.parent]  # type: ignore[index]
+    accessory = next(r for r in rows if r["article_type"] == "accessory" and not r["individual_tracked"])
+    consumable = next(r for r in rows if r["article_type"] == "consumable" and r["expires_on"] is None)
+    now = datetime.now(UTC)
+    order = Order(id=uuid.uuid4(), case_number=await next_case_number(session, now - timedelta(days=14)),
+                  prescriber_id=prescriber.id, orderer_id=prescriber.id, service_unit_id=unit.id, service_unit_code=unit.code,
+                  service_unit=unit.name, municipality_id=payer.id, payer_code=payer.code, payer=payer.name,
+                  recipient_id=recipient.id, status="delivered", infection_flag=False, joint_delivery=False,
+                  delivery_address=f"{recipient.street}, {recipient.postal_code} {recipient.city}", our_reference=unit.name,
+                  planned_delivery=(now - timedelta(days=10)).date(), submitted_at=now - timedelta(days=14),
+                  closed_at=now - timedelta(days=10))
+    session.add(order)
+    await session.flush()
+    session.add_all([OrderLine(id=uuid.uuid4(), order_id=order.id, article_id=article["id"], quantity=quantity, source="aid_centre",
+                               warehouse_code="100", components=[])
+                     for article, quantity in ((tracked, 1), (accessory, 2), (consumable, 1))])
+    individual = Individual(id=uuid.uuid4(), number=f"{tracked['number']}-D01", serial_number=f"SN{rng.randrange(10**7, 10**8)}",
+                            article_id=tracked["id"], status="delivered", stock_status="ready", warehouse_code=None,
+                            recipient_id=recipient.id, purchase_date=date(2024, 3, 1),
+                            acquisition_value_minor=tracked["new_price_minor"], warranty_until=date(2028, 3, 1))
+    session.add(individual)
+    await session.flush()
+    session.add_all([IndividualEvent(individual_id=individual.id, kind="registered", detail="in store 100", actor_id=SYSTEM,
+                                     at=now - timedelta(days=30)),
+                     IndividualEvent(individual_id=individual.id, kind="delivered", detail=f"order {order.case_number}",
+                                     recipient_id=recipient.id, actor_id=SYSTEM, at=now - timedelta(days=10))])
+    activity = Activity(id=uuid.uuid4(), case_number=await next_case_number(session), activity_type="adjustment", priority="normal",
+                        status="open", prescriber_id=prescriber.id, service_unit_id=unit.id, service_unit_code=unit.code,
+                        service_unit=unit.name, municipality_id=payer.id, recipient_id=recipient.id, individual_id=individual.id,
+                        article_id=tracked["id"], infection_flag=False, description="Justera sitthöjden, brukaren glider fram.")
+    deviation = Deviation(id=uuid.uuid4(), case_number=await next_case_number(session), event_type="near_miss",
+                          category="Leverans", description="Fel sittdyna levererad först, byttes samma dag.",
+                          prescriber_id=prescriber.id, service_unit_id=unit.id, service_unit_code=unit.code, service_unit=unit.name,
+                          municipality_id=payer.id, recipient_id=recipient.id, individual_ids=[individual.id])
+    session.add_all([activity, deviation])
+    await session.flush()
+    session.add(IndividualEvent(individual_id=individual.id, kind="activity", detail=f"adjustment {activity.case_number}",
+                                recipient_id=recipient.id, actor_id=prescriber.id))
+    return {"delivered_orders": 1, "open_activities": 1, "deviations": 1}
 
 
 async def seed() -> None:

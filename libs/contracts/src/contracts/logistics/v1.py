@@ -54,7 +54,7 @@ class OrderDelivered(Event):
     recipient_ref: str
     lines: list[OrderedArticle]
     delivered_at: datetime
-    payer: str | None = None  # the municipality that pays
+    payer: str | None = None  # the municipality that pays: its directory code (billing maps it to the organisation)
     our_reference: str | None = None  # the payer's reference, printed on the invoice
 
 

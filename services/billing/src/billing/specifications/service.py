@@ -111,8 +111,8 @@ async def rent_run(session: AsyncSession, month: date) -> int:
 
 
 async def search(session: AsyncSession, *, payer: str | None, start: date | None, end: date | None, kind: str | None,
-                 our_reference: str | None) -> list[tuple[InvoiceSpecification, int, int]]:
-    """Specifications with their line count and total, newest period first."""
+                 our_reference: str | None, payers: frozenset[str] | None = None) -> list[tuple[InvoiceSpecification, int, int]]:
+    """Specifications with their line count and total, newest period first; of ``payers`` only (codes; None: all)."""
     if not (payer or our_reference):
         raise invalid("choose a payer, or search by our reference")
     totals = (select(SpecificationLine.specification_id, func.count().label("lines"), func.sum(SpecificationLine.amount_minor).label("total"))
@@ -122,6 +122,8 @@ async def search(session: AsyncSession, *, payer: str | None, start: date | None
              .order_by(InvoiceSpecification.period.desc(), InvoiceSpecification.invoice_number))
     if payer:
         query = query.where(InvoiceSpecification.payer == payer)
+    if payers is not None:
+        query = query.where(InvoiceSpecification.payer.in_(payers))
     if start:
         query = query.where(InvoiceSpecification.period >= rules.period_of(start))
     if end:
@@ -134,9 +136,11 @@ async def search(session: AsyncSession, *, payer: str | None, start: date | None
     return [(s, n, t) for s, n, t in (await session.execute(query)).all()]
 
 
-async def specification(session: AsyncSession, specification_id: uuid.UUID) -> tuple[InvoiceSpecification, list[SpecificationLine]]:
+async def specification(session: AsyncSession, specification_id: uuid.UUID,
+                        payers: frozenset[str] | None = None) -> tuple[InvoiceSpecification, list[SpecificationLine]]:
+    """The specification, if of one of ``payers`` (codes; None: all): another payer's is not found, as a missing one."""
     spec = await session.get(InvoiceSpecification, specification_id)
-    if spec is None:
+    if spec is None or (payers is not None and spec.payer not in payers):
         raise not_found("invoice specification", specification_id)
     lines = list((await session.execute(select(SpecificationLine).where(SpecificationLine.specification_id == spec.id)
                                         .order_by(SpecificationLine.delivered_at, SpecificationLine.case_number,

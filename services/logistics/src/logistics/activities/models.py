@@ -33,7 +33,10 @@ class Activity(Base):
     priority: Mapped[str] = mapped_column(String(10), default="normal")
     status: Mapped[str] = mapped_column(String(10), default="open")
     prescriber_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    service_unit_id: Mapped[uuid.UUID | None]
+    service_unit_code: Mapped[str | None] = mapped_column(Text)
     service_unit: Mapped[str] = mapped_column(Text)
+    municipality_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     recipient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("recipients.id"), index=True)
     individual_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("individuals.id"), index=True)
     article_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("articles.id"))
@@ -60,7 +63,10 @@ class Deviation(Base):
     category: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
     prescriber_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    service_unit_id: Mapped[uuid.UUID | None]
+    service_unit_code: Mapped[str | None] = mapped_column(Text)
     service_unit: Mapped[str] = mapped_column(Text)
+    municipality_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     recipient_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("recipients.id"), index=True)
     individual_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid), default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

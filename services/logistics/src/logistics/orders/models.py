@@ -32,14 +32,21 @@ class Order(Base):
     __table_args__ = (
         CheckConstraint(f"status IN {ORDER_STATUSES}", name="order_status"),
         CheckConstraint("status = 'cart' OR case_number IS NOT NULL", name="submitted_order_has_case_number"),
-        Index("one_cart_per_prescriber_and_recipient", "prescriber_id", "recipient_id", unique=True,
+        Index("one_cart_per_orderer_and_recipient", "orderer_id", "recipient_id", unique=True,
               postgresql_where=text("status = 'cart'")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     case_number: Mapped[str | None] = mapped_column(String(8), unique=True)
+    #: the prescriber ("förskrivare") and who placed the order ("beställare"); they can differ
     prescriber_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    orderer_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    #: the service unit the order is for (its name and code kept for printouts) and its municipality, the payer
+    service_unit_id: Mapped[uuid.UUID | None]
+    service_unit_code: Mapped[str | None] = mapped_column(Text)
     service_unit: Mapped[str] = mapped_column(Text)
+    municipality_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    payer_code: Mapped[str | None] = mapped_column(Text)
     recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recipients.id"), index=True)
     status: Mapped[str] = mapped_column(String(10), default="cart")
     infection_flag: Mapped[bool] = mapped_column(Boolean)  # the recipient's default, overridable here
@@ -48,7 +55,7 @@ class Order(Base):
     instructions: Mapped[str | None] = mapped_column(Text)
     joint_delivery: Mapped[bool] = mapped_column(Boolean, default=False)
     comment: Mapped[str | None] = mapped_column(Text)
-    payer: Mapped[str] = mapped_column(Text)  # from the prescriber's settings
+    payer: Mapped[str] = mapped_column(Text)  # the municipality's name
     our_reference: Mapped[str] = mapped_column(Text)  # the payer's reference on the invoice; the service unit by default
     planned_delivery: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -20,8 +20,9 @@ from contracts.logistics.v1 import (
     OrderRegistered,
 )
 from kit import outbox
-from kit.db import contains, one_or_404
-from kit.problems import Problem, conflict, invalid, not_found
+from kit.db import contains
+from kit.directory import Organisation, organisations
+from kit.problems import conflict, forbidden, invalid, not_found
 from logistics.activities.models import Activity
 from logistics.case_numbers import SWEDEN, next_case_number
 from logistics.catalogue import service as catalogue
@@ -34,26 +35,60 @@ from logistics.recipients import service as recipients
 from logistics.stock import service as stock_service
 from logistics.stock.models import Individual, IndividualEvent, StockBalance, Warehouse
 from logistics.stock.models import available as stock_available
+from logistics.tenancy import Scope, directory
 
 AID_CENTRE = "Hjälpmedelscentralen"
 
 
-async def cart(session: AsyncSession, prescriber: Prescriber, recipient_id: uuid.UUID) -> Order:
-    """The ongoing order for this recipient, made on first use (the infection flag from the recipient)."""
-    recipient = await recipients.recipient(session, recipient_id)
+async def cart(session: AsyncSession, scope: Scope, prescriber: Prescriber, recipient_id: uuid.UUID, *,
+               service_unit_id: uuid.UUID | None = None, prescriber_id: uuid.UUID | None = None) -> Order:
+    """The caller's ongoing order for this recipient, made on first use for the chosen service unit (the
+    default setting unless another granted one is chosen), the caller as orderer and, unless another
+    prescriber of that unit is named, as prescriber. The infection flag comes from the recipient."""
+    recipient = await recipients.visible(session, scope, recipient_id, action="order for recipient")
+    existing = (await session.execute(select(Order).where(Order.orderer_id == scope.account_id, Order.recipient_id == recipient.id,
+                                                          Order.status == "cart"))).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    unit = scope.unit(service_unit_id, prescriber.service_unit_id)
+    payer = scope.payer(unit)
+    prescribing = await _prescriber_of(session, unit, prescriber_id or scope.account_id)
+    await recipients.belongs_to(session, recipient.id, payer.id)
     await session.execute(insert(Order).values(
-        id=uuid.uuid4(), prescriber_id=prescriber.account_id, service_unit=prescriber.service_units[0], recipient_id=recipient.id,
-        payer=prescriber.payer, our_reference=prescriber.service_units[0],
+        id=uuid.uuid4(), prescriber_id=prescribing, orderer_id=scope.account_id, recipient_id=recipient.id,
+        service_unit_id=unit.id, service_unit_code=unit.code, service_unit=unit.name,
+        municipality_id=payer.id, payer_code=payer.code, payer=payer.name, our_reference=unit.name,
         status="cart", infection_flag=recipient.infection_flag, joint_delivery=False,
         delivery_address=f"{recipient.street}, {recipient.postal_code} {recipient.city}",
-    ).on_conflict_do_nothing(index_elements=["prescriber_id", "recipient_id"], index_where=text("status = 'cart'")))
-    return (await session.execute(select(Order).where(Order.prescriber_id == prescriber.account_id, Order.recipient_id == recipient.id,
+    ).on_conflict_do_nothing(index_elements=["orderer_id", "recipient_id"], index_where=text("status = 'cart'")))
+    return (await session.execute(select(Order).where(Order.orderer_id == scope.account_id, Order.recipient_id == recipient.id,
                                                       Order.status == "cart"))).scalar_one()
 
 
-async def own_order(session: AsyncSession, prescriber_id: uuid.UUID | None, order_id: uuid.UUID, *, lock: bool = False) -> Order:
-    return await one_or_404(session, Order, order_id, "order", lock=lock,
-                            visible=lambda order: prescriber_id is None or order.prescriber_id == prescriber_id)
+async def _prescriber_of(session: AsyncSession, unit: Organisation, account_id: uuid.UUID) -> uuid.UUID:
+    """The prescriber ("förskrivare") of an order must hold the prescriber role in its service unit."""
+    if not await directory.holds(session, account_id, "prescriber", unit.id):
+        raise forbidden(f"account {account_id} is not a prescriber of service unit {unit.code} {unit.name}")
+    return account_id
+
+
+async def own_order(session: AsyncSession, scope: Scope | None, order_id: uuid.UUID, *, lock: bool = False,
+                    action: str = "read order", write: bool = False) -> Order:
+    """The order, if the caller's municipalities see it (else not found, as a missing one, and audited);
+    ``write``: a cart changes only by its orderer, an order only by its orderer or prescriber."""
+    order = (await session.execute(select(Order).where(Order.id == order_id).with_for_update()
+                                   if lock else select(Order).where(Order.id == order_id))).scalar_one_or_none()
+    if scope is None:
+        if order is None:
+            raise not_found("order", order_id)
+        return order
+    if order is None or not scope.sees(order.municipality_id):
+        raise await scope.not_visible("order", order_id, action=action, subject=order.recipient_id if order else None)
+    if write and scope.account_id not in ((order.orderer_id,) if order.status == "cart" else (order.orderer_id, order.prescriber_id)):
+        await scope.denied(action, order.recipient_id, str(order_id))
+        raise forbidden(f"order {order.case_number or order.id} of service unit {order.service_unit_code} is another "
+                        f"orderer's {'cart' if order.status == 'cart' else 'order'}")
+    return order
 
 
 def must_be_open(order: Order) -> None:
@@ -61,8 +96,8 @@ def must_be_open(order: Order) -> None:
         raise conflict(f"order-{order.status}", f"the order is {order.status}")
 
 
-async def own_line(session: AsyncSession, prescriber_id: uuid.UUID, order_id: uuid.UUID, line_id: uuid.UUID) -> OrderLine:
-    order = await own_order(session, prescriber_id, order_id)
+async def own_line(session: AsyncSession, scope: Scope, order_id: uuid.UUID, line_id: uuid.UUID) -> OrderLine:
+    order = await own_order(session, scope, order_id, action="change order", write=True)
     must_be_open(order)
     line = await session.get(OrderLine, line_id)
     if line is None or line.order_id != order.id:
@@ -82,10 +117,24 @@ def _must_be_cart(order: Order) -> None:
         raise conflict("order-submitted", f"the order is {order.status}; lines change only before it is submitted")
 
 
-async def change_order(session: AsyncSession, prescriber_id: uuid.UUID, order_id: uuid.UUID, changes: dict) -> Order:
-    """Delivery address, contact, instructions, joint delivery, this order's infection flag, comment, our reference."""
-    order = await own_order(session, prescriber_id, order_id, lock=True)
+async def change_order(session: AsyncSession, scope: Scope, order_id: uuid.UUID, changes: dict) -> Order:
+    """Delivery address, contact, instructions, joint delivery, this order's infection flag, comment, our
+    reference; the service unit (among the granted ones: the payer follows) and the prescriber (of that unit)."""
+    order = await own_order(session, scope, order_id, lock=True, action="change order", write=True)
     _must_be_cart(order)
+    unit_id = changes.pop("service_unit_id", None)
+    prescriber_id = changes.pop("prescriber_id", None)
+    if unit_id is not None and unit_id != order.service_unit_id:
+        unit = scope.unit(unit_id)
+        payer = scope.payer(unit)
+        if order.our_reference == order.service_unit:
+            order.our_reference = unit.name
+        order.service_unit_id, order.service_unit_code, order.service_unit = unit.id, unit.code, unit.name
+        order.municipality_id, order.payer_code, order.payer = payer.id, payer.code, payer.name
+        await recipients.belongs_to(session, order.recipient_id, payer.id)
+    if unit_id is not None or prescriber_id is not None:
+        unit = scope.unit(order.service_unit_id)
+        order.prescriber_id = await _prescriber_of(session, unit, prescriber_id or order.prescriber_id)
     for field, value in changes.items():
         setattr(order, field, value)
     return order
@@ -97,11 +146,11 @@ async def available(session: AsyncSession, article_id: uuid.UUID, warehouse: str
     return row or 0
 
 
-async def add_line(session: AsyncSession, prescriber: Prescriber, order_id: uuid.UUID, *, article_id: uuid.UUID | None,
+async def add_line(session: AsyncSession, scope: Scope, order_id: uuid.UUID, *, article_id: uuid.UUID | None,
                    manual_text: str | None, quantity: int, source: str, warehouse_code: str | None, comment: str | None) -> dict:
     """A line, with the article's availability in the warehouse; when it has too little, the ranked
     replacements that have stock are offered (the line is not added)."""
-    order = await own_order(session, prescriber.account_id, order_id, lock=True)
+    order = await own_order(session, scope, order_id, lock=True, action="change order", write=True)
     _must_be_cart(order)
     if manual_text is not None:
         if not (comment or "").strip():
@@ -115,8 +164,10 @@ async def add_line(session: AsyncSession, prescriber: Prescriber, order_id: uuid
     if warehouse_code is None:
         raise invalid("choose the warehouse the line is delivered from")
     store = await stock_service.warehouse(session, warehouse_code)
-    if source == "own_store" and (store.kind != "buffer_store" or store.code not in prescriber.own_stores):
-        raise Problem(403, "forbidden", f"store {warehouse_code} is not one of your own stores")
+    if source == "own_store":
+        if store.kind != "buffer_store":
+            raise invalid(f"{warehouse_code} is one of the aid centre's warehouses: an own-store line comes from a buffer store")
+        scope.own_store(store.code)  # a withdrawal: only from a store where the caller is store keeper
     if source == "aid_centre" and store.kind != "aid_centre":
         raise invalid(f"{warehouse_code} is a buffer store: deliveries from the aid centre come from its warehouses")
     stock = await available(session, article.id, warehouse_code)
@@ -137,9 +188,9 @@ async def add_line(session: AsyncSession, prescriber: Prescriber, order_id: uuid
     return {"line": line, "available": stock, "replacements": []}
 
 
-async def change_components(session: AsyncSession, prescriber: Prescriber, order_id: uuid.UUID, line_id: uuid.UUID,
+async def change_components(session: AsyncSession, scope: Scope, order_id: uuid.UUID, line_id: uuid.UUID,
                             removed: list[str], added: list[dict]) -> OrderLine:
-    order = await own_order(session, prescriber.account_id, order_id, lock=True)
+    order = await own_order(session, scope, order_id, lock=True, action="change order", write=True)
     _must_be_cart(order)
     line = await session.get(OrderLine, line_id)
     if line is None or line.order_id != order.id or line.article_id is None:
@@ -156,8 +207,8 @@ async def change_components(session: AsyncSession, prescriber: Prescriber, order
     return line
 
 
-async def remove_line(session: AsyncSession, prescriber: Prescriber, order_id: uuid.UUID, line_id: uuid.UUID) -> None:
-    order = await own_order(session, prescriber.account_id, order_id, lock=True)
+async def remove_line(session: AsyncSession, scope: Scope, order_id: uuid.UUID, line_id: uuid.UUID) -> None:
+    order = await own_order(session, scope, order_id, lock=True, action="change order", write=True)
     _must_be_cart(order)
     line = await session.get(OrderLine, line_id)
     if line is None or line.order_id != order.id:
@@ -173,7 +224,7 @@ async def lines(session: AsyncSession, order_id: uuid.UUID) -> list[tuple[OrderL
 
 async def _ordered(session: AsyncSession, rows: list[tuple[OrderLine, Article | None]],
                    delivered: dict[uuid.UUID, list[str]] | None = None) -> list[OrderedArticle]:
-    owners = dict((await session.execute(select(Warehouse.code, Warehouse.municipality))).all())
+    owners = await store_owners(session)
     return [OrderedArticle(article_number=a.number if a else None, quantity=line.quantity, warehouse=line.warehouse_code,
                            source=line.source, seller=AID_CENTRE if line.source == "aid_centre" else owners.get(line.warehouse_code),
                            debit_form=a.debit_form if a else None, unit_price_minor=a.new_price_minor if a else None,
@@ -181,9 +232,20 @@ async def _ordered(session: AsyncSession, rows: list[tuple[OrderLine, Article | 
             for line, a in rows]
 
 
-async def submit(session: AsyncSession, prescriber: Prescriber, order_id: uuid.UUID, pseudonym_key: str) -> Order:
+async def store_owners(session: AsyncSession) -> dict[str, str]:
+    """Buffer store code → the code of the municipality that owns it (the seller of its own-store lines, as
+    billing's payers are municipality codes); the warehouse's own record where the directory has no store."""
+    owners = dict((await session.execute(select(Warehouse.code, Warehouse.municipality))).all())
+    store, owner = organisations.alias("store"), organisations.alias("owner")
+    rows = await session.execute(select(store.c.code, owner.c.code).join(owner, owner.c.id == store.c.parent_id)
+                                 .where(store.c.kind == "buffer_store"))
+    return owners | dict(rows.all())
+
+
+async def submit(session: AsyncSession, scope: Scope, order_id: uuid.UUID, pseudonym_key: str) -> Order:
     """Reserve every line's stock (all or nothing), give a case number and a planned delivery date."""
-    order = await own_order(session, prescriber.account_id, order_id, lock=True)
+    order = await own_order(session, scope, order_id, lock=True, action="submit order", write=True)
+    scope.unit(order.service_unit_id)  # the unit must still be granted
     _must_be_cart(order)
     rows = await lines(session, order.id)
     if not rows:
@@ -208,8 +270,8 @@ async def submit(session: AsyncSession, prescriber: Prescriber, order_id: uuid.U
     return order
 
 
-async def cancel(session: AsyncSession, prescriber: Prescriber, order_id: uuid.UUID) -> Order:
-    order = await own_order(session, prescriber.account_id, order_id, lock=True)
+async def cancel(session: AsyncSession, scope: Scope, order_id: uuid.UUID) -> Order:
+    order = await own_order(session, scope, order_id, lock=True, action="cancel order", write=not scope.staff and not scope.everything)
     try:
         rules.may_cancel(order.status)
     except rules.OrderRuleError as exc:
@@ -224,10 +286,11 @@ async def cancel(session: AsyncSession, prescriber: Prescriber, order_id: uuid.U
     return order
 
 
-async def deliver(session: AsyncSession, actor: uuid.UUID, order_id: uuid.UUID, pseudonym_key: str) -> Order:
+async def deliver(session: AsyncSession, scope: Scope, order_id: uuid.UUID, pseudonym_key: str) -> Order:
     """The aid centre delivered: stock leaves the warehouses; individual-marked aids are taken from the
     warehouse's individuals in stock and are on the recipient's list from now on."""
-    order = await own_order(session, None, order_id, lock=True)
+    actor = scope.account_id
+    order = await own_order(session, scope, order_id, lock=True, action="deliver order")
     if order.status != "registered":
         raise conflict("order-not-registered", f"the order is {order.status}")
     blocking = (await session.execute(select(Activity.case_number).where(Activity.order_id == order.id, Activity.status == "open"))).scalars().all()
@@ -259,30 +322,31 @@ async def deliver(session: AsyncSession, actor: uuid.UUID, order_id: uuid.UUID, 
     order.status, order.closed_at = "delivered", now
     await outbox.add(session, OrderDelivered(order_id=order.id, case_number=order.case_number, service_unit=order.service_unit,
                                              recipient_ref=ref, lines=await _ordered(session, rows, delivered), delivered_at=now,
-                                             payer=order.payer, our_reference=order.our_reference))
+                                             payer=order.payer_code or order.payer, our_reference=order.our_reference))
     return order
 
 
-async def by_case_number(session: AsyncSession, case_number: str) -> Order:
+async def by_case_number(session: AsyncSession, scope: Scope, case_number: str) -> Order:
     order = (await session.execute(select(Order).where(Order.case_number == case_number))).scalar_one_or_none()
-    if order is None:
-        raise not_found("order", case_number)
+    if order is None or not scope.sees(order.municipality_id):
+        raise await scope.not_visible("order", case_number, action="read order", subject=order.recipient_id if order else None)
     return order
 
 
-async def consumables_for(session: AsyncSession, recipient_id: uuid.UUID) -> list[tuple[Order, OrderLine, Article]]:
+async def consumables_for(session: AsyncSession, scope: Scope, recipient_id: uuid.UUID) -> list[tuple[Order, OrderLine, Article]]:
     """LG-18: consumables appear only in their own view (ordered and delivered)."""
     query = (select(Order, OrderLine, Article).join(OrderLine, OrderLine.order_id == Order.id)
              .join(Article, Article.id == OrderLine.article_id)
-             .where(Order.recipient_id == recipient_id, Order.status.in_(("registered", "delivered")), Article.article_type == "consumable")
+             .where(Order.recipient_id == recipient_id, Order.status.in_(("registered", "delivered")), Article.article_type == "consumable",
+                    scope.where(Order.municipality_id))
              .order_by(Order.submitted_at.desc()))
     return [(o, line, a) for o, line, a in (await session.execute(query)).all()]
 
 
-async def ordered_for(session: AsyncSession, recipient_id: uuid.UUID) -> list[tuple[Order, OrderLine, Article | None]]:
+async def ordered_for(session: AsyncSession, scope: Scope, recipient_id: uuid.UUID) -> list[tuple[Order, OrderLine, Article | None]]:
     """LG-10: ordered but not delivered."""
     query = (select(Order, OrderLine, Article).join(OrderLine, OrderLine.order_id == Order.id)
              .outerjoin(Article, Article.id == OrderLine.article_id)
-             .where(Order.recipient_id == recipient_id, Order.status == "registered",
+             .where(Order.recipient_id == recipient_id, Order.status == "registered", scope.where(Order.municipality_id),
                     or_(Article.id.is_(None), Article.article_type != "consumable")).order_by(Order.submitted_at.desc()))
     return [(o, line, a) for o, line, a in (await session.execute(query)).all()]

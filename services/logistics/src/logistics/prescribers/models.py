@@ -13,7 +13,7 @@ from logistics.models import Base
 
 
 class Prescriber(Base):
-    """LG-1: chosen at first login; the "my page" contact details."""
+    """LG-1: chosen at first login among what the aid centre granted; the "my page" contact details."""
 
     __tablename__ = "prescribers"
     __table_args__ = (CheckConstraint("default_source IN ('aid_centre', 'own_store')", name="prescriber_default_source"),)
@@ -21,8 +21,9 @@ class Prescriber(Base):
     account_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     default_source: Mapped[str] = mapped_column(String(10))
-    service_units: Mapped[list[str]] = mapped_column(ARRAY(Text))
-    payer: Mapped[str] = mapped_column(Text)
+    #: the default service unit of orders and other records, one of those granted (the payer is its municipality)
+    service_unit_id: Mapped[uuid.UUID | None]
+    #: codes of the buffer stores chosen as own stores, among those granted (store_keeper)
     own_stores: Mapped[list[str]] = mapped_column(ARRAY(Text), default=list)
     expired_articles_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     phone: Mapped[str | None] = mapped_column(Text)

@@ -11,18 +11,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.problems import Problem, invalid
 from logistics.prescribers.models import News, NewsRead, Prescriber
 from logistics.stock.models import Warehouse
+from logistics.tenancy import Scope
 
 
 async def me(session: AsyncSession, account_id: uuid.UUID) -> Prescriber:
     found = await session.get(Prescriber, account_id)
-    if found is None:
+    if found is None or found.service_unit_id is None:
         raise Problem(404, "settings-needed", "first login: choose your delivery source, service unit, payer and own stores "
                                               "(PUT /prescribers/me/settings)")
     return found
 
 
-async def save_settings(session: AsyncSession, account_id: uuid.UUID, name: str, values: dict) -> Prescriber:
-    stores = values.get("own_stores") or []
+async def save_settings(session: AsyncSession, scope: Scope, name: str, values: dict) -> Prescriber:
+    """LG-1 among the grants: the unit must be one where the caller is prescriber, each store one where they
+    are store keeper (a 403 names the first that is not)."""
+    account_id = scope.account_id
+    scope.unit(values["service_unit_id"])
+    stores = list(dict.fromkeys(values.get("own_stores") or []))
+    for code in stores:
+        scope.own_store(code)
+    values = values | {"own_stores": stores}
     known = set((await session.execute(select(Warehouse.code).where(Warehouse.code.in_(stores), Warehouse.kind == "buffer_store"))).scalars())
     unknown = [s for s in stores if s not in known]
     if unknown:

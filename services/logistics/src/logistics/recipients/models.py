@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, String, Text, func
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from logistics.models import Base
@@ -35,3 +35,14 @@ class Recipient(Base):
     #: "the prescriber must be contacted": the default of orders, activities and pickups for this recipient
     infection_flag: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RecipientMunicipality(Base):
+    """A recipient belongs to every municipality in whose service units it was registered or prescribed for:
+    their prescribers see it; the aid-centre staff of the region see all."""
+
+    __tablename__ = "recipient_municipalities"
+
+    recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recipients.id", ondelete="CASCADE"), primary_key=True)
+    municipality_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -13,9 +13,10 @@ from kit.problems import invalid
 from logistics.activities import views
 from logistics.orders import service as orders
 from logistics.recipients.models import Recipient
-from logistics.recipients.service import recipient
+from logistics.recipients.service import visible
 from logistics.returns import service as returns
 from logistics.stock import service as stock
+from logistics.tenancy import Scope
 
 
 def _who(found: Recipient) -> list[tuple[str, object]]:
@@ -23,9 +24,10 @@ def _who(found: Recipient) -> list[tuple[str, object]]:
     return [("Mottagare", found.name), ("Id", ident), ("Adress", f"{found.street}, {found.postal_code} {found.city}")]
 
 
-async def aid_list_pdf(session: AsyncSession, recipient_id: uuid.UUID, variant: str) -> bytes:
-    """LG-10: the aid list — ``current`` (aids, ordered, open activities) or ``prescribed`` (aids only)."""
-    found = await recipient(session, recipient_id)
+async def aid_list_pdf(session: AsyncSession, scope: Scope, recipient_id: uuid.UUID, variant: str) -> bytes:
+    """LG-10: the aid list — ``current`` (aids, ordered, open activities) or ``prescribed`` (aids only); the
+    printout is audited."""
+    found = await visible(session, scope, recipient_id, action="print aid list", target=variant)
     doc = PdfDocument("Hjälpmedelslista" if variant == "current" else "Förskrivna hjälpmedel",
                       subtitle=f"Utskriven {datetime.now(UTC).date().isoformat()}")
     doc.facts(_who(found))
@@ -39,25 +41,25 @@ async def aid_list_pdf(session: AsyncSession, recipient_id: uuid.UUID, variant: 
         doc.table(["Ordernummer", "Artikel", "Benämning", "Antal", "Planerad leverans"],
                   [[o.case_number, a.number if a else "MANUELL", a.name if a else line.manual_text, line.quantity,
                     o.planned_delivery.isoformat() if o.planned_delivery else ""]
-                   for o, line, a in await orders.ordered_for(session, recipient_id)],
+                   for o, line, a in await orders.ordered_for(session, scope, recipient_id)],
                   widths=[25, 22, 85, 15, 33], empty="Inga öppna beställningar")
         doc.heading("Öppna aktiviteter")
         doc.table(["Aktivitet", "Typ", "Registrerad"], [[a.case_number, a.activity_type.replace("_", " "), a.created_at.date().isoformat()]
-                                                      for a in await views.activities_for(session, recipient_id, open_only=True)],
+                                                      for a in await views.activities_for(session, scope, recipient_id, open_only=True)],
                   widths=[30, 100, 50], empty="Inga öppna aktiviteter")
     return doc.output()
 
 
-async def return_receipt_pdf(session: AsyncSession, actor: uuid.UUID, recipient_id: uuid.UUID,
-                             individual_ids: list[uuid.UUID]) -> tuple[uuid.UUID, bytes]:
+async def return_receipt_pdf(session: AsyncSession, scope: Scope, recipient_id: uuid.UUID,
+                             individual_ids: list[uuid.UUID]) -> tuple[str, bytes]:
     """LG-10: the return receipt, made before the return (which names it), listing what is handed back;
-    signed on paper."""
-    found = await recipient(session, recipient_id)
+    signed on paper. The printout is audited."""
+    found = await visible(session, scope, recipient_id, action="print return receipt")
     aids = {i.id: (i, a) for i, a, _ in await stock.recipient_individuals(session, recipient_id)}
     strangers = [str(i) for i in individual_ids if i not in aids]
     if strangers:
         raise invalid(f"not with this recipient: {', '.join(strangers)}")
-    receipt = await returns.record_receipt(session, actor, recipient_id, individual_ids)
+    receipt = await returns.record_receipt(session, scope, recipient_id, individual_ids)
     doc = PdfDocument("Returkvitto", subtitle=f"Nr {receipt.number} · utskrivet {datetime.now(UTC).date().isoformat()}")
     doc.facts(_who(found))
     doc.heading("Återlämnas")

@@ -11,12 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.identity import mask
 from kit.service import DbSession
-from logistics.access import Staff
 from logistics.activities import views
 from logistics.orders import service as orders
+from logistics.prescribers.models import Prescriber
 from logistics.recipients import printouts, service
 from logistics.returns import service as returns
 from logistics.stock import service as stock
+from logistics.tenancy import Scope, Scoped
 
 router = APIRouter(tags=["recipients"])
 
@@ -24,10 +25,13 @@ router = APIRouter(tags=["recipients"])
 class PatientIn(BaseModel):
     kind: Literal["patient"]
     personal_number: str = Field(description="12 digits, YYYYMMDDNNNC (a hyphen before the last four is accepted)")
+    reason: str = Field(min_length=3, max_length=500, description="Why you look the person up (audited, HSLF-FS 2016:40)")
+    service_unit_id: uuid.UUID | None = Field(default=None, description="The unit you register for; your default unless given")
 
 
 class CareUnitIn(BaseModel):
     kind: Literal["care_unit"]
+    service_unit_id: uuid.UUID | None = Field(default=None, description="The unit you register for; your default unless given")
     care_unit_number: str = Field(pattern=r"^[0-9]{4}$")
     name: str = Field(min_length=2, max_length=200)
     street: str = ""
@@ -57,20 +61,34 @@ def _out(found) -> RecipientOut:  # noqa: ANN001
 
 @router.post("/recipients")
 async def add_recipient(body: Annotated[PatientIn | CareUnitIn, Field(discriminator="kind")], request: Request,
-                        response: Response, session: DbSession, me: Staff) -> RecipientOut:
-    """LG-9: a patient by personal identity number (address from the population register) or a care unit
-    by its 4-digit number. Returns the existing recipient when there is one (200) or the new one (201)."""
+                        response: Response, session: DbSession, scope: Scoped) -> RecipientOut:
+    """LG-9: a patient by personal identity number (address from the population register; the look-up is
+    audited with your ``reason``) or a care unit by its 4-digit number. Returns the existing recipient when
+    there is one (200) or the new one (201); from now on it belongs to your service unit's municipality."""
+    municipality = await _registering_for(session, scope, body.service_unit_id)
     if isinstance(body, PatientIn):
-        found, created = await service.add_patient(session, request.app.state.population_register, body.personal_number)
+        found, created = await service.add_patient(session, scope, request.app.state.population_register, body.personal_number,
+                                                   body.reason, municipality)
     else:
-        found, created = await service.add_care_unit(session, body.care_unit_number, body.name, body.street, body.postal_code, body.city)
+        found, created = await service.add_care_unit(session, scope, body.care_unit_number, body.name, body.street,
+                                                     body.postal_code, body.city, municipality)
     response.status_code = 201 if created else 200
     return _out(found)
 
 
+async def _registering_for(session: DbSession, scope: Scope, unit_id: uuid.UUID | None) -> uuid.UUID | None:
+    """The municipality a recipient is registered for: that of the chosen (or default) granted unit; none
+    for the aid centre and admins without units."""
+    if not scope.units and (scope.staff or scope.everything):
+        return None
+    settings = await session.get(Prescriber, scope.account_id)
+    return scope.unit(unit_id, settings.service_unit_id if settings else None).parent_id
+
+
 @router.get("/recipients/{recipient_id}")
-async def recipient(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> RecipientOut:
-    return _out(await service.recipient(session, recipient_id))
+async def recipient(recipient_id: uuid.UUID, session: DbSession, scope: Scoped) -> RecipientOut:
+    """The recipient's profile (audited)."""
+    return _out(await service.visible(session, scope, recipient_id))
 
 
 class RecipientChange(BaseModel):
@@ -83,8 +101,8 @@ class RecipientChange(BaseModel):
 
 
 @router.patch("/recipients/{recipient_id}")
-async def edit(recipient_id: uuid.UUID, body: RecipientChange, session: DbSession, me: Staff) -> RecipientOut:
-    return _out(await service.edit(session, recipient_id, body.model_dump(exclude_unset=True)))
+async def edit(recipient_id: uuid.UUID, body: RecipientChange, session: DbSession, scope: Scoped) -> RecipientOut:
+    return _out(await service.edit(session, scope, recipient_id, body.model_dump(exclude_unset=True)))
 
 
 class AidOut(BaseModel):
@@ -96,9 +114,9 @@ class AidOut(BaseModel):
 
 
 @router.get("/recipients/{recipient_id}/aids")
-async def aids(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> list[AidOut]:
-    """LG-10: the recipient's aids, newest first."""
-    await service.recipient(session, recipient_id)
+async def aids(recipient_id: uuid.UUID, session: DbSession, scope: Scoped) -> list[AidOut]:
+    """LG-10: the recipient's aids, newest first (audited)."""
+    await service.visible(session, scope, recipient_id, action="read recipient aids")
     return [AidOut(individual_id=i.id, individual_number=i.number, article_number=a.number, name=a.name, delivered_at=at)
             for i, a, at in await stock.recipient_individuals(session, recipient_id)]
 
@@ -133,36 +151,36 @@ class ReturnedView(BaseModel):
 
 
 @router.get("/recipients/{recipient_id}/activities")
-async def activities(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> list[ActivityView]:
-    await service.recipient(session, recipient_id)
-    return [ActivityView.model_validate(a, from_attributes=True) for a in await views.activities_for(session, recipient_id)]
+async def activities(recipient_id: uuid.UUID, session: DbSession, scope: Scoped) -> list[ActivityView]:
+    await service.visible(session, scope, recipient_id, action="read recipient history", target="activities")
+    return [ActivityView.model_validate(a, from_attributes=True) for a in await views.activities_for(session, scope, recipient_id)]
 
 
 @router.get("/recipients/{recipient_id}/consumables")
-async def consumables(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> list[ConsumableView]:
+async def consumables(recipient_id: uuid.UUID, session: DbSession, scope: Scoped) -> list[ConsumableView]:
     """LG-18: consumables appear only here, not among the aids or the ordered ones."""
-    await service.recipient(session, recipient_id)
+    await service.visible(session, scope, recipient_id, action="read recipient history", target="consumables")
     return [ConsumableView(case_number=o.case_number, article_number=a.number, name=a.name, quantity=line.quantity, status=o.status)
-            for o, line, a in await orders.consumables_for(session, recipient_id)]
+            for o, line, a in await orders.consumables_for(session, scope, recipient_id)]
 
 
 @router.get("/recipients/{recipient_id}/deviations")
-async def deviations(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> list[DeviationView]:
-    await service.recipient(session, recipient_id)
-    return [DeviationView.model_validate(d, from_attributes=True) for d in await views.deviations_for(session, recipient_id)]
+async def deviations(recipient_id: uuid.UUID, session: DbSession, scope: Scoped) -> list[DeviationView]:
+    await service.visible(session, scope, recipient_id, action="read recipient history", target="deviations")
+    return [DeviationView.model_validate(d, from_attributes=True) for d in await views.deviations_for(session, scope, recipient_id)]
 
 
 @router.get("/recipients/{recipient_id}/returned")
-async def returned(recipient_id: uuid.UUID, session: DbSession, me: Staff) -> list[ReturnedView]:
-    await service.recipient(session, recipient_id)
+async def returned(recipient_id: uuid.UUID, session: DbSession, scope: Scoped) -> list[ReturnedView]:
+    await service.visible(session, scope, recipient_id, action="read recipient history", target="returned")
     return [ReturnedView.model_validate(e, from_attributes=True) for e in await returns.returned_for(session, recipient_id)]
 
 
 @router.get("/recipients/{recipient_id}/aid-list.pdf", response_class=Response)
-async def aid_list(recipient_id: uuid.UUID, session: DbSession, me: Staff,
+async def aid_list(recipient_id: uuid.UUID, session: DbSession, scope: Scoped,
                    variant: Literal["current", "prescribed"] = "current") -> Response:
-    """LG-10: the aid list — current (aids, ordered, open activities) or prescribed aids only."""
-    return Response(await printouts.aid_list_pdf(session, recipient_id, variant), media_type="application/pdf")
+    """LG-10: the aid list — current (aids, ordered, open activities) or prescribed aids only (audited)."""
+    return Response(await printouts.aid_list_pdf(session, scope, recipient_id, variant), media_type="application/pdf")
 
 
 class ReceiptIn(BaseModel):
@@ -170,8 +188,8 @@ class ReceiptIn(BaseModel):
 
 
 @router.post("/recipients/{recipient_id}/return-receipts", status_code=201, response_class=Response)
-async def return_receipt(recipient_id: uuid.UUID, body: ReceiptIn, session: DbSession, me: Staff) -> Response:
+async def return_receipt(recipient_id: uuid.UUID, body: ReceiptIn, session: DbSession, scope: Scoped) -> Response:
     """LG-10: the return receipt (PDF), printed before the return; its number (printed on it, and in
-    ``Receipt-Number``) goes with the return."""
-    number, content = await printouts.return_receipt_pdf(session, me.account_id, recipient_id, body.individual_ids)
+    ``Receipt-Number``) goes with the return (audited)."""
+    number, content = await printouts.return_receipt_pdf(session, scope, recipient_id, body.individual_ids)
     return Response(content, status_code=201, media_type="application/pdf", headers={"Receipt-Number": number})

@@ -26,7 +26,10 @@ class Pickup(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     case_number: Mapped[str] = mapped_column(String(8), unique=True)
     prescriber_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    service_unit_id: Mapped[uuid.UUID | None]
+    service_unit_code: Mapped[str | None] = mapped_column(Text)
     service_unit: Mapped[str] = mapped_column(Text)
+    municipality_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recipients.id"), index=True)
     reason: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(10), default="registered")
@@ -52,5 +55,6 @@ class ReturnReceipt(Base):
     recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recipients.id"), index=True)
     individual_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
     printed_by: Mapped[uuid.UUID]
+    municipality_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     printed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -9,12 +9,14 @@ from typing import Literal
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from kit import audit
 from kit.pdf import PdfDocument
 from kit.service import DbSession
-from logistics.access import AidCentre, Staff
+from logistics.access import AidCentre
 from logistics.prescribers import service as prescribers
 from logistics.recipients import service as recipients
 from logistics.returns import service
+from logistics.tenancy import Scoped
 
 router = APIRouter(tags=["pickups and returns"])
 Reason = Literal["aid_centre", "bed", "ceiling_lift_supplier", "returned_not_deregistered"]
@@ -37,6 +39,7 @@ class PickupIn(BaseModel):
     instructions: str | None = Field(default=None, max_length=2000, description="Door code, directions: what helps the drivers")
     infection_flag: bool | None = Field(default=None, description="For this pickup only; the recipient's default otherwise")
     comment: str | None = Field(default=None, max_length=2000)
+    service_unit_id: uuid.UUID | None = Field(default=None, description="One of your service units; your default unless given")
 
 
 class PickupOut(BaseModel):
@@ -45,6 +48,10 @@ class PickupOut(BaseModel):
     reason: str
     status: str
     recipient_id: uuid.UUID
+    prescriber_id: uuid.UUID
+    service_unit_id: uuid.UUID | None
+    service_unit_code: str | None
+    service_unit: str
     individual_ids: list[uuid.UUID]
     articles: list[dict]
     pickup_address: str
@@ -57,27 +64,31 @@ class PickupOut(BaseModel):
 
 
 @router.post("/pickups", status_code=201)
-async def create(body: PickupIn, request: Request, session: DbSession, me: Staff) -> PickupOut:
+async def create(body: PickupIn, request: Request, session: DbSession, scope: Scoped) -> PickupOut:
     """LG-12: the confirmation carries the case number."""
-    prescriber = await prescribers.me(session, me.account_id)
+    prescriber = await prescribers.me(session, scope.account_id)
     values = body.model_dump()
     values["articles"] = [{"article_id": str(a["article_id"]), "quantity": a["quantity"]} for a in values["articles"]]
-    found = await service.create_pickup(session, prescriber, request.app.state.settings.partner_pseudonym_key.get_secret_value(), **values)
+    found = await service.create_pickup(session, scope, prescriber, request.app.state.settings.partner_pseudonym_key.get_secret_value(), **values)
     return PickupOut.model_validate(found, from_attributes=True)
 
 
 @router.post("/pickups/{pickup_id}/done")
-async def done(pickup_id: uuid.UUID, request: Request, session: DbSession, me: AidCentre) -> PickupOut:
+async def done(pickup_id: uuid.UUID, request: Request, session: DbSession, me: AidCentre, scope: Scoped) -> PickupOut:
     """The aid centre (or the supplier, reported by it) fetched the aids."""
-    found = await service.pickup_done(session, me.account_id, pickup_id, request.app.state.settings.partner_pseudonym_key.get_secret_value())
+    found = await service.pickup_done(session, scope, pickup_id, request.app.state.settings.partner_pseudonym_key.get_secret_value())
     return PickupOut.model_validate(found, from_attributes=True)
 
 
 @router.get("/pickups/{pickup_id}.pdf", response_class=Response)
-async def printout(pickup_id: uuid.UUID, session: DbSession, me: Staff, document: Literal["pickup", "supplier"] = "pickup") -> Response:
+async def printout(pickup_id: uuid.UUID, session: DbSession, scope: Scoped,
+                   document: Literal["pickup", "supplier"] = "pickup") -> Response:
     """The printout that goes with the aids. ``document=supplier`` is the supplier-bound one: it carries the
-    case number, the aids and where to fetch them, and no personal data (no name, no identity number)."""
-    found = await service.pickup(session, pickup_id)
+    case number, the aids and where to fetch them, and no personal data (no name, no identity number).
+    Audited, as every printout."""
+    found = await service.pickup(session, scope, pickup_id, action="print pickup")
+    await audit.write(session, actor=scope.account_id, subject=found.recipient_id, action="print pickup",
+                      target=f"{found.case_number} {document}", organisation=scope.organisation)
     items = await service.pickup_items(session, found)
     doc = PdfDocument(f"Hämtorder {found.case_number}", subtitle=f"{REASON_TITLES[found.reason]} · {datetime.now(UTC).date().isoformat()}")
     if document == "pickup":
@@ -106,8 +117,7 @@ class ReturnOut(BaseModel):
 
 
 @router.post("/returns")
-async def return_to_store(body: ReturnIn, request: Request, session: DbSession, me: Staff) -> ReturnOut:
-    """LG-13: purchased aids back to your own buffer store, optionally scrapped."""
-    prescriber = await prescribers.me(session, me.account_id)
-    back = await service.return_to_store(session, prescriber, request.app.state.settings.partner_pseudonym_key.get_secret_value(), **body.model_dump())
+async def return_to_store(body: ReturnIn, request: Request, session: DbSession, scope: Scoped) -> ReturnOut:
+    """LG-13: purchased aids back to your own buffer store (403 naming the store otherwise), optionally scrapped."""
+    back = await service.return_to_store(session, scope, request.app.state.settings.partner_pseudonym_key.get_secret_value(), **body.model_dump())
     return ReturnOut(individual_ids=[i.id for i in back], status=back[0].status, warehouse_code=back[0].warehouse_code)

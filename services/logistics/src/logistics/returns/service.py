@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.logistics.v1 import IndividualStatusChanged, PickupCreated, PickupDone, ReturnDone
 from kit import outbox
-from kit.db import one_or_404
 from kit.problems import Problem, conflict, invalid
 from logistics.case_numbers import next_case_number
 from logistics.catalogue.models import Article
@@ -20,6 +19,7 @@ from logistics.pseudonyms import recipient_ref
 from logistics.recipients import service as recipients
 from logistics.returns.models import Pickup, ReturnReceipt
 from logistics.stock.models import Individual, IndividualEvent, StockBalance
+from logistics.tenancy import Scope
 
 AID_CENTRE_WAREHOUSE = "100"  # where picked-up aids come in, to be cleaned and checked
 
@@ -51,11 +51,14 @@ async def _back_in(session: AsyncSession, actor: uuid.UUID, individual: Individu
                                                       recipient_ref=recipient_ref(key, recipient) if recipient else None))
 
 
-async def create_pickup(session: AsyncSession, prescriber: Prescriber, key: str, *, recipient_id: uuid.UUID, reason: str,
-                        individual_ids: list[uuid.UUID], articles: list[dict], pickup_address: str | None, contact: str | None,
-                        instructions: str | None, infection_flag: bool | None, comment: str | None) -> Pickup:
-    """LG-12. "Returned but not deregistered": the aids are already back, so they are deregistered at once."""
-    recipient = await recipients.recipient(session, recipient_id)
+async def create_pickup(session: AsyncSession, scope: Scope, prescriber: Prescriber, key: str, *, recipient_id: uuid.UUID,
+                        reason: str, individual_ids: list[uuid.UUID], articles: list[dict], pickup_address: str | None,
+                        contact: str | None, instructions: str | None, infection_flag: bool | None, comment: str | None,
+                        service_unit_id: uuid.UUID | None = None) -> Pickup:
+    """LG-12, for the chosen (or default) granted service unit and a recipient of the caller's municipalities.
+    "Returned but not deregistered": the aids are already back, so they are deregistered at once."""
+    unit = scope.unit(service_unit_id, prescriber.service_unit_id)
+    recipient = await recipients.visible(session, scope, recipient_id, action="pickup for recipient")
     if not individual_ids and not articles:
         raise invalid("choose the aids to pick up")
     chosen = await _recipients_individuals(session, recipient.id, individual_ids)
@@ -71,7 +74,8 @@ async def create_pickup(session: AsyncSession, prescriber: Prescriber, key: str,
     if reason == "ceiling_lift_supplier" and any(a.iso_code[:4] != "1236" for _, a in chosen):
         raise invalid("a supplier pickup of a ceiling lift names ceiling lifts and their parts only")
     pickup = Pickup(id=uuid.uuid4(), case_number=await next_case_number(session), prescriber_id=prescriber.account_id,
-                    service_unit=prescriber.service_units[0], recipient_id=recipient.id, reason=reason, status="registered",
+                    service_unit_id=unit.id, service_unit_code=unit.code, service_unit=unit.name, municipality_id=unit.parent_id,
+                    recipient_id=recipient.id, reason=reason, status="registered",
                     individual_ids=[i.id for i, _ in chosen], articles=[{"article_id": str(a["article_id"]), "quantity": int(a.get("quantity", 1))}
                                                                        for a in articles],
                     pickup_address=pickup_address or f"{recipient.street}, {recipient.postal_code} {recipient.city}",
@@ -92,13 +96,20 @@ async def create_pickup(session: AsyncSession, prescriber: Prescriber, key: str,
     return pickup
 
 
-async def pickup(session: AsyncSession, pickup_id: uuid.UUID, *, lock: bool = False) -> Pickup:
-    return await one_or_404(session, Pickup, pickup_id, "pickup order", lock=lock)
+async def pickup(session: AsyncSession, scope: Scope, pickup_id: uuid.UUID, *, lock: bool = False,
+                 action: str = "read pickup") -> Pickup:
+    """The pickup order, if of the caller's municipalities (else not found, as a missing one)."""
+    query = select(Pickup).where(Pickup.id == pickup_id)
+    found = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+    if found is None or not scope.sees(found.municipality_id):
+        raise await scope.not_visible("pickup order", pickup_id, action=action, subject=found.recipient_id if found else None)
+    return found
 
 
-async def pickup_done(session: AsyncSession, actor: uuid.UUID, pickup_id: uuid.UUID, key: str) -> Pickup:
+async def pickup_done(session: AsyncSession, scope: Scope, pickup_id: uuid.UUID, key: str) -> Pickup:
     """The aids were fetched: off the recipient's list, into the aid centre's warehouse to be cleaned."""
-    found = await pickup(session, pickup_id, lock=True)
+    actor = scope.account_id
+    found = await pickup(session, scope, pickup_id, lock=True, action="pickup done")
     if found.status != "registered":
         raise conflict("pickup-not-registered", f"the pickup is {found.status}")
     for individual, article in await _recipients_individuals(session, found.recipient_id, list(found.individual_ids)):
@@ -115,34 +126,36 @@ async def pickup_items(session: AsyncSession, found: Pickup) -> list[tuple[Indiv
     return [(i, a) for i, a in rows]
 
 
-async def record_receipt(session: AsyncSession, actor: uuid.UUID, recipient_id: uuid.UUID, individual_ids: list[uuid.UUID]) -> ReturnReceipt:
+async def record_receipt(session: AsyncSession, scope: Scope, recipient_id: uuid.UUID, individual_ids: list[uuid.UUID]) -> ReturnReceipt:
+    """The receipt belongs to the municipality the caller printed it in (one of theirs the recipient belongs to)."""
+    shared = sorted(await recipients.municipalities_of(session, recipient_id) & scope.municipalities)
     receipt = ReturnReceipt(id=uuid.uuid4(), number=await next_case_number(session), recipient_id=recipient_id,
-                            individual_ids=individual_ids, printed_by=actor)
+                            individual_ids=individual_ids, printed_by=scope.account_id, municipality_id=shared[0] if shared else None)
     session.add(receipt)
     await session.flush()
     return receipt
 
 
-async def return_to_store(session: AsyncSession, prescriber: Prescriber, key: str, *, recipient_id: uuid.UUID,
+async def return_to_store(session: AsyncSession, scope: Scope, key: str, *, recipient_id: uuid.UUID,
                           receipt_number: str, individual_ids: list[uuid.UUID], warehouse_code: str,
                           scrap: bool) -> list[Individual]:
     """LG-13: purchased (B) aids back to the own buffer store, or scrapped — after the return receipt, named
-    by the number printed on it."""
+    by the number printed on it. The recipient is of the caller's municipalities, the store their own."""
+    await recipients.visible(session, scope, recipient_id, action="return from recipient")
     receipt = (await session.execute(select(ReturnReceipt).where(ReturnReceipt.number == receipt_number)
                                      .with_for_update())).scalar_one_or_none()
-    if receipt is None or receipt.recipient_id != recipient_id:
+    if receipt is None or receipt.recipient_id != recipient_id or not scope.sees(receipt.municipality_id):
         raise Problem(409, "return-receipt-needed", "print the return receipt for these aids before the return")
     missing = [str(i) for i in individual_ids if i not in set(receipt.individual_ids)]
     if missing:
         raise Problem(409, "return-receipt-needed", f"the return receipt does not list: {', '.join(missing)}")
-    if warehouse_code not in prescriber.own_stores:
-        raise Problem(403, "forbidden", f"store {warehouse_code} is not one of your own stores")
+    scope.own_store(warehouse_code)
     chosen = await _recipients_individuals(session, recipient_id, individual_ids)
     rented = [i.number for i, a in chosen if a.aid_class != "B"]
     if rented:
         raise invalid(f"only purchased (B) aids are returned to an own store; these go back by pickup order: {', '.join(rented)}")
     for individual, article in chosen:
-        await _back_in(session, prescriber.account_id, individual, article, warehouse=warehouse_code, scrapped=scrap,
+        await _back_in(session, scope.account_id, individual, article, warehouse=warehouse_code, scrapped=scrap,
                        kind="scrapped" if scrap else "returned", detail=f"returned to store {warehouse_code}" + (", scrapped" if scrap else ""),
                        key=key)
     receipt.used_at = datetime.now(UTC)

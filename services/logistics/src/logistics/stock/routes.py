@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from kit.pdf import PdfDocument
 from kit.service import DbSession
 from logistics.access import AidCentre, Staff
-from logistics.prescribers import service as prescribers
 from logistics.stock import rules, service
+from logistics.tenancy import Scoped
 
 router = APIRouter(tags=["stock"])
 
@@ -102,13 +102,13 @@ class IndividualIn(BaseModel):
 
 
 @router.post("/individuals", status_code=201)
-async def register_individual(body: IndividualIn, session: DbSession, me: Staff) -> IndividualOut:
-    """LG-8: register a new individual: a prescriber a B-aid in an own buffer store, the aid centre A- and
-    B-aids in its warehouses. The store's balance goes up by one."""
+async def register_individual(body: IndividualIn, session: DbSession, me: Staff, scope: Scoped) -> IndividualOut:
+    """LG-8: register a new individual: a prescriber a B-aid in an own buffer store (where they are store
+    keeper: 403 naming the store otherwise), the aid centre A- and B-aids in its warehouses. The store's
+    balance goes up by one."""
     aid_centre = me.has("aid_centre_staff", "admin")
-    own_stores = [] if aid_centre else (await prescribers.me(session, me.account_id)).own_stores
     return _individual(await service.register_individual(session, me.account_id, aid_centre=aid_centre,
-                                                         own_stores=own_stores, **body.model_dump()))
+                                                         own_stores=list(scope.stores), **body.model_dump()))
 
 
 class IndividualSearch(BaseModel):
@@ -117,8 +117,9 @@ class IndividualSearch(BaseModel):
 
 
 @router.get("/individuals/search")
-async def search_individuals(session: DbSession, me: Staff, q: str = Query(max_length=60)) -> IndividualSearch:
-    found = await service.search_individuals(session, q)
+async def search_individuals(session: DbSession, scope: Scoped, q: str = Query(max_length=60)) -> IndividualSearch:
+    """Individuals delivered to recipients of another municipality are not among the hits."""
+    found = await service.search_individuals(session, q, scope)
     return IndividualSearch(exact=_individual(found["exact"]) if found["exact"] else None, hits=[_individual(i) for i in found["hits"]])
 
 
@@ -134,11 +135,15 @@ class IndividualDetail(IndividualOut):
 
 
 @router.get("/individuals/{individual_id}")
-async def individual(individual_id: uuid.UUID, session: DbSession, me: Staff) -> IndividualDetail:
-    """Every attribute and the history: status changes, recipients, activities."""
-    found = await service.individual(session, individual_id)
+async def individual(individual_id: uuid.UUID, session: DbSession, scope: Scoped) -> IndividualDetail:
+    """Every attribute and the history: status changes, recipients, activities. One delivered to a recipient
+    of another municipality is not found here; earlier recipients of other municipalities are not named."""
+    found = await service.individual(session, individual_id, scope=scope)
     events = await service.history(session, individual_id)
-    return IndividualDetail(**_individual(found).model_dump(), history=[EventOut.model_validate(e, from_attributes=True) for e in events])
+    shown = await service.visible_recipients(session, scope, {e.recipient_id for e in events if e.recipient_id})
+    return IndividualDetail(**_individual(found).model_dump(), history=[
+        EventOut(at=e.at, kind=e.kind, detail=e.detail, recipient_id=e.recipient_id if e.recipient_id in shown else None)
+        for e in events])
 
 
 class RenumberIn(BaseModel):
@@ -147,8 +152,9 @@ class RenumberIn(BaseModel):
 
 
 @router.post("/individuals/{individual_id}/number")
-async def renumber(individual_id: uuid.UUID, body: RenumberIn, session: DbSession, me: Staff) -> IndividualOut:
-    return _individual(await service.renumber(session, me.account_id, individual_id, body.number, body.confirm))
+async def renumber(individual_id: uuid.UUID, body: RenumberIn, session: DbSession, scope: Scoped) -> IndividualOut:
+    """An individual in a buffer store is renumbered only by its store keepers (and the aid centre)."""
+    return _individual(await service.renumber(session, scope, individual_id, body.number, body.confirm))
 
 
 class DeliveryIn(BaseModel):
@@ -156,10 +162,9 @@ class DeliveryIn(BaseModel):
 
 
 @router.post("/individuals/{individual_id}/delivery")
-async def deliver(individual_id: uuid.UUID, body: DeliveryIn, request: Request, session: DbSession, me: Staff) -> IndividualOut:
-    """LG-8: deliver an individual from your own buffer store to a recipient."""
-    settings = await prescribers.me(session, me.account_id)
-    return _individual(await service.deliver(session, me.account_id, individual_id, body.recipient_id, settings.own_stores,
+async def deliver(individual_id: uuid.UUID, body: DeliveryIn, request: Request, session: DbSession, scope: Scoped) -> IndividualOut:
+    """LG-8: deliver an individual from your own buffer store to a recipient of your municipalities."""
+    return _individual(await service.deliver(session, scope, individual_id, body.recipient_id,
                                              request.app.state.settings.partner_pseudonym_key.get_secret_value()))
 
 
@@ -181,10 +186,10 @@ class ReplenishmentOut(BaseModel):
 
 
 @router.post("/warehouses/{code}/replenishments", status_code=201)
-async def replenish(code: str, body: ReplenishmentIn, session: DbSession, me: Staff) -> ReplenishmentOut:
-    """LG-7: a stock replenishment order to your own store; it gets a case number (LG-2) at once."""
-    settings = await prescribers.me(session, me.account_id)
-    order = await service.replenish(session, me.account_id, code, settings.own_stores, [(line.article_id, line.quantity) for line in body.lines])
+async def replenish(code: str, body: ReplenishmentIn, session: DbSession, scope: Scoped) -> ReplenishmentOut:
+    """LG-7: a stock replenishment order to your own store (403 naming the store otherwise); it gets a case
+    number (LG-2) at once."""
+    order = await service.replenish(session, scope.account_id, code, list(scope.stores), [(line.article_id, line.quantity) for line in body.lines])
     await session.flush()
     await session.refresh(order)
     return ReplenishmentOut.model_validate(order, from_attributes=True)

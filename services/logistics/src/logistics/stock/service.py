@@ -6,14 +6,14 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.logistics.v1 import IndividualStatusChanged
 from kit import outbox
-from kit.db import contains, flush_guarded, one_or_404
-from kit.problems import Problem, conflict, invalid, not_found
+from kit.db import contains, flush_guarded
+from kit.problems import Problem, conflict, forbidden, invalid, not_found
 from logistics.case_numbers import next_case_number
 from logistics.catalogue.models import Article
 from logistics.pseudonyms import recipient_ref
@@ -28,6 +28,7 @@ from logistics.stock.models import (
     Warehouse,
     available,
 )
+from logistics.tenancy import Scope
 
 NUMBER_TAKEN = "individuals_number_key"  # the unique constraint on individual numbers
 
@@ -82,6 +83,8 @@ async def register_individual(session: AsyncSession, actor: uuid.UUID, *, aid_ce
     if not article.individual_tracked:
         raise invalid(f"article {article.number} is not individual-marked")
     store = await warehouse(session, warehouse_code)
+    if not aid_centre and store.kind == "buffer_store" and store.code not in own_stores:
+        raise forbidden(f"store {store.code} is not one of your own stores")
     try:
         rules.may_register_individual(article.aid_class, store.kind, aid_centre=aid_centre,
                                       own_store=store.code in own_stores)
@@ -99,23 +102,45 @@ async def register_individual(session: AsyncSession, actor: uuid.UUID, *, aid_ce
     return individual
 
 
-async def search_individuals(session: AsyncSession, text: str) -> dict:
+def _visible(scope: Scope) -> ColumnElement[bool]:
+    """Individuals in a store, and those with recipients of the caller's municipalities."""
+    return or_(Individual.recipient_id.is_(None), scope.recipients_where(Individual.recipient_id))
+
+
+async def search_individuals(session: AsyncSession, text: str, scope: Scope) -> dict:
     """LG-8: a full individual number opens it directly; otherwise a substring of the individual or serial number."""
     try:
         text = rules.check_search(text)
     except rules.StockRuleError as exc:
         raise invalid(str(exc)) from exc
-    exact = (await session.execute(select(Individual).where(Individual.number == text))).scalar_one_or_none()
+    exact = (await session.execute(select(Individual).where(Individual.number == text, _visible(scope)))).scalar_one_or_none()
     if exact is not None:
         return {"exact": exact, "hits": [exact]}
     pattern = contains(text)
     hits = list((await session.execute(select(Individual).where(
-        Individual.number.ilike(pattern) | Individual.serial_number.ilike(pattern)).order_by(Individual.number).limit(100))).scalars())
+        Individual.number.ilike(pattern) | Individual.serial_number.ilike(pattern), _visible(scope))
+        .order_by(Individual.number).limit(100))).scalars())
     return {"exact": None, "hits": hits}
 
 
-async def individual(session: AsyncSession, individual_id: uuid.UUID, *, lock: bool = False) -> Individual:
-    return await one_or_404(session, Individual, individual_id, "individual", lock=lock)
+async def individual(session: AsyncSession, individual_id: uuid.UUID, *, lock: bool = False, scope: Scope | None = None) -> Individual:
+    """The individual; with ``scope``, not found when it is with a recipient of another municipality."""
+    query = select(Individual).where(Individual.id == individual_id)
+    if scope is not None:
+        query = query.where(_visible(scope))
+    found = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
+    if found is None:
+        if scope is not None:
+            raise await scope.not_visible("individual", individual_id, action="read individual")
+        raise not_found("individual", individual_id)
+    return found
+
+
+async def visible_recipients(session: AsyncSession, scope: Scope, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``ids`` that are recipients of the caller's municipalities."""
+    if not ids:
+        return set()
+    return set((await session.execute(select(Recipient.id).where(Recipient.id.in_(ids), scope.recipients_where(Recipient.id)))).scalars())
 
 
 async def history(session: AsyncSession, individual_id: uuid.UUID) -> list[IndividualEvent]:
@@ -124,9 +149,15 @@ async def history(session: AsyncSession, individual_id: uuid.UUID) -> list[Indiv
                                        .order_by(IndividualEvent.at.desc(), IndividualEvent.id.desc()))).scalars())
 
 
-async def renumber(session: AsyncSession, actor: uuid.UUID, individual_id: uuid.UUID, new_number: str, confirmed: bool) -> Individual:
-    """LG-8: changing an individual's number needs an explicit confirmation."""
-    found = await individual(session, individual_id, lock=True)
+async def renumber(session: AsyncSession, scope: Scope, individual_id: uuid.UUID, new_number: str, confirmed: bool) -> Individual:
+    """LG-8: changing an individual's number needs an explicit confirmation; one in a buffer store only by
+    its store keepers and the aid centre."""
+    actor = scope.account_id
+    found = await individual(session, individual_id, lock=True, scope=scope)
+    if found.warehouse_code and not (scope.staff or scope.everything):
+        store = await warehouse(session, found.warehouse_code)
+        if store.kind == "buffer_store":
+            scope.own_store(store.code)
     if not confirmed:
         raise Problem(428, "confirmation-required", f"changing individual number {found.number} to {new_number} must be "
                                                     "confirmed: send confirm=true")
@@ -137,18 +168,19 @@ async def renumber(session: AsyncSession, actor: uuid.UUID, individual_id: uuid.
     return found
 
 
-async def deliver(session: AsyncSession, actor: uuid.UUID, individual_id: uuid.UUID, recipient_id: uuid.UUID,
-                  own_stores: list[str], pseudonym_key: str) -> Individual:
-    """LG-8: deliver an individual from an own buffer store to a recipient."""
-    found = await individual(session, individual_id, lock=True)
+async def deliver(session: AsyncSession, scope: Scope, individual_id: uuid.UUID, recipient_id: uuid.UUID,
+                  pseudonym_key: str) -> Individual:
+    """LG-8: deliver an individual from an own buffer store to a recipient of the caller's municipalities."""
+    from logistics.recipients import service as recipients
+
+    actor, own_stores = scope.account_id, list(scope.stores)
+    found = await individual(session, individual_id, lock=True, scope=scope)
     if found.status != "in_stock" or found.warehouse_code is None:
         raise conflict("individual-not-in-stock", f"individual {found.number} is {found.status.replace('_', ' ')}")
     store = await warehouse(session, found.warehouse_code)
     if store.kind != "buffer_store" or store.code not in own_stores:
         raise Problem(403, "forbidden", f"individual {found.number} is not in one of your own stores")
-    recipient = await session.get(Recipient, recipient_id)
-    if recipient is None:
-        raise not_found("recipient", recipient_id)
+    recipient = await recipients.visible(session, scope, recipient_id, action="deliver to recipient")
     found.status, found.recipient_id, found.warehouse_code = "delivered", recipient.id, None
     await session.execute(update(StockBalance).where(StockBalance.warehouse_code == store.code,
                                                      StockBalance.article_id == found.article_id)
