@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -150,13 +150,22 @@ class AuditRow(BaseModel):
     reason: str | None
 
 
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work, as kit.service's DbSession (which this module cannot import: kit.service
+    imports housekeeping, which imports this module)."""
+    async with request.app.state.db.transaction() as session:
+        yield session
+
+
+#: Module-level, so FastAPI resolves the routes' (string) annotations: names local to admin_router it cannot see.
+Session = Annotated[AsyncSession, Depends(_session, scope="function")]
+Admin = Annotated[Principal, Depends(require_roles("admin"))]
+
+
 def admin_router(prefix: str = "/admin/audit", *, tag: str = "audit") -> APIRouter:
     """GET ``prefix`` (newest first, by subject, actor or action) and GET ``prefix``/verify, for admins only.
     The retention comes from the service's ``audit_retention_days`` setting."""
     router = APIRouter(prefix=prefix, tags=[tag])
-    Admin = Annotated[Principal, Depends(require_roles("admin"))]
-
-    from kit.service import DbSession as Session
 
     @router.get("")
     async def audit_rows(session: Session, principal: Admin, subject_id: uuid.UUID | None = None,

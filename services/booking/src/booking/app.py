@@ -15,6 +15,7 @@ from booking.journal.routes import router as journal_router
 from booking.settings import Settings
 from booking.subscribers import consumers
 from booking.therapists.routes import router as therapists_router
+from kit import audit
 from kit.crypto import KeyRing
 from kit.service import Service
 
@@ -41,7 +42,7 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
         settings or Settings(),
         root=ROOT,
         routers=[therapists_router, clients_router, journal_router, calendar_router, bookings_router,
-                 appointments_router],
+                 appointments_router, audit.admin_router("/admin/journal/audit", tag="journal")],
         on_startup=[provide_licence_register],
         consumers=consumers,
         background=[sweep_expired_holds, close_licence_register],
