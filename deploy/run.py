@@ -127,9 +127,20 @@ async def migrate(env: dict[str, str]) -> None:
         raise SystemExit(1)
     print(f"migrated {len(SERVICES)} databases", flush=True)
     if environment("gateway")["GATEWAY_ENVIRONMENT"] == "development":  # invented demo data
-        for argv in (["gateway", "seed"], ["logistics", "seed"], ["gateway", "devca"]):
+        for argv in (["gateway", "seed"], ["booking", "seed"], ["logistics", "seed"], ["gateway", "devca"]):
             code, out = await run_command([sys.executable, "-m", *argv], {**env, **environment(argv[0])})
             print(out.strip().splitlines()[-1] if out.strip() else f"{' '.join(argv)} exited {code}", flush=True)
+
+
+async def demo_activity() -> None:
+    """The demo's paid and cancelled bookings, made through the gateway as a client does (deploy/demo_activity.py);
+    development only, idempotent. A failure is reported, not fatal: the services run on."""
+    if environment("gateway")["GATEWAY_ENVIRONMENT"] != "development":
+        return
+    code, out = await run_command([sys.executable, str(HERE / "demo_activity.py"), "--gateway", service_urls()["gateway"]],
+                                  dict(os.environ))
+    lines = out.strip().splitlines()
+    print(lines[-1] if lines else f"demo_activity.py exited {code}", flush=True)
 
 
 async def wait_ready(procs: list[Process]) -> dict[str, str]:
@@ -224,6 +235,7 @@ async def main(exit_when_ready: bool) -> int:
             for name, body in not_ready.items():
                 print(f"{name} is not ready after {READY_TIMEOUT_S:.0f} s: {body[:500]}", file=sys.stderr)
             return 1
+        await demo_activity()
         print_table(procs, started)
         if exit_when_ready:
             return 0
