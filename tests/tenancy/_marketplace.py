@@ -106,8 +106,8 @@ class Platform:
         self.admin = await self._signed_in(tokens.json())
         return self.admin
 
-    async def therapist(self, name: str = "Test Terapeut") -> Person:
-        """Signs up with email and password, applies in booking, and is authorised by the admin."""
+    async def therapist(self, name: str = "Test Terapeut", *, authorise: bool = True) -> Person:
+        """Signs up with email and password, applies in booking, and is authorised by the admin (unless not)."""
         email = f"terapeut.{uuid.uuid4().hex[:10]}@example.org"
         registered = await self.http.post("/identity/register", json={"display_name": name, "email": email,
                                                                        "password": PASSWORD})
@@ -118,11 +118,16 @@ class Platform:
         applied = await self.http.post("/api/booking/therapists/application", headers=me.headers, json={
             "name": name, "email": email, "licence_number": VALID_LICENCE, "agreement_version": "2026-01"})
         assert applied.status_code == 201, applied.text
+        if not authorise:
+            return me
+        await self.authorise(me)
+        return me
+
+    async def authorise(self, me: Person) -> None:
         admin = await self.sign_in_admin()
         reviewed = await self.http.post(f"/api/booking/admin/applications/{me.id}/review", headers=admin.headers,
                                         json={"decision": "authorise"})
         assert reviewed.status_code == 200, reviewed.text
-        return me
 
     async def practitioner(self, clinic: uuid.UUID, name: str = "Test Behandler") -> Person:
         """An authorised therapist who holds "practitioner" in ``clinic``: the directory announces it and the

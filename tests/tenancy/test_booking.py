@@ -18,6 +18,8 @@ from _marketplace import platform  # noqa: E402
 
 from booking.app import build as build_booking  # noqa: E402
 from booking.settings import Settings as BookingSettings  # noqa: E402
+from contracts.gateway.v1 import AccountCreated  # noqa: E402
+from kit.testing import fetch, publish, wait_for  # noqa: E402
 
 ROUTES = {
     "GET /health/live": "public",
@@ -314,3 +316,19 @@ async def test_practitioner_of_clinic_2_cannot_use_clinic_1s_types_and_templates
     assert other.status_code == 403 and str(world["clinic1"]) in other.json()["detail"]
     own = await p.http.post(f"{B}/appointment-types", headers=p2.headers, json=body)
     assert own.status_code == 201 and own.json()["organisation_id"] == str(world["clinic2"])
+
+
+async def test_a_client_account_made_by_an_unapproved_therapist_never_joins_their_list(world):
+    """Issue 18: the gateway refuses an unapproved therapist's account creation; should such an account be
+    announced anyway, booking puts it on no list (only an authorised therapist's created clients count)."""
+    p = world["p"]
+    pending = await p.therapist("Test Väntande", authorise=False)
+    made = await publish(p.env, AccountCreated(account_id=uuid.uuid4(), roles=["client"], display_name="Test Klient",
+                                               created_by=pending.id))
+
+    async def handled():
+        return await fetch(p.booking.settings, "SELECT 1 FROM inbox WHERE event_id = $1", made.event_id)
+
+    await wait_for(handled, what="booking to handle the account")
+    await p.authorise(pending)
+    assert (await p.http.get(f"{B}/clients", headers=pending.headers)).json() == []
