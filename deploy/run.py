@@ -235,8 +235,8 @@ async def main(exit_when_ready: bool) -> int:
             for name, body in not_ready.items():
                 print(f"{name} is not ready after {READY_TIMEOUT_S:.0f} s: {body[:500]}", file=sys.stderr)
             return 1
-        await demo_activity()
         print_table(procs, started)
+        await demo_activity()
         if exit_when_ready:
             return 0
         watchers = [asyncio.create_task(p.child.wait()) for p in procs]
