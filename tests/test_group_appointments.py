@@ -214,11 +214,13 @@ async def test_closing_puts_the_note_in_each_journal_and_opens_billing_cards(cli
     fee = sum(svc.settings.helfo_tariffs[code]["fee_minor"] for code in ("2ad", "8"))
     assert claim == [{"patient_id": str(anna), "tariff_codes": ["2ad", "8"], "problem_code": "P74", "guarantee_code": "FK1",
                       "fee_minor": fee, "patient_share_minor": 0, "refund_minor": fee}]  # exemption card: HELFO pays all
-    audited = await fetch(svc.settings, "SELECT action, subject_id FROM audit_trail WHERE subject_id = ANY($1::uuid[]) "
-                                        "AND action <> 'read note' ORDER BY id", [anna, bo, cai])
+    audited = await fetch(svc.settings, "SELECT action, subject_id, organisation FROM audit_trail "
+                                        "WHERE subject_id = ANY($1::uuid[]) AND action <> 'read note' ORDER BY id", [anna, bo, cai])
     assert [(r["action"], r["subject_id"]) for r in audited] == [
         ("write note", anna), ("read note: problem code", anna),  # the code of anna's last note; bo has none
         ("write administrative note", anna), ("write administrative note", bo), ("read note: helfo claim", anna)]
+    clinic = (await svc.client.get(f"{base}", headers=headers)).json()["organisation_id"]
+    assert [r["organisation"] for r in audited] == [None] + [clinic] * 4  # the clinic's work says where it was done
     assert (await svc.client.get("/admin/journal/audit/verify", headers=KEY.headers(uuid.uuid4(), "admin"))).json()["valid"]
 
     async def cards():

@@ -336,10 +336,11 @@ async def close(session: AsyncSession, ring: KeyRing, tariffs: dict[str, dict[st
         row.guarantee_code = choice.guarantee_code
     attending = [row for row in patients if row.attended]
     unknown = [row.patient_id for row in attending if choices[row.patient_id].problem_code is None] if kind.helfo else []
-    last = await journal.last_problem_codes(session, ring, me.id, unknown)
+    clinic = str(appointment.organisation_id) if appointment.organisation_id else None  # the audit rows say where
+    last = await journal.last_problem_codes(session, ring, me.id, unknown, organisation=clinic)
     written = await journal.add_administrative_notes(session, ring, me.id, {
         row.patient_id: journal.NoteContent(note, choices[row.patient_id].problem_code or last.get(row.patient_id))
-        for row in attending})
+        for row in attending}, organisation=clinic)
     cards = []
     for row in attending:
         row.note_id = written[row.patient_id].id
@@ -371,6 +372,7 @@ async def helfo_claim(session: AsyncSession, ring: KeyRing, tariffs: dict[str, d
         JournalNote, JournalNote.id == AppointmentPatient.note_id).where(
         AppointmentPatient.appointment_id == appointment.id, AppointmentPatient.billed))).all()
     await audit.write_many(session, actor=me.id, action="read note: helfo claim",
+                           organisation=str(appointment.organisation_id) if appointment.organisation_id else None,
                            entries=[(row.patient_id, str(note.id)) for row, note in rows])
     lines = []
     for row, note in rows:

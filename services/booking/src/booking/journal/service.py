@@ -74,7 +74,8 @@ def _open(note: JournalNote, ring: KeyRing) -> NoteContent:
 
 
 async def add_administrative_notes(session: AsyncSession, ring: KeyRing, author_id: uuid.UUID,
-                                   contents: dict[uuid.UUID, NoteContent]) -> dict[uuid.UUID, JournalNote]:
+                                   contents: dict[uuid.UUID, NoteContent], *,
+                                   organisation: str | None = None) -> dict[uuid.UUID, JournalNote]:
     """JR-3 / GR-7: the shared group note, stored in each patient's journal (``contents`` by client) by the
     closing practitioner; the writes audited in one batch."""
     notes = {}
@@ -84,7 +85,7 @@ async def add_administrative_notes(session: AsyncSession, ring: KeyRing, author_
         session.add(note)
         notes[client_id] = note
     await session.flush()
-    await audit.write_many(session, actor=author_id, action="write administrative note",
+    await audit.write_many(session, actor=author_id, action="write administrative note", organisation=organisation,
                            entries=[(client_id, str(note.id)) for client_id, note in notes.items()])
     return notes
 
@@ -115,7 +116,7 @@ def open_note(note: JournalNote, ring: KeyRing) -> NoteContent:
 
 
 async def last_problem_codes(session: AsyncSession, ring: KeyRing, author_id: uuid.UUID,
-                             client_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+                             client_ids: list[uuid.UUID], *, organisation: str | None = None) -> dict[uuid.UUID, str | None]:
     """GR-7: the problem/diagnosis of each client's last clinical note by this practitioner (one query, the
     reads audited in one batch); clients without such a note are left out."""
     if not client_ids:
@@ -125,7 +126,7 @@ async def last_problem_codes(session: AsyncSession, ring: KeyRing, author_id: uu
                                   JournalNote.kind == "clinical")
         .order_by(JournalNote.client_id, JournalNote.created_at.desc()).distinct(JournalNote.client_id)
     )).scalars().all()
-    await audit.write_many(session, actor=author_id, action="read note: problem code",
+    await audit.write_many(session, actor=author_id, action="read note: problem code", organisation=organisation,
                            entries=[(note.client_id, str(note.id)) for note in notes])
     return {note.client_id: open_note(note, ring).problem_code for note in notes}
 
