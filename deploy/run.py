@@ -127,8 +127,11 @@ async def migrate(env: dict[str, str]) -> None:
         raise SystemExit(1)
     print(f"migrated {len(SERVICES)} databases", flush=True)
     if environment("gateway")["GATEWAY_ENVIRONMENT"] == "development":  # invented demo data
-        for argv in (["gateway", "seed"], ["booking", "seed"], ["logistics", "seed"], ["gateway", "devca"]):
-            code, out = await run_command([sys.executable, "-m", *argv], {**env, **environment(argv[0])})
+        # each seed writes only its own service's database (and outbox), so they run side by side
+        seeds = (["gateway", "seed"], ["booking", "seed"], ["logistics", "seed"], ["gateway", "devca"])
+        results = await asyncio.gather(*(run_command([sys.executable, "-m", *argv], {**env, **environment(argv[0])})
+                                         for argv in seeds))
+        for argv, (code, out) in zip(seeds, results, strict=True):
             print(out.strip().splitlines()[-1] if out.strip() else f"{' '.join(argv)} exited {code}", flush=True)
 
 
