@@ -140,9 +140,24 @@ async def migrate(env: dict[str, str]) -> None:
         raise SystemExit(1)
     print(f"migrated {len(SERVICES)} databases", flush=True)
     if environment("gateway")["GATEWAY_ENVIRONMENT"] == "development":  # invented demo data
-        for argv in (["gateway", "seed"], ["logistics", "seed"], ["portal", "seed"], ["gateway", "devca"]):
-            code, out = await run_command([sys.executable, "-m", *argv], {**env, **environment(argv[0])})
+        # each seed writes only its own service's database (and outbox), so they run side by side
+        seeds = (["gateway", "seed"], ["booking", "seed"], ["logistics", "seed"], ["portal", "seed"],
+                 ["gateway", "devca"])
+        results = await asyncio.gather(*(run_command([sys.executable, "-m", *argv], {**env, **environment(argv[0])})
+                                         for argv in seeds))
+        for argv, (code, out) in zip(seeds, results, strict=True):
             print(out.strip().splitlines()[-1] if out.strip() else f"{' '.join(argv)} exited {code}", flush=True)
+
+
+async def demo_activity() -> None:
+    """The demo's paid and cancelled bookings, made through the gateway as a client does (deploy/demo_activity.py);
+    development only, idempotent. A failure is reported, not fatal: the services run on."""
+    if environment("gateway")["GATEWAY_ENVIRONMENT"] != "development":
+        return
+    code, out = await run_command([sys.executable, str(HERE / "demo_activity.py"), "--gateway", service_urls()["gateway"]],
+                                  dict(os.environ))
+    lines = out.strip().splitlines()
+    print(lines[-1] if lines else f"demo_activity.py exited {code}", flush=True)
 
 
 async def wait_ready(procs: list[Process]) -> dict[str, str]:
@@ -249,6 +264,7 @@ async def main(exit_when_ready: bool) -> int:
         for index, p in relays:
             await start(index, p)
         print_table(procs, started)
+        await demo_activity()
         if exit_when_ready:
             return 0
         watchers = [asyncio.create_task(p.child.wait()) for p in procs]

@@ -15,7 +15,7 @@ from billing.app import build as build_billing
 from billing.settings import Settings as BillingSettings
 from booking.app import build as build_booking
 from booking.settings import Settings as BookingSettings
-from booking.testing import authorised_therapist
+from booking.testing import clinic_practitioner
 from contracts.gateway.v1 import AccountCreated, ContactDetailsChanged
 from kit.db import Database
 from kit.testing import fetch, free_port, publish_many, running_service, wait_for
@@ -58,7 +58,7 @@ async def clinic(test_env):
 
 async def practitioner_with_patients(svc, test_env, count: int) -> tuple[dict, list[uuid.UUID], dict[uuid.UUID, str]]:
     """An authorised practitioner and ``count`` patients on their list, each with an email address."""
-    me, headers = await authorised_therapist(svc.client, KEY, name="Test Behandler")
+    me, headers, _ = await clinic_practitioner(svc.client, KEY, test_env, name="Test Behandler")
     patients = [uuid.uuid4() for _ in range(count)]
     emails = {p: f"pasient-{p.hex[:10]}@example.org" for p in patients}
     await publish_many(test_env, [
@@ -84,7 +84,7 @@ async def group_type(svc, headers, **overrides) -> str:
 
 async def test_a_week_template_generates_the_right_appointments_over_a_dst_change(clinic, test_env):
     svc, _, _ = clinic
-    _, headers = await authorised_therapist(svc.client, KEY)
+    _, headers, _ = await clinic_practitioner(svc.client, KEY, test_env)
     kind = await group_type(svc, headers)
     template = await svc.client.post("/week-templates", headers=headers, json={
         "name": "Vårsemester", "time_zone": "Europe/Oslo",
@@ -214,11 +214,13 @@ async def test_closing_puts_the_note_in_each_journal_and_opens_billing_cards(cli
     fee = sum(svc.settings.helfo_tariffs[code]["fee_minor"] for code in ("2ad", "8"))
     assert claim == [{"patient_id": str(anna), "tariff_codes": ["2ad", "8"], "problem_code": "P74", "guarantee_code": "FK1",
                       "fee_minor": fee, "patient_share_minor": 0, "refund_minor": fee}]  # exemption card: HELFO pays all
-    audited = await fetch(svc.settings, "SELECT action, client_id FROM journal_audit WHERE client_id = ANY($1::uuid[]) "
-                                        "AND action <> 'read note' ORDER BY id", [anna, bo, cai])
-    assert [(r["action"], r["client_id"]) for r in audited] == [
+    audited = await fetch(svc.settings, "SELECT action, subject_id, organisation FROM audit_trail "
+                                        "WHERE subject_id = ANY($1::uuid[]) AND action <> 'read note' ORDER BY id", [anna, bo, cai])
+    assert [(r["action"], r["subject_id"]) for r in audited] == [
         ("write note", anna), ("read note: problem code", anna),  # the code of anna's last note; bo has none
         ("write administrative note", anna), ("write administrative note", bo), ("read note: helfo claim", anna)]
+    clinic = (await svc.client.get(f"{base}", headers=headers)).json()["organisation_id"]
+    assert [r["organisation"] for r in audited] == [None] + [clinic] * 4  # the clinic's work says where it was done
     assert (await svc.client.get("/admin/journal/audit/verify", headers=KEY.headers(uuid.uuid4(), "admin"))).json()["valid"]
 
     async def cards():

@@ -93,7 +93,7 @@ async def test_a_changed_byte_or_a_moved_ciphertext_does_not_decrypt(journal, te
     await fetch(svc.settings, "UPDATE journal_notes SET ciphertext = set_byte(ciphertext, 0, get_byte(ciphertext, 0) # 1) WHERE id = $1",
                 uuid.UUID(note))
     assert (await svc.client.get(f"/clients/{client2}/notes", headers=author2)).status_code == 409
-    denials = await fetch(svc.settings, "SELECT action FROM journal_audit WHERE client_id = $1 AND NOT allowed", client2)
+    denials = await fetch(svc.settings, "SELECT action FROM audit_trail WHERE subject_id = $1 AND NOT allowed", client2)
     assert [d["action"] for d in denials] == ["read note: does not decrypt"]
 
 
@@ -118,7 +118,7 @@ async def test_consent_flow_with_its_three_emails_and_withdrawal(journal, test_e
     to_client = await mail(notify, "klient.journal@example.org", "ber om att få läsa")
     await mail(notify, f"{later.hex[:8]}@example.org", "förfrågan är skickad")
     assert (await svc.client.get(f"/clients/{client}/notes", headers=later_headers)).json() == []  # before approval
-    withheld = await fetch(svc.settings, "SELECT actor_id, action FROM journal_audit WHERE client_id = $1 "
+    withheld = await fetch(svc.settings, "SELECT actor_id, action FROM audit_trail WHERE subject_id = $1 "
                                          "AND action LIKE 'note withheld%'", client)
     assert [(r["actor_id"], r["action"]) for r in withheld] == [(later, "note withheld: no consent")]  # the attempt is audited
 
@@ -172,11 +172,11 @@ async def test_the_audit_chain_detects_a_deleted_row(journal, test_env):
     assert negative.status_code == 422 and "limit" in negative.text
     victim = log[len(log) // 2]["id"]
     with pytest.raises(Exception, match="append-only"):
-        await fetch(svc.settings, "DELETE FROM journal_audit WHERE id = $1", victim)
+        await fetch(svc.settings, "DELETE FROM audit_trail WHERE id = $1", victim)
     # someone with the database owner's powers goes around the trigger
-    await fetch(svc.settings, "ALTER TABLE journal_audit DISABLE TRIGGER journal_audit_append_only")
-    await fetch(svc.settings, "DELETE FROM journal_audit WHERE id = $1", victim)
-    await fetch(svc.settings, "ALTER TABLE journal_audit ENABLE TRIGGER journal_audit_append_only")
+    await fetch(svc.settings, "ALTER TABLE audit_trail DISABLE TRIGGER audit_trail_append_only")
+    await fetch(svc.settings, "DELETE FROM audit_trail WHERE id = $1", victim)
+    await fetch(svc.settings, "ALTER TABLE audit_trail ENABLE TRIGGER audit_trail_append_only")
     verdict = (await svc.client.get("/admin/journal/audit/verify", headers=ADMIN)).json()
     assert verdict["valid"] is False and verdict["broken_at"] > victim
 

@@ -271,14 +271,19 @@ async def test_booked_slot_cannot_be_deleted_and_strangers_cannot_cancel(platfor
 
 
 async def test_therapist_books_for_a_client_paid_outside(platform):
+    """BK-16, for the therapist's own clients only (issue 18): someone else's client is a 403."""
     booking, _ = platform
     people = People()
-    slot = await new_slot(booking, people)
+    first = await paid_booking(platform, people)  # the client is on the therapist's list now
+    slot = await new_slot(booking, people, starts_in=timedelta(days=4))
+    stranger = await booking.client.post(f"/slots/{slot['id']}/bookings", headers=people.as_therapist(),
+                                         json={"client_id": str(uuid.uuid4()), "payment": "paid_outside"})
+    assert stranger.status_code == 403 and "not one of your clients" in stranger.json()["detail"]
     response = await booking.client.post(f"/slots/{slot['id']}/bookings", headers=people.as_therapist(),
                                          json={"client_id": str(people.client), "payment": "paid_outside"})
     assert response.status_code == 201 and response.json()["status"] == "confirmed"
     mine = (await booking.client.get("/bookings", headers=people.as_client())).json()
-    assert [b["id"] for b in mine] == [response.json()["id"]]
+    assert [b["id"] for b in mine] == [response.json()["id"], first["id"]]  # newest first
 
 
 async def test_calendar_feed_is_secret_and_revocable(platform):

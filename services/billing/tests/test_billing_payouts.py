@@ -91,7 +91,9 @@ async def test_month_payout_ledger_and_report(test_env, billing, saga, issuer):
     assert [line["booking_id"] for line in statement["lines"]] == [str(held.booking_id), str(late.booking_id)]
     assert all(line["net_minor"] == 80750 and line["commission_minor"] == 14250 for line in statement["lines"])
     other = await billing.client.get(f"/payouts/{paid[str(alice)]['id']}/statement", headers=issuer.headers(bertil, "therapist"))
-    assert other.status_code == 403
+    missing = await billing.client.get(f"/payouts/{uuid.uuid4()}/statement", headers=issuer.headers(bertil, "therapist"))
+    assert other.status_code == missing.status_code == 404  # another's statement answers as a missing one
+    assert other.json()["type"] == missing.json()["type"] == "/problems/not-found"
 
     balances = (await billing.client.get("/ledger/balances", headers=admin)).json()
     assert sum(balances.values()) == 0                              # double entry: everything balances

@@ -115,6 +115,13 @@ PEOPLE = [
                email="demo.practitioner@example.org", phone="+46700000013", language="nb"),
     DemoPerson("demo.practitioner2", "Demo Behandler To", ("therapist",), (("clinic.2", "practitioner"),),
                email="demo.practitioner2@example.org", phone="+46700000014", language="nb"),
+    # clinic patients (booking's seed puts them on the practitioners' lists and on a group appointment)
+    DemoPerson("demo.patient", "Demo Pasient", ("client",), email="demo.patient@example.org", phone="+46700000051",
+               language="nb", extra={"patient_of": "demo.practitioner"}),
+    DemoPerson("demo.patient2", "Demo Pasient To", ("client",), email="demo.patient2@example.org", phone="+46700000052",
+               language="nb", extra={"patient_of": "demo.practitioner"}),
+    DemoPerson("demo.patient3", "Demo Pasient Tre", ("client",), email="demo.patient3@example.org", phone="+46700000053",
+               language="nb", extra={"patient_of": "demo.practitioner2"}),
     # care organisations: a coordinator, two clients and a representative of both, each
     DemoPerson("demo.coordinator", "Demo Coördinator", ("care_coordinator",), (("care.1", "care_coordinator"),),
                email="demo.coordinator@example.org", phone="+46700000004", language="nl"),

@@ -12,9 +12,11 @@ from booking.bookings.routes import router as bookings_router
 from booking.calendar.routes import router as calendar_router
 from booking.clients.routes import router as clients_router
 from booking.journal.routes import router as journal_router
+from booking.seed import seed
 from booking.settings import Settings
 from booking.subscribers import consumers
 from booking.therapists.routes import router as therapists_router
+from kit import audit
 from kit.crypto import KeyRing
 from kit.service import Service
 
@@ -41,8 +43,9 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
         settings or Settings(),
         root=ROOT,
         routers=[therapists_router, clients_router, journal_router, calendar_router, bookings_router,
-                 appointments_router],
+                 appointments_router, audit.admin_router("/admin/journal/audit", tag="journal")],
         on_startup=[provide_licence_register],
+        commands={"seed": seed},
         consumers=consumers,
         background=[sweep_expired_holds, close_licence_register],
         description="The therapist marketplace: profiles, matching, calendar, paid bookings, group appointments, journals.",

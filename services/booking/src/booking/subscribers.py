@@ -10,8 +10,11 @@ from contracts import Envelope
 from contracts.billing.v1 import PaymentCaptured
 from contracts.gateway.v1 import AccountCreated, ContactDetailsChanged
 from kit.bus import Consumers
+from kit.directory import Directory
 
 consumers = Consumers()
+directory = Directory()
+directory.subscribe(consumers)  # the clinics and who practises in which (kit.directory)
 
 
 @consumers.on(AccountCreated, queue="accounts")

@@ -121,8 +121,8 @@ async def pay(
     session: AsyncSession, provider: PaymentProvider, principal: Principal, payment_id: uuid.UUID, method: str
 ) -> Payment:
     payment = await _locked(session, id=payment_id)
-    if payment is None:
-        raise not_found("payment", payment_id)
+    if payment is None or not _may_see(principal, payment):
+        raise not_found("payment", payment_id)  # someone else's payment and a missing one answer alike
     if payment.client_id != principal.account_id:
         raise forbidden("only the paying client can pay this payment")
     if not rules.can_pay(payment.status):

@@ -118,9 +118,8 @@ async def list_payouts(request: Request, session: DbSession, principal: CurrentP
 
 @router.get("/payouts/{payout_id}/statement")
 async def payout_statement(payout_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal) -> StatementOut:
-    payout, lines = await service.statement(session, payout_id)
-    if payout.therapist_id != principal.account_id and not principal.has("admin"):
-        raise forbidden("a payout statement is for its therapist")
+    """A payout's statement, for its therapist and admins; another therapist's answers as a missing one (404)."""
+    payout, lines = await service.statement(session, payout_id, principal)
     return StatementOut(
         payout=_payout_out(payout, request.app.state.settings.payout_day),
         lines=[StatementLine(booking_id=p.booking_id, session_starts_at=p.starts_at.isoformat(), fee_minor=e.fee_minor,

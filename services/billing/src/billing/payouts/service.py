@@ -23,6 +23,7 @@ from billing.ledger.service import post
 from billing.models import EarnedSession, Payment, Payout, PayoutRun, TherapistAccount
 from billing.payouts import rules
 from billing.settings import Settings
+from kit.auth import Principal
 from kit.problems import Problem, conflict, not_found
 
 RUN_LOCK = 0x7061796F7574  # 'payout'
@@ -104,9 +105,10 @@ async def _pay(session: AsyncSession, bank: BankTransfers, month: rules.Month) -
     return payouts
 
 
-async def statement(session: AsyncSession, payout_id: uuid.UUID) -> tuple[Payout, list[tuple[EarnedSession, Payment]]]:
+async def statement(session: AsyncSession, payout_id: uuid.UUID,
+                    principal: Principal) -> tuple[Payout, list[tuple[EarnedSession, Payment]]]:
     payout = await session.get(Payout, payout_id)
-    if payout is None:
+    if payout is None or not (payout.therapist_id == principal.account_id or principal.has("admin")):
         raise not_found("payout", payout_id)
     lines = (
         await session.execute(

@@ -44,6 +44,8 @@ class AppointmentType(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     practitioner_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    #: the clinic whose book it is (kit.directory); NULL for rows made before clinics were recorded
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     name: Mapped[str] = mapped_column(Text)
     length_minutes: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(6))
@@ -64,6 +66,8 @@ class WeekTemplate(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     practitioner_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    #: the clinic whose book it is (kit.directory); NULL for rows made before clinics were recorded
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     name: Mapped[str] = mapped_column(Text)
     time_zone: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -92,6 +96,8 @@ class Appointment(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     practitioner_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    #: the clinic whose book it is (kit.directory); NULL for rows made before clinics were recorded
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("appointment_types.id"))
     starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -59,6 +59,8 @@ class TypeIn(BaseModel):
 
 class TypeOut(TypeIn):
     id: uuid.UUID
+    #: the clinic whose type it is
+    organisation_id: uuid.UUID | None = None
 
 
 class EntryIn(BaseModel):
@@ -153,6 +155,8 @@ class AppointmentOut(BaseModel):
     status: str
     created_at: datetime
     patients: list[PatientOut]
+    #: the clinic whose appointment it is
+    organisation_id: uuid.UUID | None = None
 
 
 class ClaimLine(BaseModel):

@@ -94,9 +94,12 @@ async def book_for_client(session: AsyncSession, therapist: Principal, slot_id: 
     """BK-16: the therapist books one of their free slots for a client, who pays through the platform
     (a payment like the client's own, with a longer hold) or has paid outside it (confirmed at once)."""
     now = now or datetime.now(UTC)
+    if not await is_client_of(session, therapist.account_id, client_id):
+        raise forbidden(f"{client_id} is not one of your clients: a therapist books only for their own clients")
+    owner = (await session.execute(select(Slot.therapist_id).where(Slot.id == slot_id))).scalar_one_or_none()
+    if owner != therapist.account_id:
+        raise not_found("slot", slot_id)  # another therapist's slot and a missing one answer alike
     slot = await _take_free_slot(session, slot_id, now)
-    if slot.therapist_id != therapist.account_id:
-        raise not_found("slot", slot_id)
     if payment == "paid_outside":
         booking = _booking(slot, client_id, booked_by="therapist", status="confirmed", hold_until=None, payment="outside")
         slot.status = "booked"

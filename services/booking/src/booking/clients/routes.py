@@ -12,8 +12,8 @@ from sqlalchemy import select
 from booking.bookings.schemas import BookingOut
 from booking.clients import service
 from booking.clients.models import Invitation
-from booking.journal import audit
 from booking.therapists.service import authorised
+from kit import audit
 from kit.auth import CurrentPrincipal
 from kit.pagination import Page, PageParams
 from kit.problems import forbidden, not_found
@@ -105,7 +105,7 @@ async def client_card(client_id: uuid.UUID, session: DbSession, principal: Curre
     """BK-10: contact, questionnaire summary, reason, the information field, future and past meetings."""
     therapist = await authorised(session, principal)
     data = await service.card(session, therapist.id, client_id)
-    await audit.write(session, actor=therapist.id, client=client_id, action="read client card")
+    await audit.write(session, actor=therapist.id, subject=client_id, action="read client card")
     return CardOut(**{**data, "future_meetings": [BookingOut.model_validate(b) for b in data["future_meetings"]],
                       "past_meetings": [BookingOut.model_validate(b) for b in data["past_meetings"]]})
 
@@ -118,7 +118,7 @@ class InformationIn(BaseModel):
 async def set_information(client_id: uuid.UUID, body: InformationIn, session: DbSession, principal: CurrentPrincipal) -> None:
     therapist = await authorised(session, principal)
     await service.set_information(session, therapist.id, client_id, body.information)
-    await audit.write(session, actor=therapist.id, client=client_id, action="write client card")
+    await audit.write(session, actor=therapist.id, subject=client_id, action="write client card")
 
 
 class InviteIn(BaseModel):

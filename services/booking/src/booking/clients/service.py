@@ -178,5 +178,7 @@ async def account_created(session: AsyncSession, account_id: uuid.UUID, roles: l
     """BK-11 and BK-12: an invited person's account, or a client a therapist created, joins the list."""
     if invitation_id is not None:
         await invitation_became_account(session, invitation_id, account_id)
-    elif created_by is not None and "client" in roles and await session.get(Therapist, created_by) is not None:
-        await add_client(session, created_by, account_id, "created")
+    elif created_by is not None and "client" in roles:
+        creator = await session.get(Therapist, created_by)
+        if creator is not None and creator.status == "authorised":  # issue 18: never an unapproved therapist's
+            await add_client(session, created_by, account_id, "created")

@@ -1,4 +1,5 @@
-"""Journal notes (encrypted), their history, consents, and the hash-chained audit log."""
+"""Journal notes (encrypted), their history and consents. The audit of every read and write is kit.audit's
+(table audit_trail, migration 0009)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -72,21 +72,3 @@ class Consent(Base):
     status: Mapped[str] = mapped_column(String(10), default="pending")
     requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class AuditRecord(Base):
-    """Append-only and hash-chained: each row's hash covers its content and the previous row's hash, so
-    an edited or deleted row breaks the chain (``verify_chain``)."""
-
-    __tablename__ = "journal_audit"
-
-    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    actor_id: Mapped[uuid.UUID]
-    client_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
-    action: Mapped[str] = mapped_column(Text)
-    target: Mapped[str | None] = mapped_column(Text)
-    allowed: Mapped[bool]
-    care_unit: Mapped[str | None] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(Text)
-    hash: Mapped[str] = mapped_column(Text)

@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from booking.journal import audit, service
-from booking.journal.models import AuditRecord, Consent, JournalNote
+from booking.journal import service
+from booking.journal.models import Consent, JournalNote
 from booking.journal.rules import PROBLEM_CODE
 from kit.auth import CurrentPrincipal, Principal, require_roles
 from kit.service import DbSession
@@ -142,32 +142,6 @@ async def my_consents(session: DbSession, principal: CurrentPrincipal) -> list[C
 async def withdraw(consent_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> ConsentOut:
     consent = await service.withdraw_consent(session, principal, consent_id)
     return _consent_out(consent)
-
-
-class AuditOut(BaseModel):
-    id: int
-    at: datetime
-    actor_id: uuid.UUID
-    client_id: uuid.UUID | None
-    action: str
-    target: str | None
-    allowed: bool
-
-
-@router.get("/admin/journal/audit")
-async def audit_log(session: DbSession, principal: Admin, client_id: uuid.UUID | None = None,
-                    limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[AuditOut]:
-    """The newest audit records first, optionally of one client."""
-    query = select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
-    if client_id:
-        query = query.where(AuditRecord.client_id == client_id)
-    return [AuditOut.model_validate(r, from_attributes=True) for r in (await session.execute(query)).scalars()]
-
-
-@router.get("/admin/journal/audit/verify")
-async def verify(request: Request, session: DbSession, principal: Admin) -> dict:
-    """Walks the hash chain: an edited or deleted audit row is found here."""
-    return await audit.verify_chain(session, request.app.state.settings.audit_retention_days)
 
 
 @router.post("/admin/journal/rewrap")

@@ -14,11 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from booking.clients.service import is_client_of
-from booking.journal import audit
 from booking.journal.models import Consent, JournalNote, NoteVersion
 from booking.therapists.models import Therapist
 from contracts.booking.v1 import ConsentAnswered, ConsentRequested
-from kit import outbox
+from kit import audit, outbox
 from kit.auth import Principal
 from kit.crypto import DecryptionError, KeyRing, Sealed
 from kit.db import Database
@@ -38,7 +37,7 @@ def _hash(token: str) -> str:
 async def _therapist_of(session: AsyncSession, db: Database, principal: Principal, client_id: uuid.UUID, action: str) -> None:
     therapist = await session.get(Therapist, principal.account_id)
     if therapist is None or therapist.status != "authorised" or not await is_client_of(session, principal.account_id, client_id):
-        await audit.write_denial(db, actor=principal.account_id, client=client_id, action=action)
+        await audit.write_denial(db, actor=principal.account_id, subject=client_id, action=action)
         raise not_found("client", client_id)
 
 
@@ -51,7 +50,7 @@ async def write_note(session: AsyncSession, db: Database, ring: KeyRing, princip
     _seal_into(note, ring, content)
     session.add(note)
     await session.flush()
-    await audit.write(session, actor=principal.account_id, client=client_id, action="write note", target=str(note.id))
+    await audit.write(session, actor=principal.account_id, subject=client_id, action="write note", target=str(note.id))
     return note
 
 
@@ -75,7 +74,8 @@ def _open(note: JournalNote, ring: KeyRing) -> NoteContent:
 
 
 async def add_administrative_notes(session: AsyncSession, ring: KeyRing, author_id: uuid.UUID,
-                                   contents: dict[uuid.UUID, NoteContent]) -> dict[uuid.UUID, JournalNote]:
+                                   contents: dict[uuid.UUID, NoteContent], *,
+                                   organisation: str | None = None) -> dict[uuid.UUID, JournalNote]:
     """JR-3 / GR-7: the shared group note, stored in each patient's journal (``contents`` by client) by the
     closing practitioner; the writes audited in one batch."""
     notes = {}
@@ -85,7 +85,7 @@ async def add_administrative_notes(session: AsyncSession, ring: KeyRing, author_
         session.add(note)
         notes[client_id] = note
     await session.flush()
-    await audit.write_many(session, actor=author_id, action="write administrative note",
+    await audit.write_many(session, actor=author_id, action="write administrative note", organisation=organisation,
                            entries=[(client_id, str(note.id)) for client_id, note in notes.items()])
     return notes
 
@@ -94,7 +94,7 @@ async def edit_note(session: AsyncSession, db: Database, ring: KeyRing, principa
                     text: str) -> tuple[JournalNote, NoteContent]:
     note = await session.get(JournalNote, note_id, with_for_update=True)
     if note is None or note.author_id != principal.account_id:
-        await audit.write_denial(db, actor=principal.account_id, client=note.client_id if note else None, action="edit note",
+        await audit.write_denial(db, actor=principal.account_id, subject=note.client_id if note else None, action="edit note",
                                  target=str(note_id))
         raise not_found("note", note_id)
     session.add(NoteVersion(note_id=note.id, version=note.version, key_id=note.key_id, wrapped_key=note.wrapped_key,
@@ -103,7 +103,7 @@ async def edit_note(session: AsyncSession, db: Database, ring: KeyRing, principa
     _seal_into(note, ring, content)
     note.version += 1
     note.updated_at = datetime.now(UTC)
-    await audit.write(session, actor=principal.account_id, client=note.client_id, action="edit note", target=str(note.id))
+    await audit.write(session, actor=principal.account_id, subject=note.client_id, action="edit note", target=str(note.id))
     return note, content
 
 
@@ -116,7 +116,7 @@ def open_note(note: JournalNote, ring: KeyRing) -> NoteContent:
 
 
 async def last_problem_codes(session: AsyncSession, ring: KeyRing, author_id: uuid.UUID,
-                             client_ids: list[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+                             client_ids: list[uuid.UUID], *, organisation: str | None = None) -> dict[uuid.UUID, str | None]:
     """GR-7: the problem/diagnosis of each client's last clinical note by this practitioner (one query, the
     reads audited in one batch); clients without such a note are left out."""
     if not client_ids:
@@ -126,7 +126,7 @@ async def last_problem_codes(session: AsyncSession, ring: KeyRing, author_id: uu
                                   JournalNote.kind == "clinical")
         .order_by(JournalNote.client_id, JournalNote.created_at.desc()).distinct(JournalNote.client_id)
     )).scalars().all()
-    await audit.write_many(session, actor=author_id, action="read note: problem code",
+    await audit.write_many(session, actor=author_id, action="read note: problem code", organisation=organisation,
                            entries=[(note.client_id, str(note.id)) for note in notes])
     return {note.client_id: open_note(note, ring).problem_code for note in notes}
 
@@ -152,7 +152,7 @@ async def readable_notes(session: AsyncSession, db: Database, ring: KeyRing, pri
             readable.append((note, _open(note, ring)))
         except DecryptionError as exc:
             # before any audit row of this request: the denial's own transaction takes the chain's lock
-            await audit.write_denial(db, actor=principal.account_id, client=client_id, action="read note: does not decrypt",
+            await audit.write_denial(db, actor=principal.account_id, subject=client_id, action="read note: does not decrypt",
                                      target=str(note.id))
             raise Problem(409, "note-tampered", f"note {note.id} does not decrypt: it was changed outside the journal") from exc
     await audit.write_many(session, actor=principal.account_id, action="read note",
@@ -173,7 +173,7 @@ async def earlier_therapists(session: AsyncSession, db: Database, principal: Pri
         .join(JournalNote, JournalNote.author_id == Therapist.id)
         .where(JournalNote.client_id == client_id, JournalNote.author_id != principal.account_id)
         .group_by(Therapist.id).order_by(Therapist.name))).all()
-    await audit.write(session, actor=principal.account_id, client=client_id, action="list earlier therapists")
+    await audit.write(session, actor=principal.account_id, subject=client_id, action="list earlier therapists")
     return [(therapist, count, latest) for therapist, count, latest in rows]
 
 
@@ -189,7 +189,7 @@ async def request_consent(session: AsyncSession, db: Database, principal: Princi
     await session.flush()
     await outbox.add(session, ConsentRequested(consent_id=consent.id, client_id=client_id, therapist_id=principal.account_id,
                                                link=f"{base_url}/consents/{token}"))
-    await audit.write(session, actor=principal.account_id, client=client_id, action="request consent", target=str(consent.id))
+    await audit.write(session, actor=principal.account_id, subject=client_id, action="request consent", target=str(consent.id))
     return consent
 
 
@@ -202,7 +202,7 @@ async def answer_consent(session: AsyncSession, token: str, approve: bool) -> Co
     consent.status, consent.answered_at = ("approved" if approve else "denied"), datetime.now(UTC)
     await outbox.add(session, ConsentAnswered(consent_id=consent.id, client_id=consent.client_id,
                                               therapist_id=consent.requester_id, approved=approve))
-    await audit.write(session, actor=consent.client_id, client=consent.client_id, action=f"consent {consent.status}",
+    await audit.write(session, actor=consent.client_id, subject=consent.client_id, action=f"consent {consent.status}",
                       target=str(consent.id))
     return consent
 
@@ -214,7 +214,7 @@ async def withdraw_consent(session: AsyncSession, principal: Principal, consent_
     if consent.status != "approved":
         raise conflict("consent-not-approved", f"the consent is {consent.status}")
     consent.status = "withdrawn"
-    await audit.write(session, actor=principal.account_id, client=consent.client_id, action="consent withdrawn", target=str(consent.id))
+    await audit.write(session, actor=principal.account_id, subject=consent.client_id, action="consent withdrawn", target=str(consent.id))
     return consent
 
 
