@@ -25,8 +25,6 @@ class Settings(ServiceSettings):
     journal_keys: SecretKeys = Field(
         default_factory=lambda: {"dev-1": SecretStr("ZGV2ZWxvcG1lbnQtb25seS1qb3VybmFsLWtleS0zMmI=")})
     journal_key_current: str = "dev-1"
-    #: How long the audit log is kept (JR-2: default five years)
-    audit_retention_days: int = 5 * 365
     #: The web app's public address: the links in booking's mails (consent answers, invitations) open its pages
     app_base_url: str = "http://127.0.0.1:8006"
     # HELFO tariffs (GR-1, BL-7): code -> fee and the patient's share, in øre. These are EXAMPLE values for
