@@ -125,8 +125,10 @@ def _municipality_of(person: demo.DemoPerson) -> str:
 
 
 def available_article(prescriber: Person, term: str = "käpp", warehouse: str = "100") -> dict:
-    """LG-4: an aid without individual numbers that the warehouse has in stock."""
-    found = ok(prescriber.get(f"{LG}/articles/search", params={"q": term, "warehouse": warehouse, "limit": 200}))
+    """LG-4: a main aid without individual numbers that the warehouse has in stock (a consumable would
+    appear only in its own view and cannot be picked up, LG-18)."""
+    found = ok(prescriber.get(f"{LG}/articles/search", params={"q": term, "type": "main", "warehouse": warehouse,
+                                                                "limit": 200}))
     hit = next((h for h in found["hits"] if (h["available"] or 0) > 0 and not h["individual_tracked"]), None)
     assert hit, f"no {term!r} in stock in warehouse {warehouse}: {found}"
     return hit
@@ -139,7 +141,7 @@ def register_recipient(prescriber: Person, personal_number: str | None = None) -
     recipient = ok(prescriber.post(f"{LG}/recipients", json={
         "kind": "patient", "personal_number": number, "reason": "förskrivning av gånghjälpmedel"}), 200, 201)
     assert recipient["street"] and recipient["city"], recipient
-    assert number[-4:] not in (recipient["personal_number"] or ""), "the last four digits are masked"
+    assert recipient["personal_number"] != number and number not in str(recipient), "the number is shown masked"
     return recipient
 
 

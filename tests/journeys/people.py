@@ -75,6 +75,17 @@ def ok(response: httpx.Response, *statuses: int) -> Any:
     return response.content
 
 
+def refused(response: httpx.Response, *statuses: int) -> dict:
+    """A refusal as the tenancy rules want it (#18): a problem+json 403 or 404 (``statuses`` narrows it),
+    never a 200 or a 5xx. Returns the problem."""
+    expected = statuses or (403, 404)
+    assert response.status_code in expected, (
+        f"{response.request.method} {response.request.url.path} answered {response.status_code}, not one of "
+        f"{expected}: {response.text[:500]}")
+    assert response.headers.get("content-type", "").startswith("application/problem+json"), response.headers
+    return response.json()
+
+
 # -- the platform --------------------------------------------------------------------------------------------
 @dataclass
 class Platform:
@@ -166,7 +177,17 @@ class Person:
         return found | (extra or {})
 
     def request(self, method: str, path: str, *, headers: dict | None = None, **kwargs: Any) -> httpx.Response:
-        return self.http.request(method, path, headers=self.headers(headers), **kwargs)
+        response = self.http.request(method, path, headers=self.headers(headers), **kwargs)
+        if response.status_code == 401 and self.tokens and self._refresh():  # a long session: as an app does
+            response = self.http.request(method, path, headers=self.headers(headers), **kwargs)
+        return response
+
+    def _refresh(self) -> bool:
+        refreshed = self.http.post("/identity/token/refresh", json={"refresh_token": self.tokens["refresh_token"]})
+        if refreshed.status_code != 200:
+            return False
+        self.tokens = refreshed.json()
+        return True
 
     def get(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("GET", path, **kwargs)
@@ -335,6 +356,10 @@ class Started:
             env[f"{prefix}_EXCHANGE"] = self.env.exchange
             env[f"{prefix}_QUEUE_PREFIX"] = queue_prefix
             env[f"{prefix}_AMQP_URL"] = self.env.servers.amqp_url
+            # small pools: the PostgreSQL server is shared with every other run on the machine
+            env.setdefault(f"{prefix}_DATABASE_POOL_SIZE", "4")
+            env.setdefault(f"{prefix}_DATABASE_MAX_OVERFLOW", "4")
+            env.setdefault(f"{prefix}_CONSUMER_CONCURRENCY", "3")
             env.pop(f"{prefix}_ENVIRONMENT", None)  # the runner says development, as `make run`
             consumers = importlib.import_module(f"{name}.subscribers").consumers
             self.env.track_queues([f"{queue_prefix}{name}.{purpose}" for purpose in consumers.queues])

@@ -47,8 +47,6 @@ def test_delivers_an_order_and_closes_an_activity(staff, prescriber):
                                        ok(prescriber.get(f"{LG}/recipients/{recipient['id']}/activities"))}
 
 
-@pytest.mark.xfail(reason="needs #19's logistics fix: aid-centre staff register A-aids (today the prescriber's refusal)",
-                   strict=False)
 def test_registers_an_a_aid_individual_in_the_aid_centre_warehouse(staff):
     wheelchairs = ok(staff.get(f"{LG}/articles/search", params={"q": "rullstol", "type": "main"}))["hits"]
     chair = next(h for h in wheelchairs if h["aid_class"] == "A" and h["individual_tracked"])

@@ -61,7 +61,6 @@ def test_appointments_and_measurements(client):
     assert 71.5 in values and len(values) >= 2, "the new value beside the demo's earlier ones"
 
 
-@NEEDS_PORTAL_SEED
 def test_another_clients_portal_is_refused_alike_whether_it_exists_or_not(client):
     other = str(demo.demo_id("demo.client2"))
     nobody = str(demo.demo_id("nobody.at.all"))

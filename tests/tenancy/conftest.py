@@ -27,6 +27,20 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "journeys"))
 from people import Person, Platform, shared_platform  # noqa: E402
 
+from kit import demo  # noqa: E402
+
+
+def two_of(role: str) -> tuple[str, str]:
+    """The usernames of two demo people who hold membership ``role`` in two different organisations
+    (kit.demo): ``two_of("prescriber") == ("demo.prescriber", "demo.prescriber2")``."""
+    found: list[tuple[str, set[str]]] = []
+    for person in demo.PEOPLE:
+        organisations = {key for key, held in person.memberships if held == role}
+        if organisations and all(not organisations & theirs for _, theirs in found):
+            found.append((person.username, organisations))
+    assert len(found) >= 2, f"kit.demo has no two people with {role} in different organisations"
+    return found[0][0], found[1][0]
+
 
 @pytest.fixture(scope="session")
 def platform(request) -> Platform:
@@ -37,3 +51,14 @@ def platform(request) -> Platform:
 def person(platform) -> Callable[[str], Person]:
     """``person("demo.prescriber2")``: that person of the demo cast, signed in as they sign in (cached)."""
     return platform.sign_in
+
+
+@pytest.fixture(scope="session")
+def pair(person) -> Callable[[str], tuple[Person, Person]]:
+    """``mine, theirs = pair("care_coordinator")``: two people of that membership role in two organisations,
+    signed in; a matrix test has ``mine`` read and write ``theirs``' records and expects a refusal."""
+    def signed_in(role: str) -> tuple[Person, Person]:
+        first, second = two_of(role)
+        return person(first), person(second)
+
+    return signed_in

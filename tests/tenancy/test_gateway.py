@@ -83,7 +83,6 @@ def test_a_coordinator_links_a_representative_only_within_their_organisation(per
     assert again.status_code == 201, again.text
 
 
-@NEEDS_DIRECTORY
 def test_a_coordinator_cannot_make_staff_or_admins(person):
     coordinator = person("demo.coordinator")
     for roles in (["admin"], ["prescriber"], ["aid_centre_staff"], ["therapist"]):
