@@ -22,6 +22,7 @@ import asyncio
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -404,6 +405,8 @@ class Started:
                     pass
 
         asyncio.run(cleanup())
+        if not os.environ.get("JOURNEYS_KEEP_LOG"):  # set it to keep the platform's log and var/siths/
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 _STARTED: Started | None = None
