@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -151,6 +152,13 @@ class Platform:
     @staticmethod
     def links(mail: dict) -> list[str]:
         return LINK.findall(mail["body"])
+
+    @staticmethod
+    def token_in(link: str) -> str:
+        """The token a mail's link carries, as its web page reads it: ``?token=`` or the last path segment."""
+        parts = urlsplit(link)
+        query = parse_qs(parts.query)
+        return query["token"][0] if "token" in query else parts.path.rstrip("/").rsplit("/", 1)[-1]
 
 
 def _instant(value: str) -> datetime:
@@ -281,6 +289,34 @@ class Person:
             return self.password_login(username, demo.PASSWORD, person.phone)
         assert person.email, f"{username} has no way to sign in"
         return self.email_login(person.email, demo.PASSWORD)
+
+    def add_email(self, email: str) -> dict:
+        """GW-11: add an email; the code in the mail sent there confirms it."""
+        before = self.platform.last_received(email)
+        sent = ok(self.post("/identity/me/email", json={"email": email}), 202)
+        mail = self.platform.mail(email, after=before)
+        code = CODE.search(mail["body"])[1]
+        return ok(self.post("/identity/me/contact/confirm", json={"verification_id": sent["verification_id"],
+                                                                   "code": code}))
+
+    def forgot_password(self, login: str, email: str, phone: str | None, new_password: str) -> None:
+        """GW-10: "Wachtwoord vergeten?": the link in the mail, a new password, the SMS code where the
+        account has a phone; then sign in with the new password."""
+        before = self.platform.last_received(email)
+        ok(self.http.post("/identity/password/forgot", json={"login": login}), 202)
+        mail = self.platform.mail(email, after=before)
+        token = self.platform.token_in(self.platform.links(mail)[0])
+        assert ok(self.http.post("/identity/password/reset/check", json={"token": token}))["step"] == "choose-password"
+        sms_before = self.platform.last_received(phone, "sms") if phone else None
+        step = ok(self.http.post("/identity/password/reset", json={"token": token, "new_password": new_password}))
+        if step["step"] == "code":
+            assert phone, "a code is asked only where the account has a phone"
+            code = self.platform.code(phone, sms_before)
+            step = ok(self.http.post("/identity/password/reset/code", json={"token": token, "code": code}))
+        assert step["step"] == "done", step
+        again = self.http.post("/identity/password/reset", json={"token": token, "new_password": new_password + "x"})
+        assert again.status_code in (400, 404, 409, 410), "the link works once"
+        self.password = new_password
 
     def act_for(self, client_id: str) -> Person:
         """GW-6: a representative opens one client's portal: a second view of this person acting for them."""
