@@ -33,8 +33,9 @@ def new_phone() -> str:
 
 
 def valid_personal_number(year: int = 1940) -> str:
-    """An invented Swedish personal number with a valid check digit (YYYYMMDDNNNC)."""
-    base = f"{year % 100:02d}{random.randrange(1, 13):02d}{random.randrange(1, 29):02d}{random.randrange(100, 999):03d}"
+    """An invented Swedish personal number with a valid check digit (YYYYMMDDNNNC), of a registered person
+    without protected identity in the development population register (its last four never start with 99)."""
+    base = f"{year % 100:02d}{random.randrange(1, 13):02d}{random.randrange(1, 29):02d}{random.randrange(100, 900):03d}"
     total = 0
     for index, digit in enumerate(base):
         product = int(digit) * (2 if index % 2 == 0 else 1)
