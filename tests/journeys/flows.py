@@ -164,7 +164,8 @@ def coordinator_makes_client(platform: Platform, coordinator: Person, organisati
     email, phone = f"{username}@example.org", new_phone()
     account = ok(coordinator.post("/identity/accounts", json={
         "display_name": f"Test {username}", "roles": list(roles), "email": email, "phone": phone,
-        "username": username, "language": "nl", "represents": represents or []}), 201)
+        "username": username, "language": "nl", "represents": represents or [],
+        "organisation_id": organisation_id}), 201)  # the account becomes a member of the coordinator's organisation
     assert account["temporary_password_sent"] is True
     if "client" in roles:
         ok(coordinator.post(f"{PT}/clients", json={

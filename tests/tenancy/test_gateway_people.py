@@ -102,7 +102,7 @@ def test_a_coordinator_links_a_representative_only_within_their_organisation(per
         return coordinator.post("/identity/accounts", json={
             "display_name": f"Test Vertegenwoordiger {suffix}", "roles": ["representative"], "language": "nl",
             "email": f"{username}@example.org", "phone": "+46700009876", "username": username,
-            "represents": [str(demo.demo_id(client))]})
+            "represents": [str(demo.demo_id(client))], "organisation_id": str(demo.BY_KEY["care.1"].id)})
 
     own = representative_of("demo.client", f"rep.own.{suffix}")
     assert own.status_code == 201, own.text
