@@ -113,8 +113,11 @@ def prescriber_ready(prescriber: Person, username: str) -> dict:
     units = [demo.BY_KEY[key].code for key, role in person.memberships if role == "prescriber"]
     stores = [demo.BY_KEY[key].code for key, role in person.memberships if role == "store_keeper"]
     payer = demo.BY_KEY[_municipality_of(person)].name
+    unit_keys = [key for key, role in person.memberships if role == "prescriber"]
+    # today's settings name units and payer; with #18 the default unit is one of the granted ones, by id
     return ok(prescriber.put(f"{LG}/prescribers/me/settings", json={
-        "default_source": "aid_centre", "service_units": units, "payer": payer, "own_stores": stores}))
+        "default_source": "aid_centre", "service_units": units, "payer": payer, "own_stores": stores,
+        "service_unit_id": str(demo.BY_KEY[unit_keys[0]].id)}))
 
 
 def _municipality_of(person: demo.DemoPerson) -> str:
