@@ -30,6 +30,10 @@ def test_creates_a_client_who_signs_in_changes_the_password_and_uses_the_portal(
     coordinator = platform.sign_in("demo.coordinator")
     made = coordinator_makes_client(platform, coordinator, CARE_1)
 
+    listed = str(ok(coordinator.get(f"{PT}/clients")))  # PT-7: the organisation's clients only
+    assert made["id"] in listed and str(demo.demo_id("demo.client")) in listed
+    assert str(demo.demo_id("demo.client3")) not in listed
+
     client = platform.person("new portal client")
     client.password_login(made["username"], made["temporary"], made["phone"], new_password="Mijn-Eigen-Wachtwoord-9")
     assert client.me["id"] == made["id"] and client.me["must_change_password"] is False
