@@ -147,7 +147,8 @@ class Platform:
                     return found[1] if found else None
             return None
 
-        return wait_for(find, what=f"the SMS code to {phone}")
+        # the first code of a fresh platform waits for notify to have the account's phone (an event)
+        return wait_for(find, what=f"the SMS code to {phone}", timeout=60)
 
     @staticmethod
     def links(mail: dict) -> list[str]:

@@ -73,5 +73,5 @@ def test_cannot_link_a_client_of_another_organisation(platform):
     other = str(demo.demo_id("demo.client3"))  # Rivierzorg's client
     refused = coordinator.post("/identity/accounts", json={
         "display_name": "Test Vertegenwoordiger Fout", "roles": ["representative"], "email": "fout@example.org",
-        "phone": "+46700009999", "username": "rep.wrong.org", "represents": [other]})
-    assert refused.status_code == 403 and "organisation" in refused.json()["detail"]
+        "phone": "+46700009999", "username": "rep.wrong.org", "represents": [other], "organisation_id": CARE_1})
+    assert refused.status_code == 403 and "organisation" in refused.json()["detail"], refused.text
