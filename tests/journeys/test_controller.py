@@ -23,7 +23,7 @@ def test_reads_the_specification_of_their_municipality_with_a_fresh_delivery(pla
     ok(platform.sign_in("demo.aidcentre").post(f"{LG}/orders/{submitted['id']}/delivery"))
 
     controller = platform.sign_in("demo.controller")
-    payer = demo.BY_KEY["municipality.1"].name
+    payer = demo.BY_KEY["municipality.1"].code  # the payer is the municipality, by its directory code
 
     def with_the_delivery():
         found = ok(controller.get(f"{BL}/invoice-specifications", params={"payer": payer}))
@@ -45,7 +45,7 @@ def test_reads_the_specification_of_their_municipality_with_a_fresh_delivery(pla
 def test_another_municipalitys_specifications_are_refused(platform):
     mine = platform.sign_in("demo.controller")
     theirs = platform.sign_in("demo.controller2")
-    other_payer = demo.BY_KEY["municipality.2"].name
+    other_payer = demo.BY_KEY["municipality.2"].code
     listed = mine.get(f"{BL}/invoice-specifications", params={"payer": other_payer})
     assert listed.status_code == 403 or listed.json() == []
     for spec in ok(theirs.get(f"{BL}/invoice-specifications", params={"payer": other_payer})):

@@ -76,7 +76,8 @@ def test_a_client_who_forgot_the_password_chooses_a_new_one_from_the_mail(platfo
     username = unique("vergeten")
     email, phone = f"{username}@example.org", new_phone()
     ok(coordinator.post("/identity/accounts", json={"display_name": "Test Vergeten", "roles": ["client"], "email": email,
-                                                     "phone": phone, "username": username, "language": "nl"}), 201)
+                                                     "phone": phone, "username": username, "language": "nl",
+                                                     "organisation_id": str(demo.BY_KEY["care.1"].id)}), 201)
     credentials = platform.mail(email, "account")
     temporary = credentials["body"].split("Tijdelijk wachtwoord: ", 1)[1].split()[0]
     first = platform.person("client, first time").password_login(username, temporary, phone)

@@ -47,7 +47,8 @@ def every_operation() -> frozenset[str]:
 
 @cache
 def listings() -> dict[str, tuple[dict[str, str], frozenset[str]]]:
-    """Per tenancy module (by file name): its ROUTES and the routes it lists ahead of other work (ARRIVING)."""
+    """Per tenancy module (by file name): its ROUTES and the routes it lists ahead of other work (ARRIVING).
+    A module with ``DEFERS_TO = "<file>"`` lists routes until that module lands: then those it lists are its."""
     found = {}
     for path in sorted(HERE.glob("test_*.py")):
         if path.name == Path(__file__).name:
@@ -61,8 +62,13 @@ def listings() -> dict[str, tuple[dict[str, str], frozenset[str]]]:
             spec.loader.exec_module(module)
         routes = getattr(module, "ROUTES", None)
         assert isinstance(routes, dict), f"tests/tenancy/{path.name} has no ROUTES dict"
-        found[path.name] = (routes, frozenset(getattr(module, "ARRIVING", ())))
-    return found
+        found[path.name] = (routes, frozenset(getattr(module, "ARRIVING", ())), getattr(module, "DEFERS_TO", None))
+    # a module listing routes ahead of another module (DEFERS_TO) gives them up once that module is there
+    for name, (routes, arriving, defers_to) in list(found.items()):
+        if defers_to in found:
+            theirs = found[defers_to][0]
+            found[name] = ({route: kind for route, kind in routes.items() if route not in theirs}, arriving, None)
+    return {name: (routes, arriving) for name, (routes, arriving, _) in found.items()}
 
 
 def home(module: str) -> str | None:
