@@ -3,7 +3,8 @@ document (each app built in process, development routes included) is listed in e
 the tenancy modules (``tests/tenancy/test_*.py``; usually its service's ``test_<service>.py``, but a module may
 list another service's routes it exercises, as logistics' does with billing's invoice specifications, keyed
 "METHOD /path" or "<service> METHOD /path"), with a
-known kind of coverage; no listed route is stale. The routes kit gives every service (health, readiness,
+known kind of coverage ("matrix:<file>" points at the module that covers it and is no second listing);
+no listed route is stale. The routes kit gives every service (health, readiness,
 /whoami) are the exception: the same in all six, they are in ``KIT_ROUTES`` below and may be listed again."""
 
 from __future__ import annotations
@@ -81,12 +82,27 @@ def lists(module: str, routes: dict[str, str], service: str, route: str) -> bool
     """Whether ``module`` lists ``service``'s ``route``: as "<service> METHOD /path", or as "METHOD /path" in the
     service's own module, or in another's where that module's service has no such route (paths such as
     ``GET /clients`` exist in more than one service)."""
-    if f"{service} {route}" in routes:
-        return True
-    if route not in routes:
+    key = f"{service} {route}" if f"{service} {route}" in routes else route
+    if key not in routes:
         return False
-    owner = home(module)
-    return owner is None or owner == service or route not in operations(owner)
+    if key == route:
+        owner = home(module)
+        if not (owner is None or owner == service or route not in operations(owner)):
+            return False
+    elsewhere = referenced(routes[key])  # "matrix:logistics": a pointer to the module that lists it, not a listing
+    return not (elsewhere and elsewhere.name in listings() and elsewhere.name != module)
+
+
+def referenced(coverage: str) -> Path | None:
+    """The file a "matrix:<file>" coverage names: a path under tests/ or tests/tenancy/, or a tenancy module's
+    service ("matrix:logistics" is tests/tenancy/test_logistics.py)."""
+    kind, _, file = coverage.partition(":")
+    if kind != "matrix" or not file:
+        return None
+    for candidate in (TESTS / file, HERE / file, HERE / f"test_{file}.py", TESTS / f"{file}.py"):
+        if candidate.is_file():
+            return candidate
+    return HERE / f"test_{file}.py" if file in SERVICES else TESTS / file
 
 
 def params() -> list:
@@ -129,7 +145,7 @@ def test_no_listed_route_is_stale_and_each_says_how_it_is_covered():
             kind, _, file = coverage.partition(":")
             assert kind in COVERAGE and (not file or kind == "matrix"), f"{name} {route}: unknown coverage {coverage!r}"
             if file:
-                assert (TESTS / file).exists(), f"{name} {route}: {file} does not exist under tests/"
+                assert referenced(coverage).is_file(), f"{name} {route}: {file} names no test file under tests/"
             if kind == "development":
                 assert "/dev/" in route, f"{name} {route}: only the /dev/ routes are development-only"
             if "/dev/" in route:  # a development route is one or the other, never a matrix route nor an account's
