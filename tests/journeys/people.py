@@ -474,7 +474,10 @@ class Started:
                 except Exception:  # noqa: BLE001 - best effort; names are per run
                     pass
 
-        asyncio.run(cleanup())
+        try:  # best effort, bounded: names are per run, so a leftover harms no other run
+            asyncio.run(asyncio.wait_for(cleanup(), 60))
+        except (TimeoutError, OSError) as exc:
+            print(f"journeys: cleaning up run {self.run_id} stopped: {exc!r}", file=sys.stderr)
         if not os.environ.get("JOURNEYS_KEEP_LOG"):  # set it to keep the platform's log and var/siths/
             shutil.rmtree(self.workdir, ignore_errors=True)
 
