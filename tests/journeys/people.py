@@ -475,7 +475,7 @@ class Started:
                     pass
 
         try:  # best effort, bounded: names are per run, so a leftover harms no other run
-            asyncio.run(asyncio.wait_for(cleanup(), 60))
+            asyncio.run(asyncio.wait_for(cleanup(), 180))
         except (TimeoutError, OSError) as exc:
             print(f"journeys: cleaning up run {self.run_id} stopped: {exc!r}", file=sys.stderr)
         if not os.environ.get("JOURNEYS_KEEP_LOG"):  # set it to keep the platform's log and var/siths/
