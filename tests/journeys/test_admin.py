@@ -9,9 +9,6 @@ import pytest
 from flows import B, fresh_therapist, new_slot
 from people import ok
 
-pytestmark = pytest.mark.xfail(reason="needs demo.admin to sign in (the directory seed gives the admin a phone, kit.demo)",
-                               strict=False)
-
 
 @pytest.fixture(scope="module")
 def admin(platform):

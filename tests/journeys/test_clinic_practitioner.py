@@ -14,9 +14,6 @@ import pytest
 from flows import BL, B, new_phone
 from people import ok, wait_for
 
-pytestmark = pytest.mark.xfail(reason="needs the directory seed of kit.demo (demo.practitioner's account, a member of "
-                                      "clinic.1, authorised in booking) and booking's clinic demo data", strict=False)
-
 
 @pytest.fixture(scope="module")
 def practitioner(platform):

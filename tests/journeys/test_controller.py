@@ -5,14 +5,10 @@ another municipality's specifications are refused (#18)."""
 
 from __future__ import annotations
 
-import pytest
 from flows import BL, LG, available_article, order_and_submit, prescriber_ready, register_recipient
 from people import ok, wait_for
 
 from kit import demo
-
-pytestmark = pytest.mark.xfail(reason="needs the directory seed of kit.demo (demo.controller's account and SITHS card) "
-                                      "and billing's tenancy (a controller reads only their payer)", strict=False)
 
 
 def test_reads_the_specification_of_their_municipality_with_a_fresh_delivery(platform):

@@ -7,7 +7,6 @@ for the client chooses them (GW-6, PT-7)."""
 
 from __future__ import annotations
 
-import pytest
 from flows import PT, coordinator_makes_client
 from people import ok
 
@@ -16,16 +15,11 @@ from kit import demo
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 CARE_1 = str(demo.BY_KEY["care.1"].id)
 
-NEEDS_PORTAL_TENANCY = pytest.mark.xfail(reason="needs the portal's tenancy and directory copy: demo.coordinator a member of "
-                                      "care.1 (kit.demo) without an admin's POST /organisations", strict=False)
-
-
 def test_signs_in_with_password_and_sms_code(platform):
     coordinator = platform.sign_in("demo.coordinator")
     assert coordinator.me["roles"] == ["care_coordinator"]
 
 
-@NEEDS_PORTAL_TENANCY
 def test_creates_a_client_who_signs_in_changes_the_password_and_uses_the_portal(platform):
     coordinator = platform.sign_in("demo.coordinator")
     made = coordinator_makes_client(platform, coordinator, CARE_1)
@@ -55,7 +49,6 @@ def test_creates_a_client_who_signs_in_changes_the_password_and_uses_the_portal(
     assert refused.status_code == 401
 
 
-@NEEDS_PORTAL_TENANCY
 def test_a_representative_made_for_the_client_opens_their_portal(platform):
     coordinator = platform.sign_in("demo.coordinator")
     client = coordinator_makes_client(platform, coordinator, CARE_1)
@@ -67,7 +60,6 @@ def test_a_representative_made_for_the_client_opens_their_portal(platform):
     assert ok(acting.get(f"{PT}/clients/{client['id']}/profile"))["address"]
 
 
-@NEEDS_PORTAL_TENANCY
 def test_cannot_link_a_client_of_another_organisation(platform):
     coordinator = platform.sign_in("demo.coordinator")
     other = str(demo.demo_id("demo.client3"))  # Rivierzorg's client

@@ -16,10 +16,6 @@ from people import ok, wait_for
 
 from kit import demo
 
-NEEDS_ADMIN = pytest.mark.xfail(reason="needs demo.admin to sign in (the directory seed gives the admin a phone) to "
-                                       "authorise the fresh therapist, and GW-11 (a BankID client adds an email)",
-                                strict=False)
-
 
 @pytest.fixture(scope="module")
 def client(platform):
@@ -30,8 +26,6 @@ def test_signs_in_with_bankid(client):
     assert client.me["roles"] == ["client"]
 
 
-@pytest.mark.xfail(reason="needs booking's demo seed (authorised therapists with weights and contact reasons)",
-                   strict=False)
 def test_answers_the_questionnaire_and_gets_ranked_matches(client):
     areas = ok(client.get(f"{B}/problem-areas"))
     reasons = ok(client.get(f"{B}/contact-reasons"))
@@ -45,7 +39,6 @@ def test_answers_the_questionnaire_and_gets_ranked_matches(client):
     assert scores == sorted(scores, reverse=True)
 
 
-@NEEDS_ADMIN
 def test_books_pays_gets_the_confirmation_and_cancels_for_a_full_refund(platform, client):
     therapist, therapist_email = fresh_therapist(platform, platform.sign_in("demo.admin"), name="Test Terapeut Bokad")
     ok(therapist.put(f"{B}/therapists/me/profile", json={"time_zone": "Europe/Oslo"}))
@@ -70,8 +63,6 @@ def test_books_pays_gets_the_confirmation_and_cancels_for_a_full_refund(platform
     assert platform.mail(email, "Återbetalning")
 
 
-@pytest.mark.xfail(reason="needs #19: an invited client signs in (the code by email where there is no phone), "
-                          "the invitation link's page, and demo.therapist2 in the directory seed", strict=False)
 def test_an_invited_client_accepts_signs_in_and_chooses_a_password(platform):
     inviter = platform.sign_in("demo.therapist2")
     email = f"{unique('inbjuden')}@example.org"

@@ -16,10 +16,6 @@ from people import ok
 from kit import demo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-NEEDS_PORTAL_SEED = pytest.mark.xfail(reason="needs the portal's demo seed (demo.client's record, reports, a plan, "
-                                             "measurements in care.1) under the kit.demo ids", strict=False)
-
-
 @pytest.fixture(scope="module")
 def client(platform):
     return platform.sign_in("demo.client")
@@ -30,7 +26,6 @@ def test_signs_in_with_password_and_sms_code(client):
     assert me["roles"] == ["client"] and me["display_name"] == demo.BY_USERNAME["demo.client"].display_name
 
 
-@NEEDS_PORTAL_SEED
 def test_reads_the_demo_reports_and_plan_and_writes_a_report(client):
     me = client.id
     profile = ok(client.get(f"{PT}/clients/{me}/profile"))
@@ -46,7 +41,6 @@ def test_reads_the_demo_reports_and_plan_and_writes_a_report(client):
     assert ok(client.get(f"{PT}/clients/{me}/reports"))[0]["text"] == "Ik heb goed geslapen."
 
 
-@NEEDS_PORTAL_SEED
 def test_appointments_and_measurements(client):
     me = client.id
     start = datetime.now(AMSTERDAM).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
@@ -69,8 +63,6 @@ def test_another_clients_portal_is_refused_alike_whether_it_exists_or_not(client
     assert answers[0].json()["detail"] == answers[1].json()["detail"].replace(nobody, other)
 
 
-@pytest.mark.xfail(reason="needs #19's forgotten password (GW-10: /identity/password/forgot, the reset link's token, "
-                          "the SMS code)", strict=False)
 def test_a_client_who_forgot_the_password_chooses_a_new_one_from_the_mail(platform):
     coordinator = platform.sign_in("demo.coordinator")
     username = unique("vergeten")

@@ -28,8 +28,6 @@ def test_signs_in_with_the_siths_card_and_sees_my_page(prescriber):
     assert ok(prescriber.get(f"{LG}/news")), "the aid centre's news (LG-17)"
 
 
-@pytest.mark.xfail(reason="needs logistics' demo data for kit.demo's prescribers (#19: a patient with delivered aids of "
-                          "every kind, an open activity and a deviation) and its tenancy (#18)", strict=False)
 def test_the_demo_patient_with_aids_an_open_activity_and_a_deviation(platform, prescriber):
     orders = ok(prescriber.get(f"{LG}/search/orders", params={"period": "month"}))
     orders = orders["items"] if isinstance(orders, dict) else orders
@@ -63,8 +61,6 @@ def test_orders_an_aid_that_the_aid_centre_delivers(platform, prescriber):
                                             ok(prescriber.get(f"{LG}/recipients/{recipient['id']}/ordered"))}
 
 
-@pytest.mark.xfail(reason="needs #19's logistics fix: delivered aids without a serial number vanish from the "
-                          "recipient's views and printouts", strict=False)
 def test_the_delivered_aid_is_in_the_recipients_views_and_is_picked_up(platform, prescriber):
     recipient = register_recipient(prescriber)
     article = available_article(prescriber)
@@ -103,7 +99,6 @@ def test_reports_an_activity_and_a_deviation(prescriber):
                                         ok(prescriber.get(f"{LG}/recipients/{recipient['id']}/deviations"))}
 
 
-@pytest.mark.xfail(reason="needs logistics' audit (kit.audit at /admin/audit) and demo.admin to sign in", strict=False)
 def test_the_register_look_up_and_the_reads_are_audited_with_the_reason(platform, prescriber):
     """#18 (HSLF-FS 2016:40): who looked up whom, when and why; the chain holds."""
     recipient = register_recipient(prescriber)

@@ -35,7 +35,6 @@ def test_cannot_act_for_a_client_not_represented(representative):
     assert refused.status_code == 403
 
 
-@pytest.mark.xfail(reason="needs the portal's demo seed (demo.client's reports under the kit.demo ids)", strict=False)
 def test_reads_a_report_of_the_chosen_client_and_only_theirs(representative):
     clients = represented(representative)
     first = clients[demo.BY_USERNAME["demo.client"].display_name]

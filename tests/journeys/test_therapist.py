@@ -14,9 +14,6 @@ from people import ok, wait_for
 
 from kit import demo
 
-NEEDS_BOOKING_SEED = pytest.mark.xfail(reason="needs booking's demo seed (demo.therapist authorised with a profile, "
-                                              "slots next week and bookings) under the kit.demo ids", strict=False)
-
 
 @pytest.fixture(scope="module")
 def therapist(platform):
@@ -28,14 +25,12 @@ def test_signs_in_with_bankid(therapist):
     assert "therapist" in me["roles"] and me["display_name"] == demo.BY_USERNAME["demo.therapist"].display_name
 
 
-@pytest.mark.xfail(reason="needs the directory seed of kit.demo (demo.therapist2's account)", strict=False)
 def test_the_second_therapist_signs_in_with_email_and_password(platform):
     person = demo.BY_USERNAME["demo.therapist2"]
     second = platform.person("demo.therapist2").email_login(person.email, demo.PASSWORD)
     assert second.me["display_name"] == person.display_name
 
 
-@NEEDS_BOOKING_SEED
 def test_the_demo_profile_slots_and_the_weeks_calendar(therapist):
     profile = ok(therapist.get(f"{B}/therapists/me/profile"))
     assert profile["status"] == "authorised" and profile["title"] and profile["fee_minor"]
@@ -53,7 +48,6 @@ def test_the_demo_profile_slots_and_the_weeks_calendar(therapist):
     wait_for(paid_and_cancelled, what="the demo's paid booking and cancelled one", timeout=60)
 
 
-@NEEDS_BOOKING_SEED
 def test_adds_moves_and_resizes_a_slot_and_books_it_for_an_own_client(platform, therapist):
     slot = new_slot(therapist, days=9, hour=13)
     moved = ok(therapist.patch(f"{B}/slots/{slot['id']}", json={
@@ -69,7 +63,6 @@ def test_adds_moves_and_resizes_a_slot_and_books_it_for_an_own_client(platform, 
     assert slot["id"] in str(card["future_meetings"]) or booked["id"] in str(card["future_meetings"])
 
 
-@NEEDS_BOOKING_SEED
 def test_invites_a_client_by_email_and_sees_the_invitation_pending(platform, therapist):
     email = f"{unique('inbjuden')}@example.org"
     invited = ok(therapist.post(f"{B}/invitations", json={"email": email, "language": "sv"}), 201)
@@ -79,7 +72,6 @@ def test_invites_a_client_by_email_and_sees_the_invitation_pending(platform, the
     assert email in [i["email"] for i in ok(therapist.get(f"{B}/invitations"))]
 
 
-@NEEDS_BOOKING_SEED
 def test_writes_a_journal_note_only_they_read(platform, therapist):
     clients = ok(therapist.get(f"{B}/clients"))
     own = (clients["items"] if isinstance(clients, dict) else clients)[0]["client_id"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from people import ok, refused
 
 from kit import demo
@@ -68,10 +67,6 @@ ARRIVING = {route for route in ROUTES if route.split(" ", 1)[1].startswith(("/di
                                                                             "/identity/password/reset", "/identity/me/",
                                                                             "/identity/contact/", "/identity/bankid/confirm"))}
 
-NEEDS_DIRECTORY = pytest.mark.xfail(reason="needs the directory seed of kit.demo (both care organisations' people "
-                                           "under their kit.demo ids) and the gateway's organisation checks", strict=False)
-
-
 def test_a_representative_acts_for_their_own_clients_only(person):
     """POST /identity/act-for: own → served; another organisation's client, or one not represented → 403."""
     representative = person("demo.representative")
@@ -84,7 +79,6 @@ def test_a_representative_acts_for_their_own_clients_only(person):
         assert refused.status_code == 403, refused.text
 
 
-@NEEDS_DIRECTORY
 def test_the_other_organisations_representative_is_refused_mine(person):
     theirs = person("demo.representative2")
     assert {c["id"] for c in theirs.me["represents"]} == {str(demo.demo_id("demo.client3")), str(demo.demo_id("demo.client4"))}
@@ -93,7 +87,6 @@ def test_the_other_organisations_representative_is_refused_mine(person):
         assert refused.status_code == 403
 
 
-@NEEDS_DIRECTORY
 def test_a_coordinator_links_a_representative_only_within_their_organisation(person):
     """POST /identity/accounts: a representative of the own organisation's client → 201; of the other
     organisation's client → 403 naming the organisation, and nothing is made."""
@@ -123,11 +116,6 @@ def test_a_coordinator_cannot_make_staff_or_admins(person):
 
 
 D = "/directory/organisations"
-NEEDS_DIRECTORY_API = pytest.mark.xfail(reason="needs the gateway's directory API (/directory/organisations …) and its "
-                                               "seed of kit.demo", strict=False)
-
-
-@NEEDS_DIRECTORY_API
 def test_the_directory_lists_only_the_callers_organisations(person):
     """GET /directory/organisations and one organisation: a coordinator sees care.1, not care.2."""
     coordinator = person("demo.coordinator")
@@ -141,7 +129,6 @@ def test_the_directory_lists_only_the_callers_organisations(person):
     refused(coordinator.patch(f"{D}/{demo.BY_KEY['care.2'].id}", json={"name": "Overgenomen"}))
 
 
-@NEEDS_DIRECTORY_API
 def test_staff_grant_within_their_organisations_only(person):
     """POST/DELETE members: aid-centre staff grant a prescriber a service unit of the region; a coordinator
     cannot grant in another care organisation (403 naming it), and nothing is half-written."""
@@ -165,7 +152,6 @@ def test_staff_grant_within_their_organisations_only(person):
     refused(coordinator.post(D, json={"kind": "region", "code": "XX", "name": "Egen region"}), 403)
 
 
-@NEEDS_DIRECTORY_API
 def test_only_admins_make_top_level_organisations(person):
     admin = person("demo.admin")
     made = ok(admin.post(D, json={"kind": "clinic", "code": f"T{uuid.uuid4().hex[:5]}", "name": "Testklinikken",

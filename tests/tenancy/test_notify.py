@@ -19,7 +19,6 @@ def test_the_delivery_log_is_refused_to_everyone_but_admins(person, username):
     assert refused.status_code == 403, refused.text
 
 
-@pytest.mark.xfail(reason="needs demo.admin to sign in (the directory seed gives the admin a phone)", strict=False)
 def test_an_admin_reads_the_delivery_log(person):
     log = person("demo.admin").get("/api/notify/deliveries", params={"limit": 10})
     assert log.status_code == 200 and isinstance(log.json(), list)
