@@ -187,8 +187,8 @@ class Platform:
 async def running_platform(test_env: RunEnvironment, name: str, *, billing: bool = True) -> AsyncIterator[Platform]:
     """Logistics (with the demo catalogue) and billing on real HTTP behind the gateway, which trusts the test
     SITHS CA behind a proxy on 127.0.0.1 and signs the tokens the services verify with its published keys
-    (JWKS). The services start first, so their queues hear the gateway's seed (kit.demo's cast); returns once
-    the demo prescribers have made their first-login settings. Databases are ``<service>_<name>``."""
+    (JWKS). The gateway seeds kit.demo's cast once the services' queues listen; returns once the demo
+    prescribers have made their first-login settings. Databases are ``<service>_<name>``."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -199,27 +199,31 @@ async def running_platform(test_env: RunEnvironment, name: str, *, billing: bool
     from gateway.seed import seed_demo
     from gateway.settings import Settings as GatewaySettings
 
-    gateway_port = free_port()
-    jwks = {"jwt_public_key": "", "jwt_jwks_url": f"http://127.0.0.1:{gateway_port}/.well-known/jwks.json"}
-    services: dict[str, str] = {}
+    gateway_port, logistics_port, billing_port = free_port(), free_port(), free_port()
+    # the services verify the gateway's tokens with its published keys and hear of ended sessions from it; small
+    # pools, as the shared database serves other runs too
+    common = {"jwt_public_key": "", "jwt_jwks_url": f"http://127.0.0.1:{gateway_port}/.well-known/jwks.json",
+              "sessions_ended_url": f"http://127.0.0.1:{gateway_port}/identity/sessions/ended",
+              "database_pool_size": 3, "database_max_overflow": 2}
+    services = {"logistics": f"http://127.0.0.1:{logistics_port}"} | (
+        {"billing": f"http://127.0.0.1:{billing_port}"} if billing else {})
+    key = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                     serialization.NoEncryption()).decode()
+    gateway_settings = test_env.settings(GatewaySettings, database=f"gateway_logistics_{name}", http_port=gateway_port,
+                                         services=services, trusted_proxies=["127.0.0.1"], signing_key_pem=key,
+                                         siths_ca_bundle=ca_for_tests().pem, codes_per_ip_per_10_min=1000,
+                                         codes_per_account_per_10_min=100, database_pool_size=3, database_max_overflow=2)
+    logistics_settings = test_env.settings(Settings, database=f"logistics_{name}", http_port=logistics_port,
+                                           partner_exchange=f"partner.logistics.{test_env.run_id}", **common)
     async with AsyncExitStack() as stack:
-        logistics_settings = test_env.settings(Settings, database=f"logistics_{name}", http_port=free_port(),
-                                               partner_exchange=f"partner.logistics.{test_env.run_id}", **jwks)
+        # the gateway first (the services ask it for keys and ended sessions), its seed once the services listen
+        gateway = await stack.enter_async_context(running_service(build_gateway(gateway_settings), test_env, http=True))
         logistics_service = await stack.enter_async_context(running_service(build(logistics_settings), test_env, http=True))
         await load_catalogue(logistics_settings)
-        services["logistics"] = f"http://127.0.0.1:{logistics_settings.http_port}"
         billing_service = None
         if billing:
-            billing_settings = test_env.settings(BillingSettings, database=f"billing_{name}", http_port=free_port(), **jwks)
+            billing_settings = test_env.settings(BillingSettings, database=f"billing_{name}", http_port=billing_port, **common)
             billing_service = await stack.enter_async_context(running_service(build_billing(billing_settings), test_env, http=True))
-            services["billing"] = f"http://127.0.0.1:{billing_settings.http_port}"
-        key = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                         serialization.NoEncryption()).decode()
-        gateway_settings = test_env.settings(GatewaySettings, database=f"gateway_logistics_{name}", http_port=gateway_port,
-                                             services=services, trusted_proxies=["127.0.0.1"], signing_key_pem=key,
-                                             siths_ca_bundle=ca_for_tests().pem, codes_per_ip_per_10_min=1000,
-                                             codes_per_account_per_10_min=100)
-        gateway = await stack.enter_async_context(running_service(build_gateway(gateway_settings), test_env, http=True))
         async with gateway.app.state.db.transaction() as session:
             await seed_demo(session, gateway_settings)
         base = f"http://127.0.0.1:{gateway_port}"
