@@ -7,9 +7,10 @@ an id that does not exist — and their own is served.
 catalogue, stock balances and news, shared by every signed-in staff member; role-checked only);
 ``own-account`` ones act on the caller's own account only.
 
-STAND-INS the lead replaces when the shared harness and the gateway's directory API land: the people are
-tokens of kit.testing's issuer (not yet a sign-in through the gateway), and their grants are the gateway's
-directory events published through the real broker (logistics.testing.grant).
+Everyone is kit.demo's cast signed in through the gateway as they do (SITHS development certificates for the
+prescribers, controllers and aid-centre staff; the admin with password + SMS code), calling logistics and
+billing through it (/api/logistics, /api/billing); grants and revocations are made by aid-centre staff through
+the gateway's /directory API.
 """
 
 from __future__ import annotations
@@ -18,23 +19,10 @@ import uuid
 
 import pytest
 
-from billing.app import build as build_billing
-from billing.settings import Settings as BillingSettings
 from contracts.identity import luhn_ok
-from kit.testing import fetch, running_service, wait_for
-from kit.testing.tokens import TokenIssuer
-from logistics.settings import Settings as LogisticsSettings
-from logistics.testing import (
-    aid_centre,
-    grant,
-    prescriber,
-    publish_directory,
-    revoke,
-    running_logistics,
-    until,
-)
-
-KEY = TokenIssuer()
+from kit.demo import demo_id
+from kit.testing import fetch, wait_for
+from logistics.testing import running_platform, until
 
 ROUTES = {
     # logistics
@@ -120,10 +108,10 @@ class World:
     """Municipality 1's and 2's people and records."""
 
 
-async def _municipality(svc, me: dict, store: str) -> dict:
+async def _municipality(platform, me: dict, store: str) -> dict:
     """A prescriber's records: a recipient with an aid delivered from the own store, one in stock, a return
     receipt, a registered order, a cart with a line, an activity, a pickup, a deviation, a replenishment."""
-    c = svc.client
+    c, svc = platform.logistics, platform.logistics_service
     r = (await c.post("/recipients", headers=me, json={"kind": "patient", "personal_number": invented_number(),
                                                        "reason": "förskrivning"})).json()
     b_aid = (await fetch(svc.settings, "SELECT id FROM articles WHERE aid_class = 'B' AND individual_tracked ORDER BY number LIMIT 1"))[0]["id"]
@@ -163,30 +151,28 @@ async def _municipality(svc, me: dict, store: str) -> dict:
 
 @pytest.fixture(scope="module")
 async def world(test_env):
-    logistics = test_env.settings(LogisticsSettings, database="logistics_tenancy", jwt_public_key=KEY.public_pem,
-                                  partner_exchange=f"partner.logistics.{test_env.run_id}")
-    billing = test_env.settings(BillingSettings, database="billing_tenancy", jwt_public_key=KEY.public_pem)
-    async with running_logistics(test_env, logistics) as svc, running_service(build_billing(billing), test_env) as bill:
-        await publish_directory(test_env)
+    """The platform once for the module: kit.demo's people signed in, and each municipality's records."""
+    async with running_platform(test_env, "tenancy") as platform:
         w = World()
-        w.svc, w.billing, w.env = svc, bill, test_env
-        w.p1 = await prescriber(svc, test_env, KEY, units=("unit.1a",), stores=("store.1",), default_source="aid_centre")
-        w.p2 = await prescriber(svc, test_env, KEY, units=("unit.2a",), stores=("store.2",), default_source="aid_centre")
-        w.aid_centre = await aid_centre(svc, test_env, KEY)
-        w.admin = KEY.headers(uuid.uuid4(), "admin")
-        w.m1 = await _municipality(svc, w.p1, "K1201")
-        w.m2 = await _municipality(svc, w.p2, "K1202")
-        w.controllers = []
-        for key in ("municipality.1", "municipality.2"):
-            account = uuid.uuid4()
-            await grant(test_env, account, (key, "controller"))
-            w.controllers.append(KEY.headers(account, "controller"))
+        w.platform, w.svc, w.billing = platform, platform.logistics, platform.billing
+        w.p1, w.p2 = await platform.person("demo.prescriber"), await platform.person("demo.prescriber2")
+        w.aid_centre = await platform.person("demo.aidcentre")
+        w.admin = await platform.person("demo.admin")
+        w.m1 = await _municipality(platform, w.p1, "K1201")
+        w.m2 = await _municipality(platform, w.p2, "K1202")
+        w.controllers = [await platform.person("demo.controller"), await platform.person("demo.controller2")]
 
-        async def granted():
-            rows = await fetch(billing, "SELECT count(*) AS n FROM directory_memberships WHERE role = 'controller'")
-            return rows[0]["n"] >= 2
+        async def granted():  # billing's copy lets each controller read their own municipality's
+            answers = [await w.billing.get("/invoice-specifications", headers=who, params={"payer": payer})
+                       for who, payer in zip(w.controllers, ("1201", "1202"), strict=True)]
+            return all(a.status_code == 200 for a in answers)
 
-        await wait_for(granted, what="the controllers in billing")
+        async def region():  # logistics' copy has the aid centre's region: both municipalities' orders listed
+            listed = await w.svc.get("/search/orders", headers=w.aid_centre, params={"limit": 500})
+            return listed.status_code == 200 and {w.m1["order"]["id"], w.m2["order"]["id"]} <= {x["id"] for x in listed.json()}
+
+        await wait_for(granted, timeout=20, what="the controllers in billing")
+        await wait_for(region, timeout=20, what="the aid centre's region in logistics")
         yield w
 
 
@@ -213,7 +199,7 @@ def test_every_route_is_listed(monkeypatch):
 
 
 async def test_recipient_routes(world):
-    c, me, theirs, mine = world.svc.client, world.p1, world.m2, world.m1
+    c, me, theirs, mine = world.svc, world.p1, world.m2, world.m1
     rid = theirs["recipient"]["id"]
     for view in ("", "/aids", "/activities", "/consumables", "/deviations", "/returned", "/ordered", "/aid-list.pdf"):
         assert await same_as_missing(c, "GET", "/recipients/{id}" + view, rid, headers=me) == 404
@@ -234,7 +220,7 @@ async def test_recipient_routes(world):
 
 
 async def test_order_routes(world):
-    c, me, theirs, mine = world.svc.client, world.p1, world.m2, world.m1
+    c, me, theirs, mine = world.svc, world.p1, world.m2, world.m1
     order, cart, line = theirs["order"]["id"], theirs["cart"]["id"], theirs["line"]["id"]
     pdf = {"Content-Type": "application/pdf", "X-Filename": "a.pdf"}
     checks = [("POST", "/orders/{id}/lines", order, {"json": {"manual_text": "x", "comment": "y"}}),
@@ -270,7 +256,7 @@ async def test_order_routes(world):
 
 
 async def test_activity_pickup_deviation_and_search_routes(world):
-    c, me, theirs, mine = world.svc.client, world.p1, world.m2, world.m1
+    c, me, theirs, mine = world.svc, world.p1, world.m2, world.m1
     pdf = {"Content-Type": "application/pdf", "X-Filename": "a.pdf"}
     assert await same_as_missing(c, "GET", "/activities/{id}", theirs["activity"]["id"], headers=me) == 404
     assert (await c.get(f"/activities/{mine['activity']['id']}", headers=me)).status_code == 200
@@ -307,7 +293,7 @@ async def test_activity_pickup_deviation_and_search_routes(world):
 
 
 async def test_store_and_individual_routes(world):
-    c, me, theirs, mine = world.svc.client, world.p1, world.m2, world.m1
+    c, me, theirs, mine = world.svc, world.p1, world.m2, world.m1
     body = {"article_id": mine["b_aid"], "number": f"TN-{uuid.uuid4().hex[:8]}", "serial_number": "SN-2"}
     refused = await c.post("/individuals", headers=me, json=body | {"warehouse_code": "K1202"})
     assert refused.status_code == 403 and "K1202" in refused.json()["detail"]
@@ -357,7 +343,7 @@ async def test_store_and_individual_routes(world):
 
 
 async def test_audit_routes_are_for_admins(world):
-    c = world.svc.client
+    c = world.svc
     for path in ("/admin/audit", "/admin/audit/verify"):
         assert (await c.get(path, headers=world.p1)).status_code == 403
         assert (await c.get(path, headers=world.aid_centre)).status_code == 403
@@ -365,7 +351,7 @@ async def test_audit_routes_are_for_admins(world):
 
 
 async def test_invoice_specification_routes(world):
-    b = world.billing.client
+    b = world.billing
     one, two = world.controllers
 
     async def specs(payer):
@@ -385,13 +371,17 @@ async def test_invoice_specification_routes(world):
 
 
 async def test_a_revoked_grant_stops_counting(world):
-    c = world.svc.client
-    account = uuid.uuid4()
-    me = await prescriber(world.svc, world.env, KEY, account_id=account, units=("unit.1b",), stores=(), default_source="aid_centre")
-    recipient = (await c.post("/recipients", headers=me, json={"kind": "patient", "personal_number": invented_number(),
-                                                               "reason": "förskrivning"})).json()
+    """The aid centre grants municipality 2's prescriber a unit of municipality 1, then takes it back."""
+    c, platform = world.svc, world.platform
+    me = world.p2
+    unit = str(demo_id("unit.1b"))
+    await platform.grant(world.aid_centre, "demo.prescriber2", "unit.1b", "prescriber")
+    registered = await until(lambda: c.post("/recipients", headers=me, json={
+        "kind": "patient", "personal_number": invented_number(), "reason": "förskrivning", "service_unit_id": unit}),
+        status=201, what="the grant of unit.1b")
+    recipient = registered.json()
     assert (await c.get(f"/recipients/{recipient['id']}", headers=me)).status_code == 200
-    await revoke(world.env, account, ("unit.1b", "prescriber"))
+    await platform.revoke(world.aid_centre, "demo.prescriber2", "unit.1b", "prescriber")
     gone = await until(lambda: c.get(f"/recipients/{recipient['id']}", headers=me), status=404, what="the revocation")
     assert gone.json()["type"] == "/problems/not-found"
     refused = await c.post(f"/recipients/{recipient['id']}/cart", headers=me)
