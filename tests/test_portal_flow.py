@@ -6,8 +6,9 @@ in their own organisation (another organisation's client and a missing one get t
 a representative only for the client of the session while they represent in that client's organisation, and
 reads are audited in a chain an admin checks.
 
-The directory's organisations and memberships come from ``portal.testing.StandInDirectory`` (kit.demo's people
-and events through the real broker) until the gateway's directory API lands."""
+The directory is the gateway's: kit.demo's cast from the gateway's own seed, and every change through its API
+as the person who would make it (``portal.testing.GatewayDirectory``: the coordinator grants, revokes and links
+in their care organisation, an admin deactivates one); the portal learns of it from the gateway's events."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from contracts.booking.v1 import BookingConfirmed
-from contracts.gateway.v1 import OrganisationSaved
 from gateway.app import build as build_gateway
+from gateway.seed import seed_demo
 from gateway.settings import Settings as GatewaySettings
 from kit.db import Database
 from kit.demo import BY_KEY, BY_USERNAME
@@ -33,7 +34,7 @@ from notify.sink import start_sink
 from portal import demo
 from portal.app import build as build_portal
 from portal.settings import Settings as PortalSettings
-from portal.testing import StandInDirectory, act_for, bearer, sign_in, sms_code
+from portal.testing import GatewayDirectory, act_for, bearer, sign_in, sms_code
 
 KEY = TokenIssuer()  # the gateway's signing key pair (no token is minted here)
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -47,7 +48,7 @@ class Platform:
     gw: RunningService
     notify: RunningService
     portal: RunningService
-    directory: StandInDirectory
+    directory: GatewayDirectory
 
     async def sign_in(self, username: str) -> dict:
         return bearer(await sign_in(self.gw.client, self.notify.client, username))
@@ -66,13 +67,14 @@ async def platform(test_env):
             running_service(build_gateway(gateway), test_env, http=True) as gateway_service:
         sink_db = Database(notify.database_url, pool_size=2)
         sink = await start_sink(sink_db, "127.0.0.1", notify.smtp_port)
-        directory = StandInDirectory(test_env, gateway)
-        await directory.seed()
+        async with gateway_service.app.state.db.transaction() as session:  # kit.demo's cast, as `make run` seeds it
+            await seed_demo(session, gateway)
         portal_db = Database(portal.database_url, pool_size=1)
         async with portal_db.transaction() as session:
             await demo.load(session)
         await portal_db.dispose()
-        yield Platform(gateway_service, notify_service, portal_service, directory)
+        yield Platform(gateway_service, notify_service, portal_service,
+                       GatewayDirectory(gateway_service.client, notify_service.client))
         sink.close()
         await sink_db.dispose()
 
@@ -299,18 +301,37 @@ async def test_a_representative_reaches_only_the_client_of_the_session_in_their_
     assert ("read profile", "not a representative in the client's organisation") in reasons
 
 
+def refused_outside(answer, organisation) -> None:
+    """The gateway's 403 for a link across organisations: it names the organisation."""
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["organisation_id"] == str(organisation.id) and str(organisation.id) in answer.json()["detail"]
+
+
 async def test_a_representative_of_another_organisation_is_refused(platform):
-    """Representative 2 (Rivierzorg) linked to a client of Zorgveld, as a link made before the gateway checked
-    organisations: whether the gateway refuses to act for them or not, the portal serves nothing."""
-    gw = platform.gw
+    """Representative 2 (Rivierzorg) and a client of Zorgveld: the gateway refuses the link in either
+    organisation and acting for the client. A session that acts for the client from when representative 2 also
+    represented in Zorgveld outlives that membership: the portal, which cannot confirm it from its directory
+    any more, serves it nothing of the client."""
+    gw, directory = platform.gw, platform.directory
     rep2, client = BY_USERNAME["demo.representative2"], BY_USERNAME["demo.client"]
-    await platform.directory.link_representative(rep2.id, client.id)
+    refused_outside(await directory.link(CARE_1.id, rep2.id, client.id), CARE_1)  # not a representative there
+    refused_outside(await directory.link(CARE_2.id, rep2.id, client.id), CARE_2)  # not a client there
     tokens = await sign_in(gw.client, platform.notify.client, "demo.representative2")
+    assert (await act_for(gw.client, tokens, client.id)).status_code == 403
+
+    # a representative in Zorgveld too for a while: linked, a session acting for the client, then not any more
+    await directory.grant(rep2.id, CARE_1.id, "representative")
+    assert (await directory.link(CARE_1.id, rep2.id, client.id)).status_code == 201
     acting = await act_for(gw.client, tokens, client.id)
-    if acting.status_code == 403:  # the gateway checks the organisation at act-for
-        return
     assert acting.status_code == 200, acting.text
     as_client = bearer(acting.json())
+    await until_status(lambda: gw.client.get(f"/api/portal/clients/{client.id}/profile", headers=as_client), 200,
+                       "representative 2 serving in Zorgveld")
+    await directory.unlink(CARE_1.id, rep2.id, client.id)
+    await directory.revoke(rep2.id, CARE_1.id, "representative")
+    assert (await act_for(gw.client, tokens, client.id)).status_code == 403
+    await until_status(lambda: gw.client.get(f"/api/portal/clients/{client.id}/profile", headers=as_client), 404,
+                       "the portal refusing the session it cannot confirm")
     nobody = uuid.uuid4()
     for part in ("profile", "reports", "plans", "measurements", "appointments"):
         refused = await gw.client.get(f"/api/portal/clients/{client.id}/{part}", headers=as_client)
@@ -325,23 +346,19 @@ async def test_a_representative_of_another_organisation_is_refused(platform):
                        "representative 2's own client")
 
 
-async def test_an_organisation_made_inactive_in_the_directory_closes_its_records(platform, test_env):
+async def test_an_organisation_made_inactive_in_the_directory_closes_its_records(platform):
     gw = platform.gw
     coordinator2 = await platform.sign_in("demo.coordinator2")
     client4 = BY_USERNAME["demo.client4"].id
     profile = f"/api/portal/clients/{client4}/profile"
     await until_status(lambda: gw.client.get(profile, headers=coordinator2), 200, "Rivierzorg's client")
 
-    async def saved(active: bool) -> None:
-        await publish(test_env, OrganisationSaved(organisation_id=CARE_2.id, kind="care_organisation", code=CARE_2.code,
-                                                  name=CARE_2.name, time_zone=CARE_2.time_zone, active=active))
-
-    await saved(False)
+    await platform.directory.set_active(CARE_2.id, False)  # an admin deactivates Rivierzorg in the gateway
     try:
         await until_status(lambda: gw.client.get(profile, headers=coordinator2), 404, "the inactive organisation closed")
         assert (await gw.client.get("/api/portal/clients", headers=coordinator2)).json() == []
     finally:
-        await saved(True)
+        await platform.directory.set_active(CARE_2.id, True)
     await until_status(lambda: gw.client.get(profile, headers=coordinator2), 200, "the organisation active again")
 
 

@@ -3,8 +3,9 @@ in ``ROUTES``; for each "matrix" route, people of one care organisation (coordin
 acting for a client) signed in through the gateway are refused the other organisation's records, with the same
 answer as for an id nobody has, and served their own. Both directions: Zorgveld (1) against Rivierzorg (2).
 
-Organisations and memberships come from ``portal.testing.StandInDirectory`` until the gateway's directory
-lands; the records are the portal's demo seed (``portal.demo``)."""
+Organisations and memberships are the gateway's: kit.demo's cast from its own seed, newcomers made through its
+API by their organisation's coordinator (``portal.testing.GatewayDirectory``); the records are the portal's
+demo seed (``portal.demo``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from gateway.app import build as build_gateway
+from gateway.seed import seed_demo
 from gateway.settings import Settings as GatewaySettings
 from kit.db import Database
 from kit.demo import BY_KEY, BY_USERNAME, demo_id
@@ -25,7 +27,7 @@ from notify.settings import Settings as NotifySettings
 from portal import demo
 from portal.app import build as build_portal
 from portal.settings import Settings as PortalSettings
-from portal.testing import StandInDirectory, act_for, bearer, sign_in
+from portal.testing import GatewayDirectory, act_for, bearer, sign_in
 
 KEY = TokenIssuer()  # the gateway's signing key pair (no token is minted here)
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -86,8 +88,9 @@ async def people(test_env):
     async with running_service(build_portal(portal), test_env, http=True), \
             running_service(build_notify(notify), test_env) as notify_service, \
             running_service(build_gateway(gateway), test_env, http=True) as gw:
-        directory = StandInDirectory(test_env, gateway)
-        await directory.seed()
+        async with gw.app.state.db.transaction() as session:  # kit.demo's cast, as `make run` seeds it
+            await seed_demo(session, gateway)
+        directory = GatewayDirectory(gw.client, notify_service.client)
         db = Database(portal.database_url, pool_size=1)
         async with db.transaction() as session:
             await demo.load(session)
@@ -212,9 +215,11 @@ async def test_registering_a_client(people):
     gw, directory = people["gw"], people["directory"]
     for side, other in ((1, 2), (2, 1)):
         coordinator = people[(side, "coordinator")]
-        newcomer, foreign = uuid.uuid4(), uuid.uuid4()
-        await directory.grant(newcomer, SIDES[side]["organisation"].id, "client")
-        await directory.grant(foreign, SIDES[other]["organisation"].id, "client")
+        # each coordinator makes a client account in their organisation (a client there, not yet recorded)
+        newcomer = await directory.new_account(SIDES[side]["organisation"].id, "client", f"nieuw.{uuid.uuid4().hex[:8]}",
+                                               f"+4670000{side}401")
+        foreign = await directory.new_account(SIDES[other]["organisation"].id, "client", f"ander.{uuid.uuid4().hex[:8]}",
+                                              f"+4670000{other}501")
         body = {"display_name": "Test Nieuw", "date_of_birth": "1960-01-01"}
         for account, organisation in ((foreign, SIDES[other]["organisation"]), (newcomer, SIDES[other]["organisation"])):
             crossing = await gw.client.post("/api/portal/clients", headers=coordinator,

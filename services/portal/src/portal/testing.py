@@ -1,100 +1,82 @@
 """Test support for the portal's cross-service tests: people sign in through the gateway as they do
-(username, password, the SMS code read from notify's /dev/sms), and a STAND-IN for the gateway's directory.
-
-``StandInDirectory`` exists only until the gateway's directory API and seed land (another branch): it writes
-kit.demo's accounts (with kit.demo's ids and password, terms accepted) and representation links straight into
-the test gateway's database, and publishes ``OrganisationSaved`` / ``MembershipGranted`` / ``MembershipRevoked``
-through the real broker exactly as the gateway will. Switch it to the gateway's seed and its membership routes
-once they exist; nothing in the portal depends on it.
-"""
+(username, password, the SMS code read from notify's /dev/sms), and change the gateway's directory through its
+API as the person who would (``GatewayDirectory``): a care organisation's coordinator makes its clients and
+representatives, grants and revokes those roles there and links representatives to its clients; an admin
+(password and SMS code) anything else. The gateway publishes each change; the portal's copy fills from the
+events, so a test polls the portal's API until a change takes effect."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
-from typing import Any
 
 import httpx
 
-from contracts.gateway.v1 import MembershipGranted, MembershipRevoked, OrganisationSaved
-from kit.db import Database
-from kit.demo import BY_USERNAME, ORGANISATIONS, PASSWORD, DemoPerson
-from kit.testing import RunEnvironment, publish_many, wait_for
+from kit.demo import BY_USERNAME, ORGANISATIONS, PASSWORD, PEOPLE
+from kit.testing import wait_for
+
+D = "/directory/organisations"
+#: the coordinator of each care organisation of kit.demo, by the organisation's id
+COORDINATORS = {o.id: p.username for o in ORGANISATIONS for p in PEOPLE if (o.key, "care_coordinator") in p.memberships}
 
 
-class StandInDirectory:
-    """Stand-in for the gateway's directory (seed and membership API) in tests. See the module docstring."""
+class GatewayDirectory:
+    """The gateway's directory through its /directory and /identity/accounts routes, each change made by the
+    one who would make it: the coordinator of the care organisation for client and representative (accounts,
+    memberships, links), demo.admin for other roles. Each person signs in once (password and SMS code)."""
 
-    def __init__(self, env: RunEnvironment, gateway_settings: Any) -> None:
-        self.env, self.gateway_settings = env, gateway_settings
+    def __init__(self, gateway: httpx.AsyncClient, notify: httpx.AsyncClient) -> None:
+        self.gateway, self.notify = gateway, notify
+        self._signed: dict[str, dict[str, str]] = {}
 
-    async def seed(self, people: list[DemoPerson] | None = None) -> None:
-        """kit.demo's accounts in the gateway's database, and every organisation and membership published.
-        The whole cast: the gateway's own seed (its directory, memberships and links, published by its relay);
-        some ``people`` only: written straight in, their memberships published here."""
-        from gateway.identity.models import Account
-        from gateway.identity.service import hash_password
-        from gateway.seed import seed_demo
+    async def as_(self, username: str) -> dict[str, str]:
+        """The headers of ``username`` signed in (once per directory)."""
+        if username not in self._signed:
+            self._signed[username] = bearer(await sign_in(self.gateway, self.notify, username))
+        return self._signed[username]
 
-        if people is None:
-            db = Database(self.gateway_settings.database_url, pool_size=1)
-            try:
-                async with db.transaction() as session:
-                    await seed_demo(session, self.gateway_settings)
-            finally:
-                await db.dispose()
-            return
-        db = Database(self.gateway_settings.database_url, pool_size=1)
-        password_hash = await hash_password(PASSWORD)
-        try:
-            async with db.transaction() as session:
-                for person in people:
-                    if await session.get(Account, person.id) is None:
-                        session.add(Account(id=person.id, display_name=person.display_name, roles=list(person.roles),
-                                            username=person.username, email=person.email, phone=person.phone,
-                                            language=person.language if person.language in ("sv", "nb", "nl", "en") else "sv",
-                                            password_hash=password_hash, hsa_id=person.hsa_id,
-                                            terms_version=self.gateway_settings.terms_version,
-                                            terms_accepted_at=datetime.now(UTC)))
-                await session.flush()
-                for person in people:
-                    for username in person.represents:
-                        await self.link(session, person.id, BY_USERNAME[username].id)
-        finally:
-            await db.dispose()
-        await publish_many(self.env, [
-            OrganisationSaved(organisation_id=o.id, kind=o.kind, parent_id=o.parent_id, code=o.code, name=o.name,
-                              time_zone=o.time_zone) for o in ORGANISATIONS])  # type: ignore[arg-type]
-        await publish_many(self.env, [MembershipGranted(account_id=p.id, organisation_id=BY_KEY_ID[key], role=role)  # type: ignore[arg-type]
-                                      for p in people for key, role in p.memberships])
+    async def _manager(self, organisation_id: uuid.UUID, role: str) -> dict[str, str]:
+        coordinator = COORDINATORS.get(organisation_id)
+        return await self.as_(coordinator if coordinator and role in ("client", "representative") else "demo.admin")
 
-    @staticmethod
-    async def link(session: Any, representative_id: uuid.UUID, client_id: uuid.UUID) -> None:
-        from gateway.identity.models import Representation
-
-        if await session.get(Representation, (representative_id, client_id)) is None:
-            session.add(Representation(representative_id=representative_id, client_id=client_id))
-
-    async def link_representative(self, representative_id: uuid.UUID, client_id: uuid.UUID) -> None:
-        """A representation link in the gateway regardless of organisations (as links made before the gateway
-        checked them): the portal must refuse what it cannot confirm from its directory."""
-        db = Database(self.gateway_settings.database_url, pool_size=1)
-        try:
-            async with db.transaction() as session:
-                await self.link(session, representative_id, client_id)
-        finally:
-            await db.dispose()
+    async def new_account(self, organisation_id: uuid.UUID, role: str, username: str, phone: str,
+                          language: str = "nl") -> uuid.UUID:
+        """The coordinator makes a ``role`` account (client, representative) in their care organisation; it
+        becomes a member there and its temporary password goes to ``<username>@example.org`` (notify's /dev/mail)."""
+        made = await self.gateway.post("/identity/accounts", headers=await self.as_(COORDINATORS[organisation_id]), json={
+            "display_name": f"Test {username}", "roles": [role], "email": f"{username}@example.org", "phone": phone,
+            "username": username, "language": language, "organisation_id": str(organisation_id)})
+        assert made.status_code == 201, made.text
+        return uuid.UUID(made.json()["id"])
 
     async def grant(self, account_id: uuid.UUID | str, organisation_id: uuid.UUID, role: str) -> None:
-        await publish_many(self.env, [MembershipGranted(account_id=uuid.UUID(str(account_id)),  # type: ignore[arg-type]
-                                                        organisation_id=organisation_id, role=role)])
+        granted = await self.gateway.post(f"{D}/{organisation_id}/members", headers=await self._manager(organisation_id, role),
+                                          json={"account_id": str(account_id), "role": role})
+        assert granted.status_code in (200, 201), granted.text
 
     async def revoke(self, account_id: uuid.UUID | str, organisation_id: uuid.UUID, role: str) -> None:
-        await publish_many(self.env, [MembershipRevoked(account_id=uuid.UUID(str(account_id)),  # type: ignore[arg-type]
-                                                        organisation_id=organisation_id, role=role)])
+        revoked = await self.gateway.delete(f"{D}/{organisation_id}/members/{account_id}/{role}",
+                                            headers=await self._manager(organisation_id, role))
+        assert revoked.status_code == 204, revoked.text
 
+    async def link(self, organisation_id: uuid.UUID, representative_id: uuid.UUID | str,
+                   client_id: uuid.UUID | str) -> httpx.Response:
+        """The coordinator links a representative to a client of their organisation (the answer as it comes:
+        201, or 403 when either is not a member there)."""
+        return await self.gateway.post(f"{D}/{organisation_id}/representations",
+                                       headers=await self.as_(COORDINATORS[organisation_id]),
+                                       json={"representative_id": str(representative_id), "client_id": str(client_id)})
 
-BY_KEY_ID = {o.key: o.id for o in ORGANISATIONS}
+    async def unlink(self, organisation_id: uuid.UUID, representative_id: uuid.UUID | str,
+                     client_id: uuid.UUID | str) -> None:
+        gone = await self.gateway.delete(f"{D}/{organisation_id}/representations/{representative_id}/{client_id}",
+                                         headers=await self.as_(COORDINATORS[organisation_id]))
+        assert gone.status_code == 204, gone.text
+
+    async def set_active(self, organisation_id: uuid.UUID, active: bool) -> None:
+        """An admin deactivates (or reactivates) an organisation."""
+        changed = await self.gateway.patch(f"{D}/{organisation_id}", headers=await self.as_("demo.admin"),
+                                           json={"active": active})
+        assert changed.status_code == 200 and changed.json()["active"] is active, changed.text
 
 
 def bearer(tokens: dict) -> dict[str, str]:
