@@ -44,7 +44,8 @@ def valid_personal_number(year: int = 1940) -> str:
 
 
 # -- the marketplace ---------------------------------------------------------------------------------------
-def fresh_therapist(platform: Platform, admin: Person, *, name: str = "Test Terapeut Ny") -> tuple[Person, str]:
+def fresh_therapist(platform: Platform, admin: Person, *, name: str = "Test Terapeut Ny",
+                    time_zone: str = "Europe/Stockholm") -> tuple[Person, str]:
     """BK-1 a therapist signs up with email and password and applies; BK-2 the admin authorises the
     application and the therapist gets the mail; BK-3/BK-5 the profile and reception. Returns the signed-in
     therapist and their email."""
@@ -69,7 +70,7 @@ def fresh_therapist(platform: Platform, admin: Person, *, name: str = "Test Tera
 
     ok(therapist.put(f"{B}/therapists/me/profile", json={
         "title": "Leg. psykolog", "presentation": "Jag hjälper dig att hitta lugnet.", "fee_minor": 95000,
-        "personal_information": DOOR_CODE, "languages": ["sv", "en"], "time_zone": "Europe/Stockholm",
+        "personal_information": DOOR_CODE, "languages": ["sv", "en"], "time_zone": time_zone,
         "bank_account": "SE45 5000 0000 0583 9825 7466"}))
     ok(therapist.put(f"{B}/therapists/me/reception", json={"video": True, "on_site": True, "address": ADDRESS}))
     return therapist, email
@@ -171,9 +172,15 @@ def coordinator_makes_client(platform: Platform, coordinator: Person, organisati
         "organisation_id": organisation_id}), 201)  # the account becomes a member of the coordinator's organisation
     assert account["temporary_password_sent"] is True
     if "client" in roles:
-        ok(coordinator.post(f"{PT}/clients", json={
-            "account_id": account["id"], "organisation_id": organisation_id, "display_name": f"Test {username}",
-            "date_of_birth": "1950-04-01", "address": "Teststraat 1, Amsterdam", "contact_person": "Test Dochter"}), 201)
+        record = {"account_id": account["id"], "organisation_id": organisation_id, "display_name": f"Test {username}",
+                  "date_of_birth": "1950-04-01", "address": "Teststraat 1, Amsterdam", "contact_person": "Test Dochter"}
+
+        def recorded() -> dict | None:
+            # the portal learns of the new member from the gateway's MembershipGranted: until then, a 403
+            answer = coordinator.post(f"{PT}/clients", json=record)
+            return ok(answer, 201) if answer.status_code != 403 else None
+
+        wait_for(recorded, what="the portal to know the new client of the organisation")
     mail = platform.mail(email, "account")
     assert f"Gebruikersnaam: {username}" in mail["body"], mail["body"]
     temporary = re.search(r"Tijdelijk wachtwoord: (\S+)", mail["body"])[1]

@@ -61,6 +61,8 @@ def test_orders_an_aid_that_the_aid_centre_delivers(platform, prescriber):
                                             ok(prescriber.get(f"{LG}/recipients/{recipient['id']}/ordered"))}
 
 
+@pytest.mark.xfail(strict=True, reason="#19/#25: a delivered aid without an individual number is not yet a holding of "
+                   "the recipient, so it is missing from /aids and the aid list; this journey passes once it is")
 def test_the_delivered_aid_is_in_the_recipients_views_and_is_picked_up(platform, prescriber):
     recipient = register_recipient(prescriber)
     article = available_article(prescriber)
