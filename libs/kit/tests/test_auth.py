@@ -116,26 +116,3 @@ async def test_the_first_requests_after_a_start_all_get_the_gateway_keys():
     assert len(principals) == 15 and all(p.roles == {"client"} for p in principals)
     assert len(fetched) == 1
 
-
-async def test_readiness_waits_for_the_gateway_keys():
-    """Issue 20: a service is ready only once it can verify the first token (the keys are there at start)."""
-    from fastapi import FastAPI
-
-    from kit.testing import fake_api
-
-    gateway, up = FastAPI(), {"answering": False}
-
-    @gateway.get("/.well-known/jwks.json")
-    async def jwks() -> dict:
-        if not up["answering"]:
-            raise RuntimeError("still starting")
-        jwk = jwt.PyJWK.from_json(jwt.algorithms.OKPAlgorithm.to_jwk(ISSUER.private_key.public_key()))
-        return {"keys": [{**jwk._jwk_data, "kid": "test", "alg": "EdDSA"}]}
-
-    async with fake_api(gateway) as url:
-        v = TokenVerifier("", issuer=ISSUER.issuer, audience=ISSUER.audience, jwks_url=f"{url}/.well-known/jwks.json")
-        assert not await v.ready()
-        up["answering"] = True
-        v._jwks_fetched_at = float("-inf")  # the 5 s between fetches, skipped rather than waited for
-        assert await v.ready()
-        assert (await v.verify(ISSUER.token(uuid.uuid4(), "client"))).roles == {"client"}

@@ -122,24 +122,6 @@ class TokenVerifier:
             raise unauthorized("the token is signed with an unknown key")
         return self._jwks[kid]
 
-    async def ready(self) -> bool:
-        """For readiness: a configured key reads, or the gateway's keys have been fetched (fetching them now if
-        not): a service reports ready only once it can verify the first token it gets."""
-        if self.public_key:
-            try:
-                self._configured_key()
-            except Problem:
-                return False
-            return True
-        if not self.jwks_url:
-            return False
-        if not self._jwks:
-            try:
-                await self.key_for("")
-            except Problem:
-                pass
-        return bool(self._jwks)
-
     async def verify(self, token: str, *, allow_limited: bool = False) -> Principal:
         if not (self.public_key or self.jwks_url):
             raise unauthorized("this service has no token key configured")

@@ -296,9 +296,6 @@ def health_router(extra_checks: Sequence[ReadyCheck] = ()) -> APIRouter:
         """Ready to work: database reachable, broker connected, every consumer attached."""
         app = request.app
         checks: dict[str, Any] = {"database": await app.state.db.ping(), **(await app.state.bus.ready())}
-        verifier = app.state.token_verifier
-        if verifier.public_key or verifier.jwks_url:  # a service that takes tokens: can it verify the first one?
-            checks["token_keys"] = await verifier.ready()
         for check in extra_checks:
             checks.update(await check(app))
         ok = all(_passed(v) for v in checks.values())
