@@ -190,7 +190,7 @@ def print_table(procs: list[Process], started: float) -> None:
         print(f"  {name:<10} {url:<24} {url}/docs")
     print(f"  {'web':<10} {web_url():<24} the pages behind the links in the mails")
     print(f"\n  Through the gateway:   {urls['gateway']}/api/<service>/<path>")
-    print(f"  Everything ready:      curl {urls['gateway']}/health/ready")
+    print(f"  Everything ready:      curl {urls['gateway']}/health/services")
     print("  AsyncAPI (events):     docs/asyncapi.json")
     print(f"  Mails and SMS sent:    {urls['notify']}/dev/mail   {urls['notify']}/dev/sms")
     if gateway := next((p for p in procs if p.name == "gateway" and "GATEWAY_MTLS_PORT" in p.env), None):

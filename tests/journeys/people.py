@@ -384,14 +384,14 @@ def _runner_done(output: str) -> bool:
 
 
 def _poll_ready(gateway: str, child: subprocess.Popen, log: Path) -> None:
-    """The gateway's readiness includes every service's: poll it (never sleep a fixed time)."""
+    """The gateway's /health/services reports every service's readiness: poll it (never sleep a fixed time)."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     last = "no answer"
     while time.monotonic() < deadline:
         if child.poll() is not None:
             raise AssertionError(f"deploy/run.py exited with {child.returncode}:\n{log.read_text()[-4000:]}")
         try:
-            response = httpx.get(f"{gateway}/health/ready", timeout=2)
+            response = httpx.get(f"{gateway}/health/services", timeout=2)
             if response.status_code == 200 and _runner_done(log.read_text()):
                 return
             last = response.text

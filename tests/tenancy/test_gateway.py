@@ -20,6 +20,7 @@ from kit.testing import free_port, probe, running_service
 ROUTES = {
     "GET /health/live": "public",
     "GET /health/ready": "public",
+    "GET /health/services": "public",
     "GET /.well-known/jwks.json": "public",
     "GET /whoami": "own-account",
     "POST /identity/bankid/auth": "public",

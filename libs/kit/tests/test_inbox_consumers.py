@@ -96,9 +96,9 @@ async def test_malformed_and_unknown_messages_go_straight_to_the_dlq(test_env, k
         assert message.headers["x-dead-letter-reason"] == "permanent failure: nothing can be done with it"
 
 
-async def test_readiness_reports_database_broker_and_consumers(kit_service):
+async def test_readiness_reports_database_broker_consumers_and_keys(kit_service):
     response = await kit_service.client.get("/health/ready")
-    assert response.json()["checks"] == {"database": True, "broker": True, "consumers": True}
+    assert response.json()["checks"] == {"database": True, "broker": True, "consumers": True, "keys": True}
     assert response.status_code == 200
     assert (await kit_service.client.get("/health/live")).json() == {"status": "ok"}
 

@@ -102,6 +102,22 @@ class TokenVerifier:
                 raise Problem(503, "keys-unavailable", "this service's token key cannot be read") from exc
         return self._pem_key
 
+    async def ensure_keys(self) -> bool:
+        """True when a token can be verified now: the configured key reads, or the JWKS has been fetched
+        (fetched here when it has not). Readiness waits for this, so no token is refused for want of keys."""
+        if self.public_key:
+            try:
+                self._configured_key()
+            except Problem:
+                return False
+            return True
+        if not self._jwks and self.jwks_url:
+            try:
+                await self._fetch_jwks(None)
+            except Problem:
+                return False
+        return bool(self._jwks)
+
     async def key_for(self, kid: str | None) -> VerifyingKey:
         """The key a token names. An unknown key id fetches the JWKS once for all concurrent requests (a lock:
         the first fetches, the others wait and then look again), so the first requests after a start all get
@@ -109,18 +125,26 @@ class TokenVerifier:
         if self.public_key:
             return self._configured_key()
         if kid not in self._jwks and self.jwks_url:
-            async with self._jwks_lock:
-                if kid not in self._jwks and time.monotonic() - self._jwks_fetched_at > 5:
-                    try:
-                        async with httpx.AsyncClient(timeout=2.0) as client:
-                            keys = (await client.get(self.jwks_url)).json()["keys"]
-                    except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
-                        raise Problem(503, "keys-unavailable", "the gateway's token keys cannot be fetched right now") from exc
-                    self._jwks = {k["kid"]: key for k in keys if isinstance(k, dict) and (key := _jwk(k))}
-                    self._jwks_fetched_at = time.monotonic()  # after the keys arrived, never before
+            await self._fetch_jwks(kid)
         if not isinstance(kid, str) or kid not in self._jwks:
             raise unauthorized("the token is signed with an unknown key")
         return self._jwks[kid]
+
+    async def _fetch_jwks(self, kid: str | None) -> None:
+        """Fetch the JWKS unless another request is fetching it (then wait for that one) or it was fetched
+        less than 5 s ago without knowing ``kid``."""
+        async with self._jwks_lock:
+            if (kid is None and self._jwks) or (kid is not None and kid in self._jwks):
+                return  # the fetch this request waited for brought it
+            if time.monotonic() - self._jwks_fetched_at <= 5 and self._jwks:
+                return
+            try:
+                async with httpx.AsyncClient(timeout=2.0) as client:
+                    keys = (await client.get(self.jwks_url)).json()["keys"]
+            except (httpx.HTTPError, KeyError, TypeError, ValueError) as exc:
+                raise Problem(503, "keys-unavailable", "the gateway's token keys cannot be fetched right now") from exc
+            self._jwks = {k["kid"]: key for k in keys if isinstance(k, dict) and (key := _jwk(k))}
+            self._jwks_fetched_at = time.monotonic()  # after the keys arrived, never before
 
     async def verify(self, token: str, *, allow_limited: bool = False) -> Principal:
         if not (self.public_key or self.jwks_url):

@@ -6,7 +6,8 @@ Prometheus exporter.
 - bus: ``kit_messages_total{queue, outcome}`` with outcome ``handled``, ``duplicate``, ``retried`` or
   ``dead_lettered``, and ``kit_message_handling_milliseconds{queue}``;
 - outbox: ``kit_outbox_backlog`` (unpublished rows) and ``kit_outbox_oldest_age_seconds`` (age of the
-  oldest unpublished row), refreshed every few seconds by the service process.
+  oldest unpublished row), read from the database when ``/metrics`` is scraped (so it is as old as the
+  scrape, and an outage shows as a growing age, not a frozen one).
 What to alert on is in the README ("Operating").
 """
 
@@ -17,7 +18,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, Observation
@@ -83,36 +84,34 @@ class BusMetrics:
             self.duration.record(seconds * 1000, {"service": self.service, "queue": queue})
 
 
-async def refresh_outbox_stats(app: FastAPI, stop: asyncio.Event) -> None:
-    """Background task: keep the outbox gauges current (every 5 s)."""
+async def read_outbox_stats(app: FastAPI) -> None:
+    """Read the outbox gauges' values now (within a second; if the database is away the series is left out,
+    and readiness says why)."""
     service = app.state.settings.service_name
-    while not stop.is_set():
-        try:
-            async with app.state.db.engine.connect() as conn:
-                row = (
-                    await conn.execute(
-                        text(
-                            "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
-                            "FROM outbox WHERE published_at IS NULL"
-                        )
+    try:
+        async with asyncio.timeout(1.0), app.state.db.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    text(
+                        "SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0) "
+                        "FROM outbox WHERE published_at IS NULL"
                     )
-                ).one()
-            _outbox[service] = {"backlog": float(row[0]), "oldest_age_s": float(row[1])}  # type: ignore[assignment]
-        except Exception:  # noqa: BLE001 - the database may be away; readiness reports that
-            log.debug("outbox stats unavailable", exc_info=True)
-        try:
-            await asyncio.wait_for(stop.wait(), 5.0)
-        except TimeoutError:
-            pass
+                )
+            ).one()
+        _outbox[service] = {"backlog": float(row[0]), "oldest_age_s": float(row[1])}  # type: ignore[assignment]
+    except Exception:  # noqa: BLE001 - the database may be away; readiness reports that
+        _outbox.pop(service, None)
+        log.debug("outbox stats unavailable", exc_info=True)
 
 
 def metrics_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
     @router.get("/metrics", include_in_schema=False)
-    async def scrape() -> Response:
+    async def scrape(request: Request) -> Response:
         from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+        await read_outbox_stats(request.app)
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
 
     return router

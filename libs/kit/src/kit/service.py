@@ -28,12 +28,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kit import context, housekeeping, identity_routes, metrics, migrations, sessions, telemetry
+from kit import context, health, housekeeping, identity_routes, metrics, migrations, sessions, telemetry
 from kit import http as kit_http
 from kit.auth import TokenVerifier
 from kit.bus import Consumers, EventBus
@@ -45,7 +44,7 @@ from kit.settings import ConfigurationError, ServiceSettings
 
 log = logging.getLogger("kit.service")
 
-ReadyCheck = Callable[[FastAPI], Awaitable[dict[str, Any]]]
+ReadyCheck = health.ReadyCheck
 #: A long-running task of the service process (a sender loop, an expiry sweep): runs from startup until
 #: ``stop`` is set at shutdown. Work that must happen once across replicas claims rows with
 #: ``FOR UPDATE SKIP LOCKED`` or holds an advisory lock.
@@ -127,8 +126,9 @@ class Service:
             )
             app.state.bus = bus
             await bus.start()
+            await app.state.health.check_once(app)  # the first round before the first request
             stop = asyncio.Event()
-            background = [metrics.refresh_outbox_stats, sessions.follow_ended_sessions, housekeeping.housekeeping,
+            background = [app.state.health.run, sessions.follow_ended_sessions, housekeeping.housekeeping,
                           *self.background]
             tasks = [asyncio.create_task(task(app, stop), name=task.__name__) for task in background]
             try:
@@ -156,7 +156,9 @@ class Service:
             jwks_url=settings.jwt_jwks_url, max_lifetime_s=settings.jwt_max_lifetime_s,
         )
         install_problem_handlers(app)
-        app.include_router(health_router(self.ready_checks))
+        app.state.health = health.Health([health.database_check, health.bus_check, health.keys_check,
+                                          *self.ready_checks])
+        app.include_router(health.health_router())
         app.include_router(metrics.metrics_router())
         app.include_router(identity_routes.router)
         for router in self.routers:
@@ -280,36 +282,3 @@ class CorrelationIdMiddleware:
             await self.app(scope, receive, send_with_header)
         finally:
             context.correlation_id.reset(token)
-
-
-# -- health ---------------------------------------------------------------------------------------------
-def health_router(extra_checks: Sequence[ReadyCheck] = ()) -> APIRouter:
-    router = APIRouter(prefix="/health", tags=["health"])
-
-    @router.get("/live")
-    async def live() -> dict[str, str]:
-        """The process is up and serving HTTP."""
-        return {"status": "ok"}
-
-    @router.get("/ready")
-    async def ready(request: Request, response: Response) -> JSONResponse:
-        """Ready to work: database reachable, broker connected, every consumer attached."""
-        app = request.app
-        checks: dict[str, Any] = {"database": await app.state.db.ping(), **(await app.state.bus.ready())}
-        for check in extra_checks:
-            checks.update(await check(app))
-        ok = all(_passed(v) for v in checks.values())
-        settings = app.state.settings
-        return JSONResponse(
-            {"status": "ready" if ok else "not ready", "service": settings.service_name,
-             "environment": settings.environment, "stubs": settings.stubs(), "checks": checks},
-            status_code=200 if ok else 503,
-        )
-
-    return router
-
-
-def _passed(value: Any) -> bool:
-    if isinstance(value, dict):
-        return value.get("status") == "ready" if "status" in value else all(_passed(v) for v in value.values())
-    return bool(value)

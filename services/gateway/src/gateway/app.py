@@ -13,7 +13,7 @@ from gateway.identity.keys import load_signing_key
 from gateway.identity.recovery_routes import router as recovery_router
 from gateway.identity.routes import jwks_router, simulator_router
 from gateway.identity.routes import router as identity_router
-from gateway.routing import close_client, open_client, services_ready
+from gateway.routing import close_client, open_client
 from gateway.routing import router as routing_router
 from gateway.seed import seed
 from gateway.settings import Settings
@@ -49,7 +49,6 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
         consumers=consumers,
         on_startup=[provide_identity, open_client],
         background=[close_client, close_bankid],
-        ready_checks=[services_ready],
         commands={"seed": seed, "devca": devca},
         listeners=[mtls_listener],
         description="Identity (BankID, SITHS, password + SMS code), sessions, roles, the directory of organisations and "

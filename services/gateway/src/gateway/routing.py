@@ -21,7 +21,7 @@ from typing import Any
 
 import aiohttp
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from opentelemetry import propagate
 from yarl import URL
 
@@ -129,9 +129,12 @@ async def proxy(service: str, path: str, request: Request) -> Response:
     return response
 
 
-async def services_ready(app: FastAPI) -> dict[str, Any]:
-    """Ready check: every service's /health/ready, asked at once with a short timeout."""
-    session: aiohttp.ClientSession = app.state.http
+@router.get("/health/services", tags=["health"])
+async def services_health(request: Request) -> JSONResponse:
+    """Every service's readiness, asked at once with a short timeout: 200 when all are ready. For people and
+    the local runner; the gateway's own ``/health/ready`` does not depend on it, so one unready service does
+    not take the front door (and the keys every service fetches from it) out of rotation."""
+    session: aiohttp.ClientSession = request.app.state.http
 
     async def one(name: str, base: str) -> tuple[str, dict[str, Any]]:
         try:
@@ -141,5 +144,6 @@ async def services_ready(app: FastAPI) -> dict[str, Any]:
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             return name, {"status": "unreachable", "error": type(exc).__name__}
 
-    results = await asyncio.gather(*(one(n, b) for n, b in app.state.settings.services.items()))
-    return {"services": dict(results)}
+    results = dict(await asyncio.gather(*(one(n, b) for n, b in request.app.state.settings.services.items())))
+    ok = all(r["status"] == "ready" for r in results.values())
+    return JSONResponse({"status": "ready" if ok else "not ready", "services": results}, status_code=200 if ok else 503)

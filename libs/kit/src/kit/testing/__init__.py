@@ -119,6 +119,17 @@ class RunEnvironment:
         self.queue_prefix = f"{run_id}."
         self.databases: set[str] = set()
         self.queues: set[str] = set()
+        self._tokens: Any = None
+
+    @property
+    def tokens(self) -> Any:
+        """The run's token issuer (kit.testing.tokens.TokenIssuer): its public key is every service's key
+        unless a test gives another, or a JWKS URL to fetch the gateway's from."""
+        if self._tokens is None:
+            from kit.testing.tokens import TokenIssuer
+
+            self._tokens = TokenIssuer()
+        return self._tokens
 
     def settings(self, cls: type[S], *, database: str | None = None, **overrides: Any) -> S:
         """``cls`` pointed at this run's database, exchange and queues."""
@@ -138,6 +149,8 @@ class RunEnvironment:
             "database_pool_size": 5,
             "consumer_concurrency": 4,
         }
+        if "jwt_jwks_url" not in overrides:  # a service under test has keys from its start, as in production
+            values["jwt_public_key"] = self.tokens.public_pem
         values.update(overrides)
         return cls(**values)
 
