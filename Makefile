@@ -28,9 +28,11 @@ run: install services-up
 	@$(UV) run --frozen python deploy/run.py
 
 test: install services-up
+	@$(PYTHON) deploy/servers.py --test-tools
 	@$(UV) run --frozen pytest
 
 test-fast: install services-up
+	@$(PYTHON) deploy/servers.py --test-tools
 	@$(UV) run --frozen pytest -m "not slow"
 
 lint: install

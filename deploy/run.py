@@ -130,8 +130,16 @@ async def run_command(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
     return child.returncode or 0, output.decode(errors="replace")
 
 
+def admin(name: str) -> dict[str, str]:
+    """Each service logs in as its own role; its migrate makes the role and the database with the local
+    superuser (servers.POSTGRES) unless told otherwise."""
+    variable = f"{name.upper()}_DATABASE_ADMIN_URL"
+    return {variable: os.environ.get(variable, servers.POSTGRES)}
+
+
 async def migrate(env: dict[str, str]) -> None:
-    results = await asyncio.gather(*(run_command([sys.executable, "-m", name, "migrate"], {**env, **environment(name)})
+    results = await asyncio.gather(*(run_command([sys.executable, "-m", name, "migrate"],
+                                                 {**env, **environment(name), **admin(name)})
                                      for name in SERVICES))
     failed = [(name, out) for name, (code, out) in zip(SERVICES, results, strict=True) if code != 0]
     for name, out in failed:

@@ -127,7 +127,28 @@ def wait(name: str, url: str, port: int, seconds: float = 90) -> None:
         time.sleep(0.5)
 
 
+#: Debian packages the tests run beside the servers: PgBouncer (kit's test of a service behind it in
+#: transaction mode, as CloudNativePG's Pooler runs it in Kubernetes)
+TEST_TOOLS = {"pgbouncer": "/usr/sbin/pgbouncer"}
+
+
+def install_test_tools() -> None:
+    missing = [name for name, path in TEST_TOOLS.items() if not (shutil.which(name) or os.path.exists(path))]
+    if not missing:
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        sys.exit(f"the tests need {', '.join(missing)}: apt-get install {' '.join(missing)}")
+    print(f"installing {', '.join(missing)} …", flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=False, stdout=subprocess.DEVNULL)
+    subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, stdout=subprocess.DEVNULL,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    for name in missing:  # Debian starts the packaged service; the tests start their own
+        subprocess.run(["service", name, "stop"], check=False, capture_output=True)
+
+
 def main() -> None:
+    if "--test-tools" in sys.argv:  # make test, make test-fast
+        install_test_tools()
     if not reachable(POSTGRES, 5432):
         print("starting PostgreSQL …", flush=True)
         start_postgres()

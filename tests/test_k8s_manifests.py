@@ -68,6 +68,10 @@ def test_every_object_is_valid_and_every_service_is_operable(overlay):
         assert by_kind["Job"][f"{name}-migrate"]["spec"]["template"]["spec"]["containers"][0]["args"] == ["migrate"]
         database = by_kind["Cluster"][f"{name}-db"]["spec"]
         assert database["bootstrap"]["initdb"]["database"] == name and database["instances"] >= 1
+        assert database["bootstrap"]["initdb"]["owner"] == name  # the service's own role, not the superuser
+        pooler = by_kind["Pooler"][f"{name}-db-pooler"]["spec"]  # PgBouncer in transaction mode before it
+        assert pooler["cluster"]["name"] == f"{name}-db" and pooler["pgbouncer"]["poolMode"] == "transaction"
+        assert by_kind["ConfigMap"][f"{name}-config"]["data"][f"{name.upper()}_DATABASE_PGBOUNCER"] == "true"
     if overlay == "production":
         assert all(c["spec"]["instances"] == 3 for c in by_kind["Cluster"].values())
         assert all(d["metadata"]["namespace"] == "care" for d in by_kind["Deployment"].values())
@@ -105,7 +109,8 @@ def secret_settings(name: str) -> dict[str, bool]:
     read from the Settings class itself (kit.settings marks them), plus the connection URLs."""
     cls = importlib.import_module(f"{name}.settings").Settings
     prefix = cls.model_config["env_prefix"]
-    found = {f"{prefix}DATABASE_URL": True, f"{prefix}AMQP_URL": True}
+    # the database through its PgBouncer, the database itself (LISTEN, advisory locks, migrations), the broker
+    found = {f"{prefix}DATABASE_URL": True, f"{prefix}DATABASE_DIRECT_URL": True, f"{prefix}AMQP_URL": True}
     for field, info in cls.model_fields.items():
         markers = [m for m in info.metadata if type(m).__name__ == "_SecretMarker"]
         if markers:
@@ -119,7 +124,7 @@ def test_production_takes_exactly_the_secrets_the_code_declares_from_each_servic
     configs = {o["metadata"]["name"]: o["data"] for o in objects if o["kind"] == "ConfigMap"}
     for name in SERVICES:
         expected = secret_settings(name)
-        assert len(expected) > 2 or name == "portal", f"{name} declares no secret of its own"
+        assert len(expected) > 3 or name == "portal", f"{name} declares no secret of its own"
         assert not set(expected) & set(configs[f"{name}-config"]), "a secret in a ConfigMap"
         for workload in (name, f"{name}-relay", f"{name}-migrate"):
             (container,) = deployments[workload]["spec"]["template"]["spec"]["containers"]

@@ -80,8 +80,10 @@ async def run_settings(test_env: RunEnvironment):
     for name in SERVICES:
         settings = test_env.settings(settings_class(name), http_port=free_port(), log_level="WARNING")
         test_env.track_queues(list(importlib.import_module(f"{name}.subscribers").consumers.bindings(settings)))
-        await migrations.upgrade(importlib.import_module(f"{name}.app").ROOT, settings.database_url)
-        found[name] = settings
+        own_role = settings.database_url.replace("://postgres@", f"://{name}@", 1)  # production refuses the superuser
+        await migrations.upgrade(importlib.import_module(f"{name}.app").ROOT, own_role,
+                                 admin_url=test_env.servers.postgres_url)
+        found[name] = settings.model_copy(update={"database_url": own_role})
     return found
 
 

@@ -46,7 +46,9 @@ FRONT_ENDS = {
     "web": (8006, 2, 6, "100m", "128Mi"),
 }
 #: Settings that are not ``Secret`` typed but hold credentials: taken from the Secret as well.
-CONNECTION_SECRETS = ["DATABASE_URL", "AMQP_URL"]
+#: DATABASE_URL leads to the database's PgBouncer (the Pooler), DATABASE_DIRECT_URL to the database itself
+#: (the Cluster's -rw Service), both as the service's own role (the Cluster's owner).
+CONNECTION_SECRETS = ["DATABASE_URL", "DATABASE_DIRECT_URL", "AMQP_URL"]
 
 SECURITY = {
     "runAsNonRoot": True,
@@ -135,6 +137,12 @@ def objects(name: str, port: int, low: int, high: int, cpu: str, memory: str) ->
             f"{prefix}_JWT_JWKS_URL": "http://gateway:8000/.well-known/jwks.json",
             f"{prefix}_SESSIONS_ENDED_URL": "http://gateway:8000/identity/sessions/ended",
             f"{prefix}_LOG_LEVEL": "INFO",
+            # the connection budget (README, "Connection budget"): per process at most pool + overflow, through
+            # the database's PgBouncer (transaction mode); DATABASE_DIRECT_URL (the Secret) bypasses it for
+            # LISTEN/NOTIFY, the relay's advisory lock and migrations
+            f"{prefix}_DATABASE_PGBOUNCER": "true",
+            f"{prefix}_DATABASE_POOL_SIZE": "5",
+            f"{prefix}_DATABASE_MAX_OVERFLOW": "5",
             # whose X-Forwarded-For is believed (kit.net): the pod network, where the gateway (before a
             # service) and the ingress controller (before the gateway) run; narrow it to your cluster's CIDR
             f"{prefix}_TRUSTED_PROXIES": '["10.0.0.0/8"]',
@@ -188,14 +196,22 @@ def objects(name: str, port: int, low: int, high: int, cpu: str, memory: str) ->
             "monitoring": {"enablePodMonitor": True},
         },
     }
-    return [config, api, relay, migrate, service, hpa, pdb, database]
+    pooler = {  # PgBouncer in transaction mode before the database: many pods' pools, few server connections
+        "apiVersion": "postgresql.cnpg.io/v1", "kind": "Pooler", "metadata": {"name": f"{name}-db-pooler", "labels": labels(name, "database")},
+        "spec": {
+            "cluster": {"name": f"{name}-db"}, "instances": 2, "type": "rw",
+            "pgbouncer": {"poolMode": "transaction",
+                          "parameters": {"max_client_conn": "1000", "default_pool_size": "20", "server_reset_query": ""}},
+        },
+    }
+    return [config, api, relay, migrate, service, hpa, pdb, database, pooler]
 
 
 def front_end_objects(name: str, port: int, low: int, high: int, cpu: str, memory: str) -> list[dict]:
     """A front-end: the API's objects (ConfigMap, Deployment, Service, autoscaler, disruption budget) with
     the gateway's address instead of a database, a broker and a relay."""
     prefix = name.upper()
-    config, api, _relay, _migrate, service, hpa, pdb, _database = objects(name, port, low, high, cpu, memory)
+    config, api, _relay, _migrate, service, hpa, pdb, _database, _pooler = objects(name, port, low, high, cpu, memory)
     config["data"] = {
         f"{prefix}_ENVIRONMENT": "production",
         f"{prefix}_HTTP_HOST": "0.0.0.0",

@@ -422,8 +422,10 @@ class Started:
         for name in SERVICES:
             prefix = name.upper()
             url = self.env.servers.database_url(f"{name}_journeys_{self.run_id}")
-            self.env.databases.add(url)
-            env[f"{prefix}_DATABASE_URL"] = url
+            self.env.databases.add(url)  # dropped at the end as the superuser
+            # each service logs in as its own role, as `make run` does; migrate makes it with the superuser
+            env[f"{prefix}_DATABASE_URL"] = url.replace("://postgres@", f"://{name}@", 1)
+            env[f"{prefix}_DATABASE_ADMIN_URL"] = self.env.servers.postgres_url
             env[f"{prefix}_EXCHANGE"] = self.env.exchange
             env[f"{prefix}_QUEUE_PREFIX"] = queue_prefix
             env[f"{prefix}_AMQP_URL"] = self.env.servers.amqp_url

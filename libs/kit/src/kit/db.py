@@ -6,6 +6,7 @@ One transaction per use case. A session is committed in exactly one place: ``Dat
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -61,6 +62,10 @@ async def flush_guarded(session: AsyncSession, conflicts: Mapping[str, Problem],
         raise
 
 
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4()}__"
+
+
 def plain_dsn(url: str) -> str:
     """``postgresql+asyncpg://…`` → ``postgresql://…`` for raw asyncpg connections."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
@@ -68,14 +73,19 @@ def plain_dsn(url: str) -> str:
 
 class Database:
     def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 5, pool_timeout_s: float = 5.0,
-                 pool_recycle_s: float = 300.0) -> None:
+                 pool_recycle_s: float = 300.0, pgbouncer: bool = False) -> None:
         self.url = url
+        # Behind PgBouncer in transaction mode a server connection serves another client after each
+        # transaction: no statement cache (asyncpg's nor SQLAlchemy's) and a unique name per statement, so
+        # one never meets another's "__asyncpg_stmt_1__"
+        connect_args: dict = {"statement_cache_size": 0, "prepared_statement_cache_size": 0,
+                              "prepared_statement_name_func": _unique_statement_name} if pgbouncer else {}
         # No ping before every checkout (a round trip per transaction, ~12 % of a consumer's time): a
         # connection the database dropped fails once, is discarded, and the work is retried (consumers)
         # or answered 503 (HTTP, see kit.problems).
         self.engine: AsyncEngine = create_async_engine(
             url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=False, pool_recycle=pool_recycle_s,
-            pool_timeout=pool_timeout_s,
+            pool_timeout=pool_timeout_s, connect_args=connect_args,
         )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
@@ -87,6 +97,7 @@ class Database:
             max_overflow=settings.database_max_overflow,
             pool_timeout_s=settings.database_pool_timeout_s,
             pool_recycle_s=settings.database_pool_recycle_s,
+            pgbouncer=settings.database_pgbouncer,
         )
 
     @asynccontextmanager

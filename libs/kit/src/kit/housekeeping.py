@@ -19,11 +19,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
+import asyncpg
 from fastapi import FastAPI
 from opentelemetry import metrics
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from kit.db import plain_dsn
 from kit.settings import ServiceSettings
 
 log = logging.getLogger("kit.housekeeping")
@@ -68,35 +70,37 @@ async def prune(engine: AsyncEngine, settings: ServiceSettings) -> dict[str, int
     """One run: delete old rows of every kit table in batches. Returns the count per table, or None when
     another replica holds the lock (it is pruning)."""
     pruned = dict.fromkeys(_OLD_ROWS, 0)
-    async with engine.connect() as lock:
-        if not await lock.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": HOUSEKEEPING_LOCK_KEY}):
+    # the lock is a session's: its own connection, past any pooler (a pooled one changes hands)
+    lock = await asyncpg.connect(plain_dsn(settings.session_database_url))
+    try:
+        if not await lock.fetchval("SELECT pg_try_advisory_lock($1)", HOUSEKEEPING_LOCK_KEY):
             return None
-        await lock.commit()
-        try:
-            for table, age in retentions(settings).items():
-                if not await lock.scalar(text("SELECT to_regclass(:table) IS NOT NULL"), {"table": table}):
+        for table, age in retentions(settings).items():
+            async with engine.connect() as conn:
+                if not await conn.scalar(text("SELECT to_regclass(:table) IS NOT NULL"), {"table": table}):
                     continue  # a table this service does not have (the throttle's)
-                statement = text(
-                    f"DELETE FROM {table} WHERE ctid IN "
-                    f"(SELECT ctid FROM {table} WHERE {_OLD_ROWS[table]} LIMIT :limit)"
-                )
-                limit = settings.housekeeping_batch_size
-                while True:
-                    async with engine.begin() as conn:
-                        deleted = (await conn.execute(statement, {"age": age, "limit": limit})).rowcount
-                    pruned[table] += deleted
-                    if deleted:
-                        _pruned_counter().add(deleted, {"service": settings.service_name, "table": table})
-                    if deleted < limit:
-                        break
-            if await lock.scalar(text("SELECT to_regclass('audit_trail') IS NOT NULL")):
-                from kit import audit  # here, not at the top: kit.audit's admin routes import kit.service
+            statement = text(
+                f"DELETE FROM {table} WHERE ctid IN "
+                f"(SELECT ctid FROM {table} WHERE {_OLD_ROWS[table]} LIMIT :limit)"
+            )
+            limit = settings.housekeeping_batch_size
+            while True:
+                async with engine.begin() as conn:
+                    deleted = (await conn.execute(statement, {"age": age, "limit": limit})).rowcount
+                pruned[table] += deleted
+                if deleted:
+                    _pruned_counter().add(deleted, {"service": settings.service_name, "table": table})
+                if deleted < limit:
+                    break
+        async with engine.connect() as conn:
+            audited = await conn.scalar(text("SELECT to_regclass('audit_trail') IS NOT NULL"))
+        if audited:
+            from kit import audit  # here, not at the top: kit.audit's admin routes import kit.service
 
-                async with AsyncSession(engine) as session, session.begin():
-                    pruned["audit_trail"] = await audit.purge(session, settings.audit_retention_days)
-        finally:
-            await lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": HOUSEKEEPING_LOCK_KEY})
-            await lock.commit()
+            async with AsyncSession(engine) as session, session.begin():
+                pruned["audit_trail"] = await audit.purge(session, settings.audit_retention_days)
+    finally:
+        await lock.close()  # ends the session, and with it the lock
     if any(pruned.values()):
         log.info("housekeeping: pruned %s", ", ".join(f"{n} {t}" for t, n in pruned.items() if n))
     return pruned

@@ -48,21 +48,84 @@ def run_env(target_metadata: MetaData) -> None:
         asyncio.run(run())
 
 
-async def ensure_database(database_url: str) -> bool:
-    """Create the database named in ``database_url`` if it does not exist. True when it was created."""
+async def ensure_database(database_url: str, admin_url: str = "") -> bool:
+    """Create the database named in ``database_url`` if it does not exist. True when it was created.
+
+    ``admin_url`` (a role that may create roles and databases; in development the local superuser) is
+    used when the service logs in as its own role: the role is created (LOGIN, not a superuser, with the
+    URL's password), the database is created owned by it, and a database made earlier by the admin is
+    handed over to it with everything in its public schema. Without ``admin_url`` the service's own
+    credentials are used, as where the database and its owner exist already (CloudNativePG makes both)."""
     url = make_url(database_url)
-    name = url.database
-    admin = plain_dsn(url.set(database="postgres").render_as_string(hide_password=False))
-    conn = await asyncpg.connect(admin)
+    name, owner = url.database, url.username
+    admin_dsn = plain_dsn(admin_url) if admin_url else plain_dsn(url.set(database="postgres").render_as_string(hide_password=False))
+    conn = await asyncpg.connect(admin_dsn)
     try:
-        if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            return False
-        await conn.execute(f'CREATE DATABASE "{name}"')
-        return True
-    except asyncpg.DuplicateDatabaseError:
+        admin_user = await conn.fetchval("SELECT current_user")
+        own_role = bool(owner) and owner != admin_user
+        if own_role and not await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", owner):
+            password = f" PASSWORD {_literal(url.password)}" if url.password else ""
+            try:
+                await conn.execute(f"CREATE ROLE {_ident(owner)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE{password}")
+            except asyncpg.DuplicateObjectError:
+                pass  # another service's migrate made it meanwhile
+        current = await conn.fetchval("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", name)
+        if current is None:
+            try:
+                await conn.execute(f"CREATE DATABASE {_ident(name)}" + (f" OWNER {_ident(owner)}" if own_role else ""))
+            except asyncpg.DuplicateDatabaseError:
+                return False
+            return True
+        if own_role and current != owner:
+            await conn.execute(f"ALTER DATABASE {_ident(name)} OWNER TO {_ident(owner)}")
+            await _hand_over(url.set(database=name), admin_dsn, owner)
         return False
     finally:
         await conn.close()
+
+
+async def _hand_over(url, admin_dsn: str, owner: str) -> None:  # noqa: ANN001 - sqlalchemy URL
+    """Give ``owner`` the public schema's tables, sequences, views, functions and types of a database the
+    admin made (before services had their own roles)."""
+    parts = make_url(admin_dsn.replace("postgresql://", "postgresql+asyncpg://", 1))
+    conn = await asyncpg.connect(plain_dsn(parts.set(database=url.database).render_as_string(hide_password=False)))
+    try:
+        await conn.execute(f"""
+            DO $$
+            DECLARE item record;
+            BEGIN
+              EXECUTE format('ALTER SCHEMA public OWNER TO %I', {_literal(owner)});
+              FOR item IN
+                SELECT format('ALTER TABLE %I.%I OWNER TO %I', n.nspname, c.relname, {_literal(owner)}) AS sql
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+                UNION ALL
+                SELECT format('ALTER SEQUENCE %I.%I OWNER TO %I', n.nspname, c.relname, {_literal(owner)})
+                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'public' AND c.relkind = 'S'
+                  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i'))
+                UNION ALL
+                SELECT format('ALTER FUNCTION %s OWNER TO %I', p.oid::regprocedure, {_literal(owner)})
+                FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+                WHERE n.nspname = 'public' AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+                UNION ALL
+                SELECT format('ALTER TYPE %I.%I OWNER TO %I', n.nspname, t.typname, {_literal(owner)})
+                FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+                WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd')
+              LOOP
+                EXECUTE item.sql;
+              END LOOP;
+            END $$""")
+    finally:
+        await conn.close()
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 async def drop_database(database_url: str) -> None:
@@ -90,7 +153,8 @@ def upgrade_sync(service_root: Path, database_url: str, revision: str = "head") 
     command.upgrade(alembic_config(service_root, database_url), revision)
 
 
-async def upgrade(service_root: Path, database_url: str, revision: str = "head") -> None:
-    """Create the database if needed and migrate it (alembic runs its own loop, so in a thread)."""
-    await ensure_database(database_url)
+async def upgrade(service_root: Path, database_url: str, revision: str = "head", *, admin_url: str = "") -> None:
+    """Create the database (and the service's role) if needed and migrate it as the service's role
+    (alembic runs its own loop, so in a thread)."""
+    await ensure_database(database_url, admin_url)
     await asyncio.to_thread(upgrade_sync, service_root, database_url, revision)

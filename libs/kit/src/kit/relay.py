@@ -71,7 +71,7 @@ class PublishedBatch:
 class OutboxRelay:
     def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
-        self.dsn = plain_dsn(settings.database_url)
+        self.dsn = plain_dsn(settings.session_database_url)  # LISTEN and an advisory lock: past any pooler
         self._wake = asyncio.Event()
         self.published_total = 0
         self.is_leader = False

@@ -118,7 +118,7 @@ class Service:
             db = Database.from_settings(settings)
             telemetry.instrument_engine(db.engine, provider)
             app.state.db = db
-            app.state.changes = Changes(settings.database_url)
+            app.state.changes = Changes(settings.session_database_url)  # LISTEN: past any pooler
             for hook in self.on_startup:
                 await hook(app)
             bus = EventBus(
@@ -192,7 +192,8 @@ class Service:
             format=f"%(asctime)s %(levelname)s [{self.settings.service_name}] %(name)s: %(message)s",
         )
         if args.command == "migrate":
-            asyncio.run(migrations.upgrade(self.root, self.settings.database_url))
+            asyncio.run(migrations.upgrade(self.root, self.settings.session_database_url,
+                                           admin_url=self.settings.database_admin_url))
         elif args.command == "relay":
             asyncio.run(run_until_signalled(self.run_relay))
         elif args.command in self.commands:

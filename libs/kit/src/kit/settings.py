@@ -92,8 +92,19 @@ class ServiceSettings(BaseSettings):
     #: list): the TLS-terminating proxy before the gateway, the gateway before a service. See ``kit.net``.
     trusted_proxies: list[str] = Field(default_factory=list)
 
-    # PostgreSQL: the service's own database
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/service"
+    # PostgreSQL: the service's own database, as the service's own role (not a superuser: the reserved
+    # connections stay for the operator, and one service cannot touch another's database)
+    database_url: str = "postgresql+asyncpg://service@127.0.0.1:5432/service"
+    #: Used only by ``migrate``: a role that may create the service's role and database (in development the
+    #: local superuser; ``make run`` passes it). Empty: they exist already (CloudNativePG makes both).
+    database_admin_url: str = ""
+    #: ``database_url`` leads to PgBouncer in transaction mode (Kubernetes: CloudNativePG's Pooler): asyncpg
+    #: then caches no statements and names each one uniquely, as a pooled server connection changes hands
+    #: between transactions.
+    database_pgbouncer: bool = False
+    #: The database without a pooler between, for what needs a session of its own: LISTEN/NOTIFY (the relay,
+    #: ``?wait=`` requests), the relay's and housekeeping's advisory locks, migrations. Empty: ``database_url``.
+    database_direct_url: str = ""
     #: The connection budget of one process (issue 20): at most pool_size + max_overflow connections. Six
     #: services with a relay each stay far below PostgreSQL's default max_connections (100); see the README.
     database_pool_size: int = Field(default=5, ge=1)
@@ -159,6 +170,11 @@ class ServiceSettings(BaseSettings):
     throttle_base_s: float = Field(default=1.0, gt=0)
     throttle_max_s: float = Field(default=900.0, gt=0)
 
+    @property
+    def session_database_url(self) -> str:
+        """Where a connection of its own goes (LISTEN, advisory locks, migrations): past any pooler."""
+        return self.database_direct_url or self.database_url
+
     # -- production checks ---------------------------------------------------------------------------
     @property
     def is_production(self) -> bool:
@@ -223,6 +239,11 @@ class ServiceSettings(BaseSettings):
                 found.append(f"{self.variable(name)}: still has its development value")
         if "guest:guest@" in self.amqp_url:
             found.append(f"{self.variable('amqp_url')}: uses RabbitMQ's development account guest:guest")
+        if self.database_pgbouncer and not self.database_direct_url:
+            found.append(f"{self.variable('database_direct_url')}: required behind PgBouncer (LISTEN and the "
+                         "relay's advisory lock need a session of their own)")
+        if "://postgres@" in self.database_url or "://postgres:" in self.database_url:
+            found.append(f"{self.variable('database_url')}: logs in as the superuser postgres; use the service's own role")
         for name in self._marked(_AdapterMarker):
             if getattr(self, name) == STUB and name not in self.model_fields_set:
                 found.append(f"{self.variable(name)}: not set; choose the production adapter, or name "

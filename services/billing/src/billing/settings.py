@@ -11,7 +11,7 @@ class Settings(ServiceSettings):
 
     service_name: str = "billing"
     http_port: int = 8002
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/billing"
+    database_url: str = "postgresql+asyncpg://billing@127.0.0.1:5432/billing"
     #: Rented aids (BL-8): the monthly rent is the new price spread over this many months, until the aid
     #: centre's rent price list is connected
     rent_months: int = Field(default=60, ge=1)

@@ -14,7 +14,7 @@ class Settings(ServiceSettings):
 
     service_name: str = "booking"
     http_port: int = 8001
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/booking"
+    database_url: str = "postgresql+asyncpg://booking@127.0.0.1:5432/booking"
 
     # Paid bookings (BK-15): how long a reserved slot waits for its payment, and how often holds are swept
     hold_minutes: float = Field(default=15, gt=0)

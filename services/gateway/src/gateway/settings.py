@@ -16,7 +16,7 @@ class Settings(ServiceSettings):
     body_limits: dict[str, int] = Field(default_factory=lambda: {r"^/api/logistics/.*/attachments$": 8 * 1024 * 1024,
                                                                  r"^/api/logistics/activities$": 32 * 1024 * 1024})
     http_port: int = 8000
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/gateway"
+    database_url: str = "postgresql+asyncpg://gateway@127.0.0.1:5432/gateway"
 
     #: Where each service listens (``GATEWAY_SERVICES`` as JSON). Requests to /api/<name>/… go there.
     services: dict[str, str] = Field(

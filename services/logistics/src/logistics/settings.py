@@ -14,7 +14,7 @@ class Settings(ServiceSettings):
     body_limits: dict[str, int] = Field(default_factory=lambda: {r"/attachments$": 8 * 1024 * 1024,
                                                                  r"^/activities$": 32 * 1024 * 1024})
     http_port: int = 8003
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/logistics"
+    database_url: str = "postgresql+asyncpg://logistics@127.0.0.1:5432/logistics"
     #: Article search shows availability in the chosen warehouse only below this many hits (LG-4)
     search_availability_max_hits: int = Field(default=200, ge=1)
     #: Partner regions consume logistics events from this exchange (LG-19)

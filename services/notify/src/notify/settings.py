@@ -13,7 +13,7 @@ class Settings(ServiceSettings):
 
     service_name: str = "notify"
     http_port: int = 8005
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/notify"
+    database_url: str = "postgresql+asyncpg://notify@127.0.0.1:5432/notify"
 
     # Email over SMTP (adapters/smtp.py). "stub": the local sink `make run` starts (python -m notify
     # smtp-sink, on 8025); "smtp": the real relay, with TLS and credentials (required in production).

@@ -10,4 +10,4 @@ class Settings(ServiceSettings):
 
     service_name: str = "portal"
     http_port: int = 8004
-    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/portal"
+    database_url: str = "postgresql+asyncpg://portal@127.0.0.1:5432/portal"
