@@ -16,7 +16,7 @@ import pytest
 
 from kit.settings import ServiceSettings
 from kit.testing import fetch, free_port, terminate, wait_for, wait_until_up
-from kit.testing.sample import create_waited_table
+from kit.testing.sample import create_waited_table, waiting_on_changes
 
 GRACE_S = 10  # the local runner's, before SIGKILL
 
@@ -27,12 +27,6 @@ async def waited_settings(test_env) -> ServiceSettings:
     settings = test_env.settings(ServiceSettings, service_name="kittest", database="kitwait", http_port=free_port())
     await create_waited_table(settings.database_url)
     return settings
-
-
-async def listening(settings: ServiceSettings) -> bool:
-    """A request has begun waiting: the process's change listener has connected (on the first watch)."""
-    return bool(await fetch(settings, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
-                                      "AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"))
 
 
 @pytest.mark.slow
@@ -48,7 +42,7 @@ async def test_sigterm_answers_a_waiting_request_at_once_and_the_service_stops(t
         await wait_until_up(url)
         async with httpx.AsyncClient(base_url=url, timeout=30) as http:
             waiting = asyncio.create_task(http.get(f"/things/{thing}", params={"changed_from": "pending", "wait": 25}))
-            await wait_for(lambda: listening(waited_settings), what="the request to wait")
+            await wait_for(lambda: waiting_on_changes(waited_settings), what="the request to wait")
             assert not waiting.done()
 
             began = time.monotonic()

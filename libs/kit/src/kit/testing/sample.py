@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from contracts import Envelope, Event
 from kit import migrations, schema
 from kit.bus import Consumers, Permanent
+from kit.settings import ServiceSettings
 
 effects_metadata = MetaData()
 effects = Table(
@@ -98,3 +99,12 @@ async def create_waited_table(database_url: str) -> None:
         for statement in schema.announce_statements("waited_things", "id", ["status"]):
             await conn.exec_driver_sql(statement)
     await engine.dispose()
+
+
+async def waiting_on_changes(settings: ServiceSettings) -> bool:
+    """A request has begun waiting in a process on ``settings``' database (one of its own): the process's
+    change listener has connected, which it does on the first watch."""
+    from kit.testing import fetch
+
+    return bool(await fetch(settings, "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() "
+                                      "AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"))
