@@ -318,8 +318,10 @@ async def main(exit_when_ready: bool) -> int:
         stop.set()
         await asyncio.gather(*supervisors)  # none starts a child any more
         await stop_all(procs)
-        for reader in readers:
-            reader.cancel()
+        if readers:  # the children's last lines are written before the runner's own
+            _, unfinished = await asyncio.wait(readers, timeout=2)
+            for reader in unfinished:
+                reader.cancel()
         print("stopped.", flush=True)
 
 

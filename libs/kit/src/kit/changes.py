@@ -86,7 +86,7 @@ class Changes:
     def __init__(self, database_url: str, shutting_down: asyncio.Event | None = None) -> None:
         self._dsn = plain_dsn(database_url)
         #: set when the process begins shutting down: every waiter is answered at once
-        self.shutting_down = shutting_down or asyncio.Event()
+        self.shutting_down = shutting_down if shutting_down is not None else asyncio.Event()
         self._connection: asyncpg.Connection | None = None
         self._connecting = asyncio.Lock()
         self._waiters: dict[str, set[asyncio.Future[None]]] = defaultdict(set)
