@@ -6,7 +6,12 @@
    its relay (`python -m <service> relay`), with every output line prefixed by the process's name;
 4. starts the web app (`python -m web`: no database, no relay), whose pages the mails' links open;
 5. waits until every service answers 200 on /health/ready (60 s at most) and prints the URLs;
-6. Ctrl-C (or SIGTERM) stops everything: SIGTERM to each child, SIGKILL after 10 s.
+6. supervises: a child that exits (a service, a relay, the web app) is started again after a back-off
+   (0.5 s, doubling to 15 s, back to 0.5 s once it has stayed up for 60 s), its name, exit code and new pid in
+   the log; the others go on. A child that exits while the platform is starting stops the start (exit 1);
+7. Ctrl-C (or SIGTERM) stops everything: SIGTERM to each child, SIGKILL after 10 s; the runner exits 0.
+
+Every child's pid is logged when it starts: `<name> started (pid <pid>)`.
 
 Options and environment:
 - `--exit-when-ready`: start, wait until ready, print the table, stop everything, exit 0 (tests, CI);
@@ -24,6 +29,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +46,10 @@ SMTP_SINK_PORT = 8025
 #: The gateway's mutual-TLS port for SITHS logins with the development CA's certificates (var/siths/)
 MTLS_PORT = 8443
 READY_TIMEOUT_S = 60.0
+#: How long a child has after SIGTERM before SIGKILL
+GRACE_S = 10.0
+#: Restart back-off: the first delay, doubled after each quick exit up to the cap, reset once a child has stayed up
+BACKOFF_FIRST_S, BACKOFF_MAX_S, STEADY_S = 0.5, 15.0, 60.0
 COLOURS = [31, 32, 33, 34, 35, 36, 91, 92, 93, 94, 95, 96]
 
 
@@ -168,12 +178,12 @@ async def demo_activity() -> None:
     print(lines[-1] if lines else f"demo_activity.py exited {code}", flush=True)
 
 
-async def wait_ready(procs: list[Process]) -> dict[str, str]:
+async def wait_ready(procs: list[Process], stop: asyncio.Event) -> dict[str, str]:
     pending = {p.name: p.health_url for p in procs if p.health_url}
     last: dict[str, str] = {}
     deadline = time.monotonic() + READY_TIMEOUT_S
     async with httpx.AsyncClient(timeout=2.0) as client:
-        while pending and time.monotonic() < deadline:
+        while pending and time.monotonic() < deadline and not stop.is_set():
             for name, url in list(pending.items()):
                 try:
                     response = await client.get(url)
@@ -224,17 +234,45 @@ def print_workflows() -> None:
     print()
 
 
+async def stopped_during(stop: asyncio.Event, awaitable: Awaitable[object] | None = None,
+                         timeout: float | None = None) -> bool:
+    """Await ``awaitable`` (or just ``timeout`` seconds); True when ``stop`` was set first."""
+    stopper = asyncio.ensure_future(stop.wait())
+    tasks = {stopper} | ({asyncio.ensure_future(awaitable)} if awaitable else set())
+    done, pending = await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    return stopper in done
+
+
+async def supervise(p: Process, start: Callable[[Process], Awaitable[None]], stop: asyncio.Event) -> None:
+    """Start ``p`` again each time it exits, after a back-off, until ``stop`` is set."""
+    delay = BACKOFF_FIRST_S
+    while True:
+        began = time.monotonic()
+        if await stopped_during(stop, p.child.wait()):
+            return
+        if time.monotonic() - began >= STEADY_S:
+            delay = BACKOFF_FIRST_S
+        print(f"{p.name} exited with {p.child.returncode}; restarting in {delay:.1f} s", flush=True)
+        if await stopped_during(stop, timeout=delay):
+            return
+        await start(p)
+        delay = min(delay * 2, BACKOFF_MAX_S)
+
+
 async def stop_all(procs: list[Process]) -> None:
     running = [p for p in procs if p.child and p.child.returncode is None]
     for p in running:
         p.child.send_signal(signal.SIGTERM)
     try:
-        await asyncio.wait_for(asyncio.gather(*(p.child.wait() for p in running)), 10)
+        await asyncio.wait_for(asyncio.gather(*(p.child.wait() for p in running)), GRACE_S)
     except TimeoutError:
         for p in running:
             if p.child.returncode is None:
-                print(f"{p.name} did not stop in 10 s: killing it", flush=True)
+                print(f"{p.name} did not stop in {GRACE_S:.0f} s: killing it", flush=True)
                 p.child.kill()
+        await asyncio.gather(*(p.child.wait() for p in running))
 
 
 async def main(exit_when_ready: bool) -> int:
@@ -244,52 +282,54 @@ async def main(exit_when_ready: bool) -> int:
     await migrate(env)
     procs = processes()
     width = max(len(p.name) for p in procs)
+    colours = {p.name: COLOURS[i % len(COLOURS)] for i, p in enumerate(procs)}
     readers = []
 
-    async def start(index: int, p: Process) -> None:
+    async def start(p: Process) -> None:
         p.child = await asyncio.create_subprocess_exec(*p.argv, env={**env, **p.env, "PYTHONUNBUFFERED": "1"},
                                                        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-        readers.append(asyncio.create_task(pipe(p, COLOURS[index % len(COLOURS)], width)))
-
-    # The relays start once every service is ready, so every consumer's queue is bound by then: the seeds'
-    # events (the directory, the demo accounts) reach every service even on the very first run.
-    relays = [(i, p) for i, p in enumerate(procs) if p.name.endswith("-relay")]
-    for index, p in enumerate(procs):
-        if (index, p) not in relays:
-            await start(index, p)
+        print(f"{p.name} started (pid {p.child.pid})", flush=True)
+        readers.append(asyncio.create_task(pipe(p, colours[p.name], width)))
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    code = 0
+    # The relays start once every service is ready, so every consumer's queue is bound by then: the seeds'
+    # events (the directory, the demo accounts) reach every service even on the very first run.
+    relays = [p for p in procs if p.name.endswith("-relay")]
+    supervisors: list[asyncio.Task] = []
     try:
-        not_ready = await wait_ready(procs)
+        for p in procs:
+            if p not in relays:
+                await start(p)
+        not_ready = await wait_ready(procs, stop)
+        if stop.is_set():
+            return 0
         if not_ready:
             for name, body in not_ready.items():
                 print(f"{name} is not ready after {READY_TIMEOUT_S:.0f} s: {body[:500]}", file=sys.stderr)
             return 1
-        for index, p in relays:
-            await start(index, p)
+        for p in relays:
+            await start(p)
         print_table(procs, started)
         await demo_activity()
         if exit_when_ready:
             return 0
-        watchers = [asyncio.create_task(p.child.wait()) for p in procs]
-        stopper = asyncio.create_task(stop.wait())
-        done, _ = await asyncio.wait([stopper, *watchers], return_when=asyncio.FIRST_COMPLETED)
-        if stopper not in done:
-            dead = next(p for p in procs if p.child.returncode is not None)
-            print(f"{dead.name} exited unexpectedly with {dead.child.returncode}; stopping everything", file=sys.stderr)
-            code = 1
-        return code
+        supervisors = [asyncio.create_task(supervise(p, start, stop)) for p in procs]
+        await stop.wait()
+        return 0
     except RuntimeError as exc:
         print(str(exc), file=sys.stderr)
         return 1
     finally:
+        stop.set()
+        await asyncio.gather(*supervisors)  # none starts a child any more
         await stop_all(procs)
-        for reader in readers:
-            reader.cancel()
+        if readers:  # the children's last lines are written before the runner's own
+            _, unfinished = await asyncio.wait(readers, timeout=2)
+            for reader in unfinished:
+                reader.cancel()
         print("stopped.", flush=True)
 
 

@@ -1,5 +1,6 @@
 """`make run` brings all six services and the web app to ready: the local runner, run as CI would, on this run's own
-databases, exchange and ports."""
+databases, exchange and ports. Then it supervises: a child killed is started again while the others go on, and
+SIGTERM ends the runner and every child."""
 
 from __future__ import annotations
 
@@ -7,12 +8,19 @@ import importlib
 import importlib.util
 import os
 import random
+import re
+import signal
 import socket
 import subprocess
 import sys
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
+
+from kit.testing import terminate, wait_for
 
 SERVICES = ["gateway", "booking", "billing", "logistics", "portal", "notify"]
 FRONT_ENDS = ["web"]
@@ -38,21 +46,26 @@ def _bindable(port: int) -> bool:
     return True
 
 
-@pytest.mark.slow
-def test_runner_starts_every_service_and_relay_until_ready(test_env):
+def runner_env(test_env, label: str) -> dict[str, str]:
+    """The runner's environment: this run's own databases (``<service>_<label>_<run>``), exchange, queues and ports."""
     env = dict(os.environ)
     for name in SERVICES:
         prefix = name.upper()
-        url = test_env.servers.database_url(f"{name}_runner_{test_env.run_id}")
+        url = test_env.servers.database_url(f"{name}_{label}_{test_env.run_id}")
         test_env.databases.add(url)
         env[f"{prefix}_DATABASE_URL"] = url
         env[f"{prefix}_EXCHANGE"] = test_env.exchange
-        queue_prefix = f"{test_env.queue_prefix}runner."  # apart from the in-process services of other tests
+        queue_prefix = f"{test_env.queue_prefix}{label}."  # apart from the in-process services of other tests
         env[f"{prefix}_QUEUE_PREFIX"] = queue_prefix
         consumers = importlib.import_module(f"{name}.subscribers").consumers
         test_env.track_queues([f"{queue_prefix}{name}.{purpose}" for purpose in consumers.queues])
     env["RUNNER_PORT_OFFSET"] = str(free_block_offset())
+    return env
 
+
+@pytest.mark.slow
+def test_runner_starts_every_service_and_relay_until_ready(test_env):
+    env = runner_env(test_env, "runner")
     result = subprocess.run([sys.executable, str(RUNNER), "--exit-when-ready"], env=env, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -81,3 +94,88 @@ def test_every_process_checks_tokens_against_the_gateway_of_its_own_run(monkeypa
         assert keys == ["http://127.0.0.1:8400/.well-known/jwks.json"], process.name
     mail_links = {key: value for p in processes for key, value in p.env.items() if key.endswith("_APP_BASE_URL")}
     assert mail_links == {f"{name}_APP_BASE_URL": "http://127.0.0.1:8406" for name in ("GATEWAY", "BOOKING", "NOTIFY")}
+
+
+@dataclass
+class Runner:
+    process: subprocess.Popen
+    log: Path
+    offset: int
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def pids(self) -> dict[str, int]:
+        """Each child's pid as the runner last started it."""
+        return {name: int(pid) for name, pid in re.findall(r"^(\S+) started \(pid (\d+)\)$", self.output(), re.M)}
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{8000 + SERVICES.index(service) + self.offset}"
+
+
+@pytest.fixture(scope="module")
+async def runner(test_env, tmp_path_factory):
+    """`make run` as a developer runs it (no --exit-when-ready), ready."""
+    env = runner_env(test_env, "supervised")
+    log = tmp_path_factory.mktemp("runner") / "runner.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, str(RUNNER)], env=env, stdout=out, stderr=subprocess.STDOUT)
+    running = Runner(process, log, int(env["RUNNER_PORT_OFFSET"]))
+    try:
+        async def ready() -> bool:
+            assert process.poll() is None, running.output()[-3000:]
+            return "All services are ready" in running.output()
+        await wait_for(ready, timeout=150, interval=0.5, what="the runner to be ready")
+        yield running
+    finally:
+        terminate(process, timeout_s=30)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+async def test_a_killed_service_is_started_again_while_the_others_go_on(runner):
+    before = runner.pids()
+    os.kill(before["billing"], signal.SIGKILL)
+    async with httpx.AsyncClient(timeout=2) as http:
+        async def billing_ready_again() -> bool:
+            # portal is up the whole time billing is down and coming back
+            assert (await http.get(f"{runner.url('portal')}/health/live")).status_code == 200
+            if runner.pids()["billing"] == before["billing"]:
+                return False
+            try:
+                return (await http.get(f"{runner.url('billing')}/health/ready")).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        await wait_for(billing_ready_again, timeout=60, interval=0.25, what="billing to be ready again")
+    output = runner.output()
+    assert "billing exited with -9; restarting in 0.5 s" in output
+    after = runner.pids()
+    assert after["billing"] != before["billing"] and alive(after["billing"])
+    assert {name: pid for name, pid in after.items() if name != "billing"} == \
+           {name: pid for name, pid in before.items() if name != "billing"}  # nothing else was restarted
+    assert all(alive(pid) for pid in after.values())
+    assert runner.process.poll() is None
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_runner_and_every_child(runner):
+    children = runner.pids()
+    assert len(children) >= 13 and all(alive(pid) for pid in children.values())
+    began = time.monotonic()
+    runner.process.send_signal(signal.SIGTERM)
+    assert runner.process.wait(30) == 0
+    assert time.monotonic() - began < 10  # every child stopped within its grace period: none was killed
+    output = runner.output()
+    assert "killing it" not in output
+    assert not [name for name, pid in children.items() if alive(pid)]
+    for name in SERVICES + FRONT_ENDS:
+        assert f"{name} stopped cleanly" in output
+    assert output.splitlines()[-1] == "stopped."

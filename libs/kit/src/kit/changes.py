@@ -14,6 +14,10 @@ that::
 
 Losing the listening connection loses no correctness: a waiter then wakes at its timeout and reads the
 current state, and the next watch opens a new connection.
+
+Shutdown does not wait for waiters: once the process begins shutting down (``shutting_down`` is set, by
+``kit.service`` as soon as uvicorn begins its shutdown), every waiter is answered at once with what it read
+last, as at its timeout, so the process stops within its grace period instead of after the longest wait.
 """
 
 from __future__ import annotations
@@ -41,23 +45,48 @@ MAX_WAIT_S = 25.0
 class Change:
     """One watch: resolved when the watched row's change is committed."""
 
-    def __init__(self, future: asyncio.Future[None]) -> None:
+    def __init__(self, future: asyncio.Future[None], shutting_down: asyncio.Event) -> None:
         self._future = future
+        self._shutting_down = shutting_down
 
     async def wait(self, timeout_s: float) -> bool:
-        """True once the change has been committed (perhaps already), False after ``timeout_s``."""
-        try:
-            await asyncio.wait_for(asyncio.shield(self._future), timeout_s)
-        except TimeoutError:
-            return False
-        return True
+        """True once the change has been committed (perhaps already), False after ``timeout_s`` or as soon as
+        the process begins shutting down."""
+        if not self._future.done() and not self._shutting_down.is_set():
+            stopping = asyncio.ensure_future(self._shutting_down.wait())
+            try:
+                await asyncio.wait({self._future, stopping}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopping.cancel()
+        return self._future.done()
+
+
+async def unless_shutting_down(shutting_down: asyncio.Event, work: Awaitable[T]) -> T | None:
+    """``work``'s result, or None when the process begins shutting down first (``work`` is then cancelled):
+    for a route that waits on something other than ``Changes`` (the gateway forwarding a ``?wait=``)."""
+    task = asyncio.ensure_future(work)
+    stopping = asyncio.ensure_future(shutting_down.wait())
+    try:
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:
+        task.cancel()
+        raise
+    finally:
+        stopping.cancel()
+    if task.done():
+        return task.result()
+    task.cancel()
+    await asyncio.wait({task})  # let it let go of what it holds (a pooled connection)
+    return None
 
 
 class Changes:
     """The process's listener: waiters by ``<table>:<key>``."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, shutting_down: asyncio.Event | None = None) -> None:
         self._dsn = plain_dsn(database_url)
+        #: set when the process begins shutting down: every waiter is answered at once
+        self.shutting_down = shutting_down if shutting_down is not None else asyncio.Event()
         self._connection: asyncpg.Connection | None = None
         self._connecting = asyncio.Lock()
         self._waiters: dict[str, set[asyncio.Future[None]]] = defaultdict(set)
@@ -69,7 +98,7 @@ class Changes:
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters[name].add(future)
         try:
-            yield Change(future)
+            yield Change(future, self.shutting_down)
         finally:
             waiting = self._waiters.get(name)
             if waiting is not None:
@@ -82,8 +111,9 @@ class Changes:
         """``read()`` until what it gives is ``ready``, reading again each time ``table``'s row ``key``
         changes; after ``wait_s`` seconds, what was read last. A change that leaves it not ready (another
         column, the same status written again, the row's own insert announced late) waits on. ``read`` runs a
-        short transaction of its own, so no database connection is held while waiting."""
-        if wait_s <= 0:
+        short transaction of its own, so no database connection is held while waiting. Once the process begins
+        shutting down, what was read last is answered at once."""
+        if wait_s <= 0 or self.shutting_down.is_set():
             return await read()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_s

@@ -27,6 +27,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import uvicorn
 from fastapi import APIRouter, Depends, FastAPI, Request
 from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,7 +119,8 @@ class Service:
             db = Database.from_settings(settings)
             telemetry.instrument_engine(db.engine, provider)
             app.state.db = db
-            app.state.changes = Changes(settings.session_database_url)  # LISTEN: past any pooler
+            # LISTEN: past any pooler; waiting requests are answered as soon as shutdown begins
+            app.state.changes = Changes(settings.session_database_url, app.state.shutting_down)
             for hook in self.on_startup:
                 await hook(app)
             bus = EventBus(
@@ -134,6 +136,7 @@ class Service:
             try:
                 yield
             finally:
+                app.state.shutting_down.set()  # already set by uvicorn's shutdown (GracefulServer); other hosts
                 stop.set()
                 if tasks:
                     _, pending = await asyncio.wait(tasks, timeout=10)
@@ -151,6 +154,8 @@ class Service:
             lifespan=lifespan,
         )
         app.state.settings = settings
+        #: set as soon as shutdown begins: requests that wait (``?wait=``, kit.changes) are answered at once
+        app.state.shutting_down = asyncio.Event()
         app.state.token_verifier = TokenVerifier(
             settings.jwt_public_key, issuer=settings.jwt_issuer, audience=settings.jwt_audience,
             jwks_url=settings.jwt_jwks_url, max_lifetime_s=settings.jwt_max_lifetime_s,
@@ -206,15 +211,28 @@ class Service:
     def servers(self, app: FastAPI, *, host: str | None = None) -> list[Any]:
         """The uvicorn servers of ``app``: the main HTTP port (it runs the lifespan), then every listener
         that is on. uvicorn's own X-Forwarded-For handling is off: ``kit.net`` decides whom to believe."""
-        import uvicorn
-
         common: dict[str, Any] = {"host": host or self.settings.http_host, "log_level": "warning", "access_log": False,
                                   "timeout_keep_alive": self.settings.http_keep_alive_s, "proxy_headers": False}
-        servers = [uvicorn.Server(uvicorn.Config(app, port=self.settings.http_port, lifespan="on", **common))]
+        stopping = app.state.shutting_down
+        servers = [GracefulServer(uvicorn.Config(app, port=self.settings.http_port, lifespan="on", **common), stopping)]
         for listener in self.listeners:
             if options := listener(self.settings):
-                servers.append(uvicorn.Server(uvicorn.Config(app, **{**common, "lifespan": "off", **options})))
+                servers.append(GracefulServer(uvicorn.Config(app, **{**common, "lifespan": "off", **options}), stopping))
         return servers
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server that sets ``shutting_down`` the moment its shutdown begins (SIGTERM, Ctrl-C or
+    ``should_exit``): uvicorn waits for open requests before the lifespan's shutdown, so requests that wait
+    (``?wait=``) must learn of it here, or SIGTERM would wait for the longest of them."""
+
+    def __init__(self, config: uvicorn.Config, shutting_down: asyncio.Event) -> None:
+        super().__init__(config)
+        self.shutting_down = shutting_down
+
+    async def shutdown(self, sockets: list[Any] | None = None) -> None:
+        self.shutting_down.set()
+        await super().shutdown(sockets)
 
 
 async def started(server: Any, task: asyncio.Task) -> None:

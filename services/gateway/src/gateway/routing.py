@@ -3,8 +3,9 @@ includes every service's.
 
 The caller's bearer token goes along unchanged (each service verifies it itself), with the correlation
 id and the W3C trace context. A service that is down or slow to accept gives a fast 503 problem, never a
-hang; one that does not answer in time a 504, and one that breaks off the connection a 502. Hop-by-hop
-headers are not forwarded; bodies pass through as they are (not decoded, never redirected); request bodies are streamed
+hang; one that does not answer in time a 504, and one that breaks off the connection a 502. A long poll
+(``GET …?wait=``) still open when the gateway begins shutting down is asked again without ``wait``, so it is
+answered at once. Hop-by-hop headers are not forwarded; bodies pass through as they are (not decoded, never redirected); request bodies are streamed
 to the service within the body limit of kit.http (413 before forwarding when Content-Length is over, cut off when
 the streamed bytes pass it), and ``/api/<service>/dev/...`` is never forwarded.
 
@@ -26,6 +27,7 @@ from opentelemetry import propagate
 from yarl import URL
 
 from kit import context
+from kit.changes import unless_shutting_down
 from kit.http import BodyTooLarge, limit_for, too_large
 from kit.net import client_ip
 from kit.problems import Problem, not_found
@@ -103,10 +105,20 @@ async def proxy(service: str, path: str, request: Request) -> Response:
     if length is not None:
         headers["content-length"] = length  # so the service gets a length, not a chunked body
     has_body = (length is not None and length != "0") or "chunked" in request.headers.get("transfer-encoding", "")
-    try:
-        async with session.request(request.method, url, data=body() if has_body else None,
+
+    async def forward(target: URL) -> tuple[aiohttp.ClientResponse, bytes]:
+        async with session.request(request.method, target, data=body() if has_body else None,
                                    headers=headers, allow_redirects=False) as upstream:
-            payload = await upstream.read()
+            return upstream, await upstream.read()
+
+    try:
+        answer = None
+        if request.method == "GET" and "wait" in request.query_params:
+            # a long poll: once the gateway begins shutting down, the service is asked again without waiting,
+            # so the caller gets the current state at once and the gateway stops within its grace period
+            answer = await unless_shutting_down(request.app.state.shutting_down, forward(url))
+            url = url.without_query_params("wait")
+        upstream, payload = answer or await forward(url)
     except BodyTooLarge:
         raise too_large(limit_for(request.url.path, request.app.state.settings.max_body_bytes,
                                   request.app.state.settings.body_limits)) from None
