@@ -20,7 +20,8 @@ answer something else (the payment is already captured: 409). With ``recover``:
   *before* ``run``: a crash after the outside call cannot take it back, and a different body under the key
   stays a 422 after the crash too;
 - requests with one key are serialised by a transaction-scoped advisory lock on (scope, key), held until
-  the request's transaction ends: one attempt at a time reaches the outside system;
+  the request's transaction ends: one attempt at a time reaches the outside system (a waiting request
+  holds its connection meanwhile, as the row lock of the plain form does);
 - the holder of the lock finds either a stored answer (replayed), or an attempt without one (an earlier
   attempt died or failed after its outside call): then ``recover()`` derives the answer from the state as
   it is now (the outside system's effect included), replayed and stored; ``None`` from ``recover`` means
