@@ -153,3 +153,12 @@ def test_production_requires_the_credentials_of_the_chosen_adapters_only():
     assert not any("PAYMENT_PROVIDER" in p or "BILLING_BANK" in p for p in ready.problems())
     unset = Settings(**base)
     assert {"BILLING_PAYMENT_PROVIDER", "BILLING_BANK"} <= {p.split(":")[0] for p in unset.problems()}
+
+
+def test_the_crash_fault_injection_works_in_the_test_environment_only():
+    base = {"provider_webhook_secret": "s3cret-webhook", "amqp_url": "amqp://u:p@mq/", "crash_after_provider_call": True}
+    assert Settings(**base, environment="test").crashes_after_provider_call
+    assert not Settings(**base, environment="development").crashes_after_provider_call
+    production = Settings(**base, environment="production")
+    assert not production.crashes_after_provider_call
+    assert "BILLING_CRASH_AFTER_PROVIDER_CALL" in {p.split(":")[0] for p in production.problems()}

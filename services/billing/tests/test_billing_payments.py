@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 
@@ -34,6 +35,48 @@ async def test_requested_booking_is_paid_and_captured(test_env, billing, saga, i
 
     again = await saga.pay(booking, key="pay-2")
     assert again.status_code == 409 and again.json()["type"] == "/problems/payment-not-payable"
+
+
+class CountingProvider:
+    """The running stub provider, counting the confirmations it is asked for."""
+
+    def __init__(self, provider) -> None:  # noqa: ANN001
+        self.provider, self.confirmed = provider, []
+
+    def __getattr__(self, name: str):  # noqa: ANN204
+        return getattr(self.provider, name)
+
+    async def confirm_payment(self, payment_id: str, *, payment_method: str):  # noqa: ANN201
+        self.confirmed.append(payment_id)
+        await asyncio.sleep(0.1)  # widen the window in which concurrent retries overlap
+        return await self.provider.confirm_payment(payment_id, payment_method=payment_method)
+
+
+async def test_concurrent_pays_with_one_key_ask_the_provider_once(billing, test_env, saga, issuer):
+    booking = saga.requested()
+    await publish(test_env, booking)
+    payment = await saga.payment_of(booking)
+    provider = billing.app.state.provider = CountingProvider(billing.app.state.provider)
+    try:
+        responses = await asyncio.gather(saga.pay(booking, key="race"), saga.pay(booking, key="race"))
+    finally:
+        billing.app.state.provider = provider.provider
+    assert [r.status_code for r in responses] == [202, 202]
+    assert sum(r.headers.get("idempotent-replayed") == "true" for r in responses) == 1
+    assert provider.confirmed == [(await fetch(billing.settings, "SELECT provider_payment_id FROM payments WHERE id = $1",
+                                               uuid.UUID(payment["id"])))[0][0]]
+    await saga.status_becomes(booking, "captured")
+    assert [m["kind"] for m in await saga.movements(booking)] == ["capture"]
+
+
+async def test_a_refused_pay_leaves_its_key_free(billing, test_env, saga, issuer):
+    booking = saga.requested()
+    await publish(test_env, booking)
+    refused = await saga.pay(booking, method="bitcoin", key="fix-and-retry")
+    corrected = await saga.pay(booking, key="fix-and-retry")
+    assert refused.status_code == 422 and refused.json()["type"] == "/problems/payment-refused"
+    assert corrected.status_code == 202 and "idempotent-replayed" not in corrected.headers
+    await saga.status_becomes(booking, "captured")
 
 
 async def test_declined_card_fails_and_can_be_retried(billing, test_env, saga, issuer):

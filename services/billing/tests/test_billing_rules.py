@@ -43,6 +43,22 @@ def test_what_a_cancellation_does_to_the_payment(status, refund, action):
     assert rules.refund_on_cancellation(status, refund) == action
 
 
+@pytest.mark.parametrize(("status", "at_provider", "action"), [
+    ("captured", None, "answer"),             # the webhook captured it after billing died: its state is the answer
+    ("processing", None, "answer"),
+    ("refunded", None, "answer"),
+    ("pending", "processing", "processing"),  # the provider has the charge, billing never recorded it
+    ("pending", "succeeded", "processing"),   # … and its webhook is on the way
+    ("failed", "processing", "processing"),
+    ("pending", "requires_payment", "pay"),   # no charge got through: pay as the first time
+    ("pending", "failed", "pay"),
+    ("voided", "canceled", "pay"),            # voided before any charge: paying is refused as without a key
+    ("voided", "processing", "answer"),       # charged after the void: the capture is refunded at once
+])
+def test_what_a_pay_retried_after_a_crash_answers(status, at_provider, action):
+    assert rules.after_interrupted_pay(status, at_provider) == action
+
+
 def test_hold_is_active_strictly_before_it_expires():
     expires = datetime(2026, 3, 29, 1, 0, tzinfo=UTC)
     assert rules.hold_active(expires, expires - timedelta(microseconds=1))

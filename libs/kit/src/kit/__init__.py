@@ -5,6 +5,8 @@
 - ``outbox``     the transactional outbox table and ``outbox.add`` (write an event with a change)
 - ``relay``      the outbox relay process (claims, publishes with confirms, marks sent)
 - ``inbox``      idempotent consumers: (consumer, event_id) recorded in the handler's transaction
+- ``idempotency`` ``Idempotency-Key`` for HTTP writes; ``recover=`` for routes that call an outside system
+  (the attempt committed before the call, a retry after a crash answered from the state)
 - ``bus``        broker factory, topology (exchange, quorum queues, dead letters) and ``Consumers``
 - ``changes``    waiting for a committed change without polling (``?wait=``), by LISTEN/NOTIFY
 - ``auth``       JWT verification and the current-principal dependency

@@ -5,7 +5,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from billing.adapters.bank import HttpBankTransfers, StubBankTransfers
-from billing.adapters.payment_provider import HttpPaymentProvider, StubProvider, deliver_webhooks
+from billing.adapters.payment_provider import (
+    CrashAfterConfirm,
+    HttpPaymentProvider,
+    StubProvider,
+    deliver_webhooks,
+)
 from billing.cards.routes import router as cards_router
 from billing.payments.routes import router as payments_router
 from billing.payouts.routes import router as payouts_router
@@ -28,6 +33,8 @@ async def provide_adapters(app: FastAPI) -> None:
     else:
         # The stub stands in for a remote system: its own connections, never the pool our handlers hold.
         app.state.provider = StubProvider(Database(settings.database_url, pool_size=5, max_overflow=5), settings)
+    if settings.crashes_after_provider_call:  # the crash test's fault injection (environment test only)
+        app.state.provider = CrashAfterConfirm(app.state.provider)
     app.state.bank = HttpBankTransfers(settings) if settings.bank == "http" else StubBankTransfers()
 
 

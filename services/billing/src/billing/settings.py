@@ -56,11 +56,23 @@ class Settings(ServiceSettings):
     stub_confirm_delay_s: float = 0.2
     stub_poll_interval_s: float = 0.05
 
+    #: Fault injection for the crash test (tests/test_pay_idempotency_crash.py), never for a deploy: the
+    #: process dies (``os._exit(137)``, like ``kill -9``) right after the payment provider confirmed a
+    #: payment and before billing commits. Honoured only when ``BILLING_ENVIRONMENT=test``; production
+    #: refuses to start with it set (``problems``).
+    crash_after_provider_call: bool = False
+
+    @property
+    def crashes_after_provider_call(self) -> bool:
+        return self.crash_after_provider_call and self.environment == "test"
+
     def problems(self) -> list[str]:
         """Besides kit's rules: the chosen production adapter's address and credentials."""
         found = super().problems()
         if not self.is_production:
             return found
+        if self.crash_after_provider_call:
+            found.append(f"{self.variable('crash_after_provider_call')}: fault injection for tests; never in production")
         if self.payment_provider == "http":
             found += _missing(self, "payment_provider_url", "payment_provider_api_key")
         if self.bank == "http":

@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -185,6 +186,26 @@ class HttpPaymentProvider:
 
     async def close(self) -> None:
         await self.api.close()
+
+
+# -- fault injection (tests only) -------------------------------------------------------------------------
+class CrashAfterConfirm:
+    """Any provider, except that the process dies (exit 137, as after ``kill -9``) as soon as a payment's
+    confirmation has been answered: the provider has the charge, billing never commits. Only when
+    ``BILLING_CRASH_AFTER_PROVIDER_CALL`` is set and the environment is ``test`` (``Settings``)."""
+
+    def __init__(self, provider: PaymentProvider) -> None:
+        self.provider = provider
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.provider, name)
+
+    async def confirm_payment(self, payment_id: str, *, payment_method: str) -> ProviderPayment:
+        confirmed = await self.provider.confirm_payment(payment_id, payment_method=payment_method)
+        log.warning("fault injection: exiting after the provider confirmed %s, before billing commits", payment_id)
+        logging.shutdown()
+        os._exit(137)
+        return confirmed  # pragma: no cover
 
 
 # -- the development stub ---------------------------------------------------------------------------------

@@ -72,14 +72,19 @@ async def pay(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Pay with a payment method; the outcome arrives from the provider shortly (status becomes
-    ``captured`` or ``failed``). Send an ``Idempotency-Key`` so a retry never pays twice."""
+    ``captured`` or ``failed``). Send an ``Idempotency-Key`` so a retry never pays twice: a retry gets the
+    first answer, or, when billing stopped after the provider's charge, the payment as it is now (both
+    ``Idempotent-Replayed``)."""
 
     async def run() -> PaymentOut:
         return _out(await service.pay(session, provider, principal, payment_id, body.payment_method))
 
-    return await idempotent(
-        session, key, scope=f"pay:{principal.account_id}:{payment_id}", request=body, run=run, status_code=202
-    )
+    async def recover() -> PaymentOut | None:
+        payment = await service.resume_pay(session, provider, principal, payment_id)
+        return None if payment is None else _out(payment)
+
+    return await idempotent(session, key, scope=f"pay:{principal.account_id}:{payment_id}", request=body, run=run,
+                            recover=recover, status_code=202)
 
 
 @router.post("/webhooks/provider", include_in_schema=False)

@@ -16,6 +16,10 @@ from datetime import datetime
 PAYABLE = frozenset({"pending", "failed"})
 VOIDABLE = frozenset({"pending", "processing", "failed"})
 CAPTURABLE = frozenset({"pending", "processing", "failed"})
+#: States a payment reaches only after a confirmation got through to the provider
+PAID_FOR = frozenset({"processing", "captured", "refund_pending", "refunded"})
+#: The provider's states of a payment it has a confirmation for (the outcome may still be on its way)
+CONFIRMED_AT_PROVIDER = frozenset({"processing", "succeeded"})
 
 
 def hold_active(hold_expires_at: datetime, now: datetime) -> bool:
@@ -25,6 +29,19 @@ def hold_active(hold_expires_at: datetime, now: datetime) -> bool:
 
 def can_pay(status: str) -> bool:
     return status in PAYABLE
+
+
+def after_interrupted_pay(status: str, provider_status: str | None) -> str:
+    """A ``pay`` retried after an attempt with its key left no answer (billing died after the provider's
+    charge, before its commit): ``answer`` with the payment as it is now (the charge got through and billing
+    has seen its effect, or the payment was voided meanwhile and the capture is refunded), ``processing``
+    (the provider has the confirmation, billing never recorded it) or ``pay`` (no charge got through: pay
+    as if for the first time). ``provider_status`` is asked only when ``status`` does not decide alone."""
+    if status in PAID_FOR:
+        return "answer"
+    if provider_status not in CONFIRMED_AT_PROVIDER:
+        return "pay"
+    return "processing" if status in PAYABLE else "answer"
 
 
 def can_void(status: str) -> bool:

@@ -120,11 +120,7 @@ async def _refund(session: AsyncSession, provider: PaymentProvider, payment: Pay
 async def pay(
     session: AsyncSession, provider: PaymentProvider, principal: Principal, payment_id: uuid.UUID, method: str
 ) -> Payment:
-    payment = await _locked(session, id=payment_id)
-    if payment is None or not _may_see(principal, payment):
-        raise not_found("payment", payment_id)  # someone else's payment and a missing one answer alike
-    if payment.client_id != principal.account_id:
-        raise forbidden("only the paying client can pay this payment")
+    payment = await _payable_by(session, principal, payment_id)
     if not rules.can_pay(payment.status):
         raise conflict("payment-not-payable", f"the payment is {payment.status} and cannot be paid", payment_status=payment.status)
     if not rules.hold_active(payment.hold_expires_at, datetime.now(UTC)):
@@ -133,10 +129,40 @@ async def pay(
         await provider.confirm_payment(payment.provider_payment_id, payment_method=method)
     except ProviderError as exc:
         raise Problem(422, "payment-refused", str(exc)) from exc
+    _processing(payment)
+    return payment
+
+
+async def resume_pay(
+    session: AsyncSession, provider: PaymentProvider, principal: Principal, payment_id: uuid.UUID
+) -> Payment | None:
+    """The answer to a ``pay`` retried after an attempt with its key left none (``kit.idempotency``'s
+    ``recover``): the payment as it is now when that attempt's charge got through, else None (pay again)."""
+    payment = await _payable_by(session, principal, payment_id)
+    provider_status = None if payment.status in rules.PAID_FOR else (
+        await provider.get_payment(payment.provider_payment_id)).status
+    action = rules.after_interrupted_pay(payment.status, provider_status)
+    if action == "pay":
+        return None
+    if action == "processing":  # the outcome's webhook finds it processing, as after an uninterrupted pay
+        _processing(payment)
+    return payment
+
+
+async def _payable_by(session: AsyncSession, principal: Principal, payment_id: uuid.UUID) -> Payment:
+    """The payment, locked, when ``principal`` is its paying client."""
+    payment = await _locked(session, id=payment_id)
+    if payment is None or not _may_see(principal, payment):
+        raise not_found("payment", payment_id)  # someone else's payment and a missing one answer alike
+    if payment.client_id != principal.account_id:
+        raise forbidden("only the paying client can pay this payment")
+    return payment
+
+
+def _processing(payment: Payment) -> None:
     payment.status = "processing"
     payment.failure_reason = None
     payment.trace_context = outbox.current_trace_context()
-    return payment
 
 
 # -- the provider reports an outcome --------------------------------------------------------------------------
