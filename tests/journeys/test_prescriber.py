@@ -133,6 +133,33 @@ def test_picks_up_part_of_a_holding_and_a_consumable_is_refused(platform, prescr
     assert no.status_code == 422 and "consumables are not picked up or returned" in no.json()["detail"], no.text
 
 
+def test_returns_part_of_a_held_purchased_aid_to_the_own_store(platform, prescriber):
+    """LG-13/LG-21: of two purchased canes held, one goes back to the prescriber's own buffer store after the
+    return receipt that lists it; the receipt cannot list more than is held, nor a consumable (LG-18)."""
+    recipient = register_recipient(prescriber)
+    views = f"{LG}/recipients/{recipient['id']}"
+    cane = available_article(prescriber, at_least=2)
+    order = order_and_submit(prescriber, recipient["id"], cane["id"], quantity=2)
+    ok(platform.sign_in("demo.aidcentre").post(f"{LG}/orders/{order['id']}/delivery"))
+    (held,) = [a for a in ok(prescriber.get(f"{views}/aids")) if a["kind"] == "holding"]
+
+    too_many = prescriber.post(f"{views}/return-receipts", json={"holdings": [{"holding_id": held["holding_id"], "quantity": 3}]})
+    assert too_many.status_code == 409 and too_many.json()["type"] == "/problems/more-than-held", too_many.text
+    receipt = prescriber.post(f"{views}/return-receipts", json={"holdings": [{"holding_id": held["holding_id"], "quantity": 1}]})
+    number = ok(receipt, 201) and receipt.headers["receipt-number"]
+    assert cane["number"] in _text(receipt.content)
+    store = demo.BY_KEY["store.1"].code
+    more = prescriber.post(f"{LG}/returns", json={"recipient_id": recipient["id"], "receipt_number": number, "warehouse_code": store,
+                                                  "holdings": [{"holding_id": held["holding_id"], "quantity": 2}]})
+    assert more.status_code == 409 and more.json()["type"] == "/problems/return-receipt-needed", more.text
+    returned = ok(prescriber.post(f"{LG}/returns", json={"recipient_id": recipient["id"], "receipt_number": number,
+                                                         "warehouse_code": store,
+                                                         "holdings": [{"holding_id": held["holding_id"], "quantity": 1}]}))
+    assert returned["holdings"] == [{"holding_id": held["holding_id"], "returned": 1, "quantity": 1}]
+    assert [a["quantity"] for a in ok(prescriber.get(f"{views}/aids")) if a["kind"] == "holding"] == [1]
+    assert [(r["article_number"], r["quantity"]) for r in ok(prescriber.get(f"{views}/returned"))] == [(cane["number"], 1)]
+
+
 def _text(pdf: bytes) -> str:
     """What the printout says, as the prescriber reads it."""
     from pypdf import PdfReader
