@@ -75,6 +75,15 @@ async def _on_pickup(session: AsyncSession, recipient_id: uuid.UUID) -> dict[uui
     return named
 
 
+async def _chosen_holdings(session: AsyncSession, recipient_id: uuid.UUID, wanted: list[dict]) -> list[tuple[Holding, Article, int]]:
+    """The named holdings and quantities; the recipient's holdings are locked first, so what registered
+    pickups name cannot change before it is counted."""
+    if not wanted:
+        return []
+    await recipients.holdings_of(session, recipient_id, lock=True)
+    return await recipients.chosen_holdings(session, recipient_id, wanted, await _on_pickup(session, recipient_id))
+
+
 async def create_pickup(session: AsyncSession, scope: Scope, prescriber: Prescriber, key: str, *, recipient_id: uuid.UUID,
                         reason: str, individual_ids: list[uuid.UUID], articles: list[dict], pickup_address: str | None,
                         contact: str | None, instructions: str | None, infection_flag: bool | None, comment: str | None,
@@ -88,9 +97,7 @@ async def create_pickup(session: AsyncSession, scope: Scope, prescriber: Prescri
     if not individual_ids and not articles:
         raise invalid("choose the aids to pick up")
     chosen = await _recipients_individuals(session, recipient.id, individual_ids)
-    if articles:
-        await recipients.holdings_of(session, recipient.id, lock=True)  # then what pickups name cannot change under us
-    held = await recipients.chosen_holdings(session, recipient.id, articles, await _on_pickup(session, recipient.id) if articles else None)
+    held = await _chosen_holdings(session, recipient.id, articles)
     if reason == "ceiling_lift_supplier" and any(a.iso_code[:4] != "1236" for _, a in chosen + [(h, a) for h, a, _ in held]):
         raise invalid("a supplier pickup of a ceiling lift names ceiling lifts and their parts only")
     pickup = Pickup(id=uuid.uuid4(), case_number=await next_case_number(session), prescriber_id=prescriber.account_id,
@@ -204,7 +211,7 @@ async def return_to_store(session: AsyncSession, scope: Scope, key: str, *, reci
         raise Problem(409, "return-receipt-needed", f"the return receipt does not list: {', '.join(missing)}")
     scope.own_store(warehouse_code)
     chosen = await _recipients_individuals(session, recipient_id, individual_ids)
-    held = await recipients.chosen_holdings(session, recipient_id, holdings, await _on_pickup(session, recipient_id) if holdings else None)
+    held = await _chosen_holdings(session, recipient_id, holdings)
     rented = [i.number for i, a in chosen if a.aid_class != "B"]
     rented += [a.number for _, a, _ in held if a.aid_class != "B"]
     if rented:
