@@ -117,7 +117,7 @@ async def test_returns_of_purchased_aids_need_the_receipt_and_may_scrap(logistic
     assert re.fullmatch(r"\d{8}", receipt_number) and f"Nr {receipt_number}" in pdf_text(receipt.content)
     returned = await svc.client.post("/returns", headers=me, json={"recipient_id": patient["id"], "receipt_number": receipt_number,
                                                                    "individual_ids": [kept["id"]], "warehouse_code": "K1201"})
-    assert returned.json() == {"individual_ids": [kept["id"]], "status": "in_stock", "warehouse_code": "K1201"}
+    assert returned.json() == {"individual_ids": [kept["id"]], "status": "in_stock", "warehouse_code": "K1201", "holdings": []}
     scrap = await svc.client.post("/returns", headers=me, json={"recipient_id": patient["id"], "receipt_number": receipt_number,
                                                                 "individual_ids": [scrapped["id"]], "warehouse_code": "K1201", "scrap": True})
     assert scrap.json()["status"] == "scrapped"

@@ -129,13 +129,15 @@ def _municipality_of(person: demo.DemoPerson) -> str:
     raise AssertionError(f"{person.username} belongs to no municipality")
 
 
-def available_article(prescriber: Person, term: str = "käpp", warehouse: str = "100") -> dict:
-    """LG-4: a main aid without individual numbers that the warehouse has in stock (a consumable would
-    appear only in its own view and cannot be picked up, LG-18)."""
-    found = ok(prescriber.get(f"{LG}/articles/search", params={"q": term, "type": "main", "warehouse": warehouse,
+def available_article(prescriber: Person, term: str = "käpp", warehouse: str = "100", *, kind: str = "main",
+                      at_least: int = 1) -> dict:
+    """LG-4: an aid without individual numbers (a main aid unless ``kind`` says otherwise) of which the warehouse
+    has at least ``at_least`` available (a consumable would appear only in its own view and cannot be picked
+    up, LG-18)."""
+    found = ok(prescriber.get(f"{LG}/articles/search", params={"q": term, "type": kind, "warehouse": warehouse,
                                                                 "limit": 200}))
-    hit = next((h for h in found["hits"] if (h["available"] or 0) > 0 and not h["individual_tracked"]), None)
-    assert hit, f"no {term!r} in stock in warehouse {warehouse}: {found}"
+    hit = next((h for h in found["hits"] if (h["available"] or 0) >= at_least and not h["individual_tracked"]), None)
+    assert hit, f"no {term!r} with {at_least} in stock in warehouse {warehouse}: {found}"
     return hit
 
 
@@ -150,10 +152,11 @@ def register_recipient(prescriber: Person, personal_number: str | None = None) -
     return recipient
 
 
-def order_and_submit(prescriber: Person, recipient_id: str, article_id: str, warehouse: str = "100") -> dict:
+def order_and_submit(prescriber: Person, recipient_id: str, article_id: str, warehouse: str = "100", *, quantity: int = 1) -> dict:
     """LG-11: the cart, a line, submit: a case number (LG-2) and status registered."""
     cart = ok(prescriber.post(f"{LG}/recipients/{recipient_id}/cart"))
-    ok(prescriber.post(f"{LG}/orders/{cart['id']}/lines", json={"article_id": article_id, "warehouse_code": warehouse}), 201)
+    ok(prescriber.post(f"{LG}/orders/{cart['id']}/lines", json={"article_id": article_id, "warehouse_code": warehouse,
+                                                                "quantity": quantity}), 201)
     submitted = ok(prescriber.post(f"{LG}/orders/{cart['id']}/submit"))
     assert submitted["status"] == "registered" and re.fullmatch(r"\d{8}", submitted["case_number"]), submitted
     return submitted

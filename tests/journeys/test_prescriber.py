@@ -6,6 +6,8 @@ pickup (LG-12) and reports an activity and a deviation (LG-14, LG-15), found aga
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from flows import LG, available_article, order_and_submit, prescriber_ready, register_recipient
 from people import ok, wait_for
@@ -38,8 +40,9 @@ def test_the_demo_patient_with_aids_an_open_activity_and_a_deviation(platform, p
 
     recipient = next((o["recipient_id"] for o in delivered if open_activity(o["recipient_id"])), None)
     assert recipient, "the demo's patient: a delivered order and an open activity"
-    assert ok(prescriber.get(f"{LG}/recipients/{recipient}/aids"))
-    assert ok(prescriber.get(f"{LG}/recipients/{recipient}/consumables"))
+    aids = ok(prescriber.get(f"{LG}/recipients/{recipient}/aids"))
+    assert {a["kind"] for a in aids} == {"individual", "holding"}, aids  # a serial-tracked aid and a held accessory (LG-21)
+    assert [c["holding_id"] for c in ok(prescriber.get(f"{LG}/recipients/{recipient}/consumables"))][0]
     assert [a["status"] for a in ok(prescriber.get(f"{LG}/recipients/{recipient}/activities"))] == ["open"]
     assert len(ok(prescriber.get(f"{LG}/recipients/{recipient}/deviations"))) == 1
     other = platform.sign_in("demo.prescriber2")  # Provkommunen: none of Exempelkommunen's people
@@ -61,8 +64,6 @@ def test_orders_an_aid_that_the_aid_centre_delivers(platform, prescriber):
                                             ok(prescriber.get(f"{LG}/recipients/{recipient['id']}/ordered"))}
 
 
-@pytest.mark.xfail(strict=True, reason="#19/#25: a delivered aid without an individual number is not yet a holding of "
-                   "the recipient, so it is missing from /aids and the aid list; this journey passes once it is")
 def test_the_delivered_aid_is_in_the_recipients_views_and_is_picked_up(platform, prescriber):
     recipient = register_recipient(prescriber)
     article = available_article(prescriber)
@@ -84,6 +85,86 @@ def test_the_delivered_aid_is_in_the_recipients_views_and_is_picked_up(platform,
     assert pickup["status"] and pickup["case_number"] != submitted["case_number"]
     assert ok(prescriber.get(f"{LG}/pickups/{pickup['id']}.pdf"))[:4] == b"%PDF"
     assert ok(prescriber.get(f"{LG}/search/case/{pickup['case_number']}"))
+
+
+def test_picks_up_part_of_a_holding_and_a_consumable_is_refused(platform, prescriber):
+    """LG-21: three canes delivered are one holding of three; a pickup of two (LG-12) leaves one once the aid
+    centre fetched them, more than is left is refused, "returned but not deregistered" takes the last one at
+    once; a delivered consumable is in its own view and is not picked up (LG-18)."""
+    recipient = register_recipient(prescriber)
+    views = f"{LG}/recipients/{recipient['id']}"
+    cane = available_article(prescriber, at_least=3)
+    canes = order_and_submit(prescriber, recipient["id"], cane["id"], quantity=3)
+    drops = order_and_submit(prescriber, recipient["id"], available_article(prescriber, "käpp", kind="consumable")["id"])
+    staff = platform.sign_in("demo.aidcentre")
+    for order in (canes, drops):
+        ok(staff.post(f"{LG}/orders/{order['id']}/delivery"))
+
+    (held,) = [a for a in ok(prescriber.get(f"{views}/aids")) if a["article_number"] == cane["number"]]
+    assert (held["kind"], held["quantity"], held["individual_number"], held["order_case_number"]) == ("holding", 3, None,
+                                                                                                       canes["case_number"])
+    assert held["payer"] and held["service_unit"]
+    printed = _text(ok(prescriber.get(f"{views}/aid-list.pdf")))
+    assert cane["number"] in printed and "Förbrukningsartiklar" in printed
+
+    pickup = ok(prescriber.post(f"{LG}/pickups", json={"recipient_id": recipient["id"], "reason": "aid_centre",
+                                                       "articles": [{"holding_id": held["holding_id"], "quantity": 2}]}), 201)
+    assert pickup["articles"] == [{"holding_id": held["holding_id"], "article_id": cane["id"], "quantity": 2}]
+    too_many = prescriber.post(f"{LG}/pickups", json={"recipient_id": recipient["id"], "reason": "aid_centre",
+                                                      "articles": [{"holding_id": held["holding_id"], "quantity": 2}]})
+    assert too_many.status_code == 409 and too_many.json()["type"] == "/problems/more-than-held", too_many.text
+    assert too_many.json()["held"] == 1  # two of the three are on the pickup already
+    ok(staff.post(f"{LG}/pickups/{pickup['id']}/done"))
+    assert [a["quantity"] for a in ok(prescriber.get(f"{views}/aids")) if a["holding_id"] == held["holding_id"]] == [1]
+    back = [(r["article_number"], r["quantity"]) for r in ok(prescriber.get(f"{views}/returned"))]
+    assert back == [(cane["number"], 2)]
+
+    at_once = ok(prescriber.post(f"{LG}/pickups", json={"recipient_id": recipient["id"], "reason": "returned_not_deregistered",
+                                                        "articles": [{"article_id": cane["id"], "quantity": 1}]}), 201)
+    assert at_once["status"] == "done"
+    assert [a for a in ok(prescriber.get(f"{views}/aids")) if a["holding_id"] == held["holding_id"]] == []
+    assert cane["number"] not in _text(ok(prescriber.get(f"{views}/aid-list.pdf")))
+
+    (consumable,) = ok(prescriber.get(f"{views}/consumables"))
+    assert consumable["status"] == "delivered" and consumable["holding_id"]
+    assert consumable["article_number"] not in {a["article_number"] for a in ok(prescriber.get(f"{views}/aids"))}
+    no = prescriber.post(f"{LG}/pickups", json={"recipient_id": recipient["id"], "reason": "aid_centre",
+                                                "articles": [{"holding_id": consumable["holding_id"], "quantity": 1}]})
+    assert no.status_code == 422 and "consumables are not picked up or returned" in no.json()["detail"], no.text
+
+
+def test_returns_part_of_a_held_purchased_aid_to_the_own_store(platform, prescriber):
+    """LG-13/LG-21: of two purchased canes held, one goes back to the prescriber's own buffer store after the
+    return receipt that lists it; the receipt cannot list more than is held, nor a consumable (LG-18)."""
+    recipient = register_recipient(prescriber)
+    views = f"{LG}/recipients/{recipient['id']}"
+    cane = available_article(prescriber, at_least=2)
+    order = order_and_submit(prescriber, recipient["id"], cane["id"], quantity=2)
+    ok(platform.sign_in("demo.aidcentre").post(f"{LG}/orders/{order['id']}/delivery"))
+    (held,) = [a for a in ok(prescriber.get(f"{views}/aids")) if a["kind"] == "holding"]
+
+    too_many = prescriber.post(f"{views}/return-receipts", json={"holdings": [{"holding_id": held["holding_id"], "quantity": 3}]})
+    assert too_many.status_code == 409 and too_many.json()["type"] == "/problems/more-than-held", too_many.text
+    receipt = prescriber.post(f"{views}/return-receipts", json={"holdings": [{"holding_id": held["holding_id"], "quantity": 1}]})
+    number = ok(receipt, 201) and receipt.headers["receipt-number"]
+    assert cane["number"] in _text(receipt.content)
+    store = demo.BY_KEY["store.1"].code
+    more = prescriber.post(f"{LG}/returns", json={"recipient_id": recipient["id"], "receipt_number": number, "warehouse_code": store,
+                                                  "holdings": [{"holding_id": held["holding_id"], "quantity": 2}]})
+    assert more.status_code == 409 and more.json()["type"] == "/problems/return-receipt-needed", more.text
+    returned = ok(prescriber.post(f"{LG}/returns", json={"recipient_id": recipient["id"], "receipt_number": number,
+                                                         "warehouse_code": store,
+                                                         "holdings": [{"holding_id": held["holding_id"], "quantity": 1}]}))
+    assert returned["holdings"] == [{"holding_id": held["holding_id"], "returned": 1, "quantity": 1}]
+    assert [a["quantity"] for a in ok(prescriber.get(f"{views}/aids")) if a["kind"] == "holding"] == [1]
+    assert [(r["article_number"], r["quantity"]) for r in ok(prescriber.get(f"{views}/returned"))] == [(cane["number"], 1)]
+
+
+def _text(pdf: bytes) -> str:
+    """What the printout says, as the prescriber reads it."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 def test_reports_an_activity_and_a_deviation(prescriber):

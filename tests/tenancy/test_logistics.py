@@ -108,9 +108,10 @@ class World:
     """Municipality 1's and 2's people and records."""
 
 
-async def _municipality(platform, me: dict, store: str) -> dict:
+async def _municipality(platform, me: dict, store: str, staff: dict) -> dict:
     """A prescriber's records: a recipient with an aid delivered from the own store, one in stock, a return
-    receipt, a registered order, a cart with a line, an activity, a pickup, a deviation, a replenishment."""
+    receipt, a registered order, a delivered order of two accessories (a holding), a cart with a line, an
+    activity, a pickup of one of the accessories, a deviation, a replenishment."""
     c, svc = platform.logistics, platform.logistics_service
     r = (await c.post("/recipients", headers=me, json={"kind": "patient", "personal_number": invented_number(),
                                                        "reason": "förskrivning"})).json()
@@ -137,7 +138,16 @@ async def _municipality(platform, me: dict, store: str) -> dict:
     cart = (await c.post(f"/orders/{cart['id']}/lines", headers=me, json={"article_id": str(consumable), "warehouse_code": "100"})).json()
     activity = (await c.post("/activities", headers=me, json={"activity_type": "repair", "recipient_id": r["id"],
                                                               "description": "Bromsen tar inte"})).json()
-    accessory = (await fetch(svc.settings, "SELECT id FROM articles WHERE article_type = 'accessory' AND NOT individual_tracked LIMIT 1"))[0]["id"]
+    accessory = (await fetch(svc.settings, "SELECT id FROM articles WHERE article_type = 'accessory' AND NOT individual_tracked "
+                                           "AND expires_on IS NULL ORDER BY number LIMIT 1"))[0]["id"]
+    await fetch(svc.settings, "INSERT INTO stock_balances (warehouse_code, article_id, quantity, reserved) VALUES ('100', $1, 1000, 0) "
+                              "ON CONFLICT (warehouse_code, article_id) DO UPDATE SET quantity = 1000", accessory)
+    held = (await c.post(f"/recipients/{r['id']}/cart", headers=me)).json()
+    assert (await c.post(f"/orders/{held['id']}/lines", headers=me, json={"article_id": str(accessory), "warehouse_code": "100",
+                                                                          "quantity": 2})).status_code == 201
+    assert (await c.post(f"/orders/{held['id']}/submit", headers=me)).status_code == 200
+    assert (await c.post(f"/orders/{held['id']}/delivery", headers=staff)).status_code == 200
+    holding = next(a for a in (await c.get(f"/recipients/{r['id']}/aids", headers=me)).json() if a["kind"] == "holding")
     pickup = (await c.post("/pickups", headers=me, json={"recipient_id": r["id"], "reason": "aid_centre",
                                                          "articles": [{"article_id": str(accessory)}]})).json()
     deviation = (await c.post("/deviations", headers=me, json={"event_type": "complaint", "category": "Leverans",
@@ -146,7 +156,7 @@ async def _municipality(platform, me: dict, store: str) -> dict:
                                   json={"lines": [{"article_id": str(accessory), "quantity": 1}]})).json()
     return {"recipient": r, "delivered": made[0], "in_stock": made[1], "receipt": receipt.headers["receipt-number"], "order": order,
             "cart": cart, "line": cart["lines"][0], "activity": activity, "pickup": pickup, "deviation": deviation,
-            "replenishment": replenishment, "store": store, "b_aid": str(b_aid), "accessory": str(accessory)}
+            "replenishment": replenishment, "store": store, "b_aid": str(b_aid), "accessory": str(accessory), "holding": holding}
 
 
 @pytest.fixture(scope="module")
@@ -158,8 +168,8 @@ async def world(test_env):
         w.p1, w.p2 = await platform.person("demo.prescriber"), await platform.person("demo.prescriber2")
         w.aid_centre = await platform.person("demo.aidcentre")
         w.admin = await platform.person("demo.admin")
-        w.m1 = await _municipality(platform, w.p1, "K1201")
-        w.m2 = await _municipality(platform, w.p2, "K1202")
+        w.m1 = await _municipality(platform, w.p1, "K1201", w.aid_centre)
+        w.m2 = await _municipality(platform, w.p2, "K1202", w.aid_centre)
         w.controllers = [await platform.person("demo.controller"), await platform.person("demo.controller2")]
 
         async def granted():  # billing's copy lets each controller read their own municipality's
@@ -268,6 +278,11 @@ async def test_activity_pickup_deviation_and_search_routes(world):
     assert await same_as_missing(c, "GET", "/pickups/{id}.pdf", theirs["pickup"]["id"], headers=me) == 404
     assert (await c.get(f"/pickups/{mine['pickup']['id']}.pdf", headers=me)).status_code == 200
     assert (await c.post(f"/pickups/{theirs['pickup']['id']}/done", headers=world.aid_centre)).status_code == 200
+    # another municipality's holding named on a pickup of one's own recipient: as a holding that does not exist
+    answers = [await c.post("/pickups", headers=me, json={"recipient_id": mine["recipient"]["id"], "reason": "aid_centre",
+                                                           "articles": [{"holding_id": holding}]})
+               for holding in (theirs["holding"]["holding_id"], str(uuid.uuid4()))]
+    assert [a.status_code for a in answers] == [422, 422] and answers[0].json()["type"] == answers[1].json()["type"], [a.text for a in answers]
     # writes naming another municipality's recipient or order answer as a missing one
     rid = theirs["recipient"]["id"]
     for path, body in (("/activities", {"activity_type": "repair", "recipient_id": "{id}", "description": "abc"}),

@@ -34,7 +34,7 @@ from logistics.catalogue.models import (
 )
 from logistics.orders.models import Order, OrderLine
 from logistics.prescribers.models import News, Prescriber
-from logistics.recipients.models import Recipient, RecipientMunicipality
+from logistics.recipients.models import Holding, HoldingEvent, Recipient, RecipientMunicipality
 from logistics.settings import Settings
 from logistics.stock.models import Individual, IndividualEvent, StockBalance, Warehouse
 
@@ -215,7 +215,8 @@ async def load(session: AsyncSession, *, articles: int = 400) -> dict[str, int]:
 async def _delivered_aids(session: AsyncSession, rng: random.Random, rows: list[dict], tracked: dict,
                           recipient: Recipient) -> dict[str, int]:
     """demo.prescriber's delivered order for an Exempelkommunen patient with an aid of every kind: a
-    serial-tracked individual (delivered: in no store's balance), a non-serial accessory and a consumable;
+    serial-tracked individual (delivered: in no store's balance), a non-serial accessory (two, held by
+    quantity) and a consumable (held, shown in its own view);
     an open activity on the individual and a deviation."""
     prescriber, unit = BY_USERNAME["demo.prescriber"], BY_KEY["unit.1a"]
     payer = BY_KEY[unit.parent]  # type: ignore[index]
@@ -231,9 +232,21 @@ async def _delivered_aids(session: AsyncSession, rng: random.Random, rows: list[
                   closed_at=now - timedelta(days=10))
     session.add(order)
     await session.flush()
-    session.add_all([OrderLine(id=uuid.uuid4(), order_id=order.id, article_id=article["id"], quantity=quantity, source="aid_centre",
-                               warehouse_code="100", components=[])
-                     for article, quantity in ((tracked, 1), (accessory, 2), (consumable, 1))])
+    lines = [(OrderLine(id=uuid.uuid4(), order_id=order.id, article_id=article["id"], quantity=quantity, source="aid_centre",
+                        warehouse_code="100", components=[]), article)
+             for article, quantity in ((tracked, 1), (accessory, 2), (consumable, 1))]
+    session.add_all([line for line, _ in lines])
+    await session.flush()
+    # the accessory and the consumable have no individual numbers: the patient holds them by quantity (LG-21)
+    for line, article in lines[1:]:
+        holding = Holding(id=uuid.uuid4(), recipient_id=recipient.id, article_id=article["id"], order_id=order.id, order_line_id=line.id,
+                          delivered_quantity=line.quantity, quantity=line.quantity, delivered_at=now - timedelta(days=10),
+                          service_unit_id=unit.id, service_unit_code=unit.code, service_unit=unit.name, municipality_id=payer.id,
+                          payer_code=payer.code, payer=payer.name)
+        session.add(holding)
+        await session.flush()
+        session.add(HoldingEvent(holding_id=holding.id, kind="delivered", quantity=line.quantity, detail=f"order {order.case_number}",
+                                 actor_id=SYSTEM, at=now - timedelta(days=10)))
     individual = Individual(id=uuid.uuid4(), number=f"{tracked['number']}-D01", serial_number=f"SN{rng.randrange(10**7, 10**8)}",
                             article_id=tracked["id"], status="delivered", stock_status="ready", warehouse_code=None,
                             recipient_id=recipient.id, purchase_date=date(2024, 3, 1),
@@ -256,7 +269,7 @@ async def _delivered_aids(session: AsyncSession, rng: random.Random, rows: list[
     await session.flush()
     session.add(IndividualEvent(individual_id=individual.id, kind="activity", detail=f"adjustment {activity.case_number}",
                                 recipient_id=recipient.id, actor_id=prescriber.id))
-    return {"delivered_orders": 1, "open_activities": 1, "deviations": 1}
+    return {"delivered_orders": 1, "holdings": len(lines) - 1, "open_activities": 1, "deviations": 1}
 
 
 async def seed() -> None:

@@ -1,6 +1,6 @@
 """Order use cases (LG-11): the cart per prescriber and recipient, lines with availability and ranked
 replacements, components, submit (case number, planned delivery, stock reserved atomically), cancel
-while registered, delivery (stock taken, individuals to the recipient). Every step a partner region
+while registered, delivery (stock taken, individuals and holdings to the recipient). Every step a partner region
 cares about publishes a partner-safe event (LG-19)."""
 
 from __future__ import annotations
@@ -288,7 +288,8 @@ async def cancel(session: AsyncSession, scope: Scope, order_id: uuid.UUID) -> Or
 
 async def deliver(session: AsyncSession, scope: Scope, order_id: uuid.UUID, pseudonym_key: str) -> Order:
     """The aid centre delivered: stock leaves the warehouses; individual-marked aids are taken from the
-    warehouse's individuals in stock and are on the recipient's list from now on."""
+    warehouse's individuals in stock and are on the recipient's list from now on; every other delivered
+    article (accessories, purchased aids, consumables) is a holding of the recipient by quantity (LG-21)."""
     actor = scope.account_id
     order = await own_order(session, scope, order_id, lock=True, action="deliver order")
     if order.status != "registered":
@@ -299,12 +300,14 @@ async def deliver(session: AsyncSession, scope: Scope, order_id: uuid.UUID, pseu
     rows = await lines(session, order.id)
     ref = recipient_ref(pseudonym_key, order.recipient_id)
     delivered: dict[uuid.UUID, list[str]] = {}
+    now = datetime.now(UTC)
     for line, article in rows:
         if article is None:
             continue
         await session.execute(update(StockBalance).where(StockBalance.article_id == article.id,
                                                          StockBalance.warehouse_code == line.warehouse_code)
                               .values(quantity=StockBalance.quantity - line.quantity, reserved=StockBalance.reserved - line.quantity))
+        await recipients.hold(session, actor, order, line, article, now)  # without individual numbers: held by quantity
         if article.individual_tracked:
             chosen = list((await session.execute(select(Individual).where(
                 Individual.article_id == article.id, Individual.warehouse_code == line.warehouse_code, Individual.status == "in_stock")
@@ -318,7 +321,6 @@ async def deliver(session: AsyncSession, scope: Scope, order_id: uuid.UUID, pseu
                                             recipient_id=order.recipient_id, actor_id=actor))
                 await outbox.add(session, IndividualStatusChanged(individual_id=individual.id, individual_number=individual.number,
                                                                   article_number=article.number, status="delivered", recipient_ref=ref))
-    now = datetime.now(UTC)
     order.status, order.closed_at = "delivered", now
     await outbox.add(session, OrderDelivered(order_id=order.id, case_number=order.case_number, service_unit=order.service_unit,
                                              recipient_ref=ref, lines=await _ordered(session, rows, delivered), delivered_at=now,

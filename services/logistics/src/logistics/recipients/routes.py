@@ -106,19 +106,40 @@ async def edit(recipient_id: uuid.UUID, body: RecipientChange, session: DbSessio
 
 
 class AidOut(BaseModel):
-    individual_id: uuid.UUID
-    individual_number: str
+    """An aid the recipient has: an individual (one, by its individual number) or a holding of an aid without
+    individual numbers (an accessory or a purchased aid, by quantity; consumables are in their own view)."""
+
+    kind: Literal["individual", "holding"]
+    individual_id: uuid.UUID | None = None
+    individual_number: str | None = None
+    holding_id: uuid.UUID | None = Field(default=None, description="Name it with a quantity on a pickup or a return")
+    article_id: uuid.UUID
     article_number: str
+    article_type: str
     name: str
+    quantity: int
     delivered_at: datetime
+    order_case_number: str | None = None
+    service_unit: str | None = None
+    payer: str | None = None
+
+
+def _aids(individuals: list, holdings: list) -> list[AidOut]:
+    found = [AidOut(kind="individual", individual_id=i.id, individual_number=i.number, article_id=a.id, article_number=a.number,
+                    article_type=a.article_type, name=a.name, quantity=1, delivered_at=at) for i, a, at in individuals]
+    found += [AidOut(kind="holding", holding_id=h.id, article_id=a.id, article_number=a.number, article_type=a.article_type,
+                     name=a.name, quantity=h.quantity, delivered_at=h.delivered_at, order_case_number=case_number,
+                     service_unit=h.service_unit, payer=h.payer) for h, a, case_number in holdings]
+    return sorted(found, key=lambda aid: aid.delivered_at, reverse=True)
 
 
 @router.get("/recipients/{recipient_id}/aids")
 async def aids(recipient_id: uuid.UUID, session: DbSession, scope: Scoped) -> list[AidOut]:
-    """LG-10: the recipient's aids, newest first (audited)."""
+    """LG-10/LG-21: the recipient's aids, newest first: individuals and the holdings of aids without individual
+    numbers with their quantity (consumables only in their own view, LG-18). Audited."""
     await service.visible(session, scope, recipient_id, action="read recipient aids")
-    return [AidOut(individual_id=i.id, individual_number=i.number, article_number=a.number, name=a.name, delivered_at=at)
-            for i, a, at in await stock.recipient_individuals(session, recipient_id)]
+    return _aids(await stock.recipient_individuals(session, recipient_id),
+                 await service.held_aids(session, recipient_id, consumables=False))
 
 
 class ActivityView(BaseModel):
@@ -134,6 +155,7 @@ class ConsumableView(BaseModel):
     name: str
     quantity: int
     status: str
+    holding_id: uuid.UUID | None = Field(default=None, description="Delivered: the recipient's holding of it")
 
 
 class DeviationView(BaseModel):
@@ -144,7 +166,12 @@ class DeviationView(BaseModel):
 
 
 class ReturnedView(BaseModel):
-    individual_id: uuid.UUID
+    """What came back: an individual, or a quantity of a holding."""
+
+    individual_id: uuid.UUID | None = None
+    holding_id: uuid.UUID | None = None
+    article_number: str | None = None
+    quantity: int = 1
     kind: str
     detail: str
     at: datetime
@@ -160,7 +187,9 @@ async def activities(recipient_id: uuid.UUID, session: DbSession, scope: Scoped)
 async def consumables(recipient_id: uuid.UUID, session: DbSession, scope: Scoped) -> list[ConsumableView]:
     """LG-18: consumables appear only here, not among the aids or the ordered ones."""
     await service.visible(session, scope, recipient_id, action="read recipient history", target="consumables")
-    return [ConsumableView(case_number=o.case_number, article_number=a.number, name=a.name, quantity=line.quantity, status=o.status)
+    held = {h.order_line_id: h for h, _ in await service.holdings_of(session, recipient_id, consumables=True)}
+    return [ConsumableView(case_number=o.case_number, article_number=a.number, name=a.name, quantity=line.quantity, status=o.status,
+                           holding_id=held[line.id].id if line.id in held else None)
             for o, line, a in await orders.consumables_for(session, scope, recipient_id)]
 
 
@@ -173,7 +202,10 @@ async def deviations(recipient_id: uuid.UUID, session: DbSession, scope: Scoped)
 @router.get("/recipients/{recipient_id}/returned")
 async def returned(recipient_id: uuid.UUID, session: DbSession, scope: Scoped) -> list[ReturnedView]:
     await service.visible(session, scope, recipient_id, action="read recipient history", target="returned")
-    return [ReturnedView.model_validate(e, from_attributes=True) for e in await returns.returned_for(session, recipient_id)]
+    found = [ReturnedView.model_validate(e, from_attributes=True) for e in await returns.returned_for(session, recipient_id)]
+    found += [ReturnedView(holding_id=h.id, article_number=a.number, quantity=e.quantity, kind=e.kind, detail=e.detail, at=e.at)
+              for e, h, a in await service.holdings_back(session, recipient_id)]
+    return sorted(found, key=lambda r: r.at, reverse=True)
 
 
 @router.get("/recipients/{recipient_id}/aid-list.pdf", response_class=Response)
@@ -183,13 +215,20 @@ async def aid_list(recipient_id: uuid.UUID, session: DbSession, scope: Scoped,
     return Response(await printouts.aid_list_pdf(session, scope, recipient_id, variant), media_type="application/pdf")
 
 
+class HeldQuantity(BaseModel):
+    holding_id: uuid.UUID = Field(description="The recipient's holding (holding_id in the aids view)")
+    quantity: int = Field(default=1, gt=0, le=1000)
+
+
 class ReceiptIn(BaseModel):
-    individual_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
+    individual_ids: list[uuid.UUID] = Field(default=[], max_length=100)
+    holdings: list[HeldQuantity] = Field(default=[], max_length=100, description="Aids without individual numbers handed back")
 
 
 @router.post("/recipients/{recipient_id}/return-receipts", status_code=201, response_class=Response)
 async def return_receipt(recipient_id: uuid.UUID, body: ReceiptIn, session: DbSession, scope: Scoped) -> Response:
     """LG-10: the return receipt (PDF), printed before the return; its number (printed on it, and in
     ``Receipt-Number``) goes with the return (audited)."""
-    number, content = await printouts.return_receipt_pdf(session, scope, recipient_id, body.individual_ids)
+    number, content = await printouts.return_receipt_pdf(session, scope, recipient_id, body.individual_ids,
+                                                         [h.model_dump() for h in body.holdings])
     return Response(content, status_code=201, media_type="application/pdf", headers={"Receipt-Number": number})

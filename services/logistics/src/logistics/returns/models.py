@@ -34,7 +34,8 @@ class Pickup(Base):
     reason: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(10), default="registered")
     individual_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
-    articles: Mapped[list] = mapped_column(JSONB, default=list)  # [{"article_id", "quantity"}] not individual-marked
+    #: aids without individual numbers, by the recipient's holding: [{"holding_id", "article_id", "quantity"}]
+    articles: Mapped[list] = mapped_column(JSONB, default=list)
     pickup_address: Mapped[str] = mapped_column(Text)
     contact: Mapped[str | None] = mapped_column(Text)
     instructions: Mapped[str | None] = mapped_column(Text)  # door code, directions: what helps the drivers
@@ -54,6 +55,8 @@ class ReturnReceipt(Base):
     number: Mapped[str] = mapped_column(String(8), unique=True)
     recipient_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("recipients.id"), index=True)
     individual_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(Uuid))
+    #: non-serial aids handed back: [{"holding_id", "article_id", "quantity"}]
+    holdings: Mapped[list] = mapped_column(JSONB, default=list, server_default="[]")
     printed_by: Mapped[uuid.UUID]
     municipality_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     printed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
