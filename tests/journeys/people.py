@@ -430,8 +430,8 @@ class Started:
             env[f"{prefix}_QUEUE_PREFIX"] = queue_prefix
             env[f"{prefix}_AMQP_URL"] = self.env.servers.amqp_url
             # small pools: the PostgreSQL server is shared with every other run on the machine
-            env.setdefault(f"{prefix}_DATABASE_POOL_SIZE", "4")
-            env.setdefault(f"{prefix}_DATABASE_MAX_OVERFLOW", "4")
+            env.setdefault(f"{prefix}_DATABASE_POOL_SIZE", "3")
+            env.setdefault(f"{prefix}_DATABASE_MAX_OVERFLOW", "3")
             env.setdefault(f"{prefix}_CONSUMER_CONCURRENCY", "3")
             env.pop(f"{prefix}_ENVIRONMENT", None)  # the runner says development, as `make run`
             consumers = importlib.import_module(f"{name}.subscribers").consumers

@@ -146,7 +146,9 @@ class RunEnvironment:
             # first instance's consumers would take its messages
             "queue_prefix": self.queue_prefix if database is None else f"{self.queue_prefix}{database}.",
             "relay_poll_interval_s": 0.25,
-            "database_pool_size": 5,
+            # small pools: a test run holds many services at once against one server (max_connections 100)
+            "database_pool_size": 3,
+            "database_max_overflow": 3,
             "consumer_concurrency": 4,
         }
         if "jwt_jwks_url" not in overrides:  # a service under test has keys from its start, as in production
