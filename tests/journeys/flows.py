@@ -76,6 +76,20 @@ def fresh_therapist(platform: Platform, admin: Person, *, name: str = "Test Tera
     return therapist, email
 
 
+def fresh_practitioner(platform: Platform, admin: Person, *, name: str = "Test Behandler") -> tuple[Person, str]:
+    """A fresh therapist (``fresh_therapist``, Oslo time) in a new clinic: the admin makes the clinic in the
+    gateway's directory and grants them "practitioner" there; returns once booking's copy lets them into the
+    clinic's appointment book. Returns the practitioner and the clinic's id."""
+    practitioner, _ = fresh_therapist(platform, admin, name=name, time_zone="Europe/Oslo")
+    clinic = ok(admin.post("/directory/organisations", json={
+        "kind": "clinic", "code": unique("KLINIKK").replace(".", "-"), "name": f"Klinikk {name}", "time_zone": "Europe/Oslo"}), 201)
+    ok(admin.post(f"/directory/organisations/{clinic['id']}/members", json={"account_id": practitioner.id, "role": "practitioner"}),
+       200, 201)
+    wait_for(lambda: clinic["id"] in {c["id"] for c in ok(practitioner.get(f"{B}/clinics/mine"))},
+             what="the practitioner's clinic in booking")
+    return practitioner, clinic["id"]
+
+
 def new_slot(therapist: Person, *, days: int = 3, hour: int = 9, **extra) -> dict:
     """BK-13: a free slot ``days`` from now (45 minutes, on site and video)."""
     start = (datetime.now(UTC) + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
