@@ -1,202 +1,97 @@
-"""The journal with real servers: encryption at rest, only the author reads, the consent flow with its
-three emails, refusal before approval and after withdrawal, and an audit chain that shows a deleted row."""
+"""The journal on the shared platform, each person signed in through the gateway as they do (#19): only the
+author reads a note; the consent flow with its three emails, refusal (audited) before approval and after
+withdrawal; administrative notes that are edited. A client is on a therapist's list because they booked and
+paid a session with them (BK-15); therapists are new ones the demo admin authorises, clients sign in with
+BankID and add an email. (The journal at rest, a tampered note, a deleted audit row and key rotation play the
+database owner on purpose: tests/test_journal_at_rest.py.)"""
 
 from __future__ import annotations
 
-import base64
-import re
-import subprocess
-import uuid
-
 import pytest
+from flows import B, book_and_pay, fresh_therapist, new_slot, unique, valid_personal_number
+from people import Person, ok, wait_for
 
-from booking.app import build as build_booking
-from booking.settings import Settings as BookingSettings
-from booking.testing import authorised_therapist
-from contracts.gateway.v1 import AccountCreated, ContactDetailsChanged
-from kit.crypto import KeyRing, new_key
-from kit.db import Database
-from kit.testing import fetch, free_port, publish, running_service, wait_for
-from kit.testing.tokens import TokenIssuer
-from notify.app import build as build_notify
-from notify.settings import Settings as NotifySettings
-from notify.sink import start_sink
-
-KEY = TokenIssuer()
-ADMIN = KEY.headers(uuid.uuid4(), "admin")
 SECRET_TEXT = "Klienten berättar om sömnsvårigheter sedan i våras."
 
 
 @pytest.fixture(scope="module")
-async def journal(test_env):
-    booking = test_env.settings(BookingSettings, database="booking_journal", jwt_public_key=KEY.public_pem,
-                                app_base_url="https://app.example")
-    notify = test_env.settings(NotifySettings, database="notify_journal", smtp_port=free_port(), sender_poll_interval_s=0.1)
-    async with running_service(build_booking(booking), test_env) as booking_service, \
-            running_service(build_notify(notify), test_env) as notify_service:
-        sink_db = Database(notify.database_url, pool_size=2)
-        sink = await start_sink(sink_db, "127.0.0.1", notify.smtp_port)
-        yield booking_service, notify_service
-        sink.close()
-        await sink_db.dispose()
+def admin(platform):
+    return platform.sign_in("demo.admin")
 
 
-async def therapist_with_client(svc, client_id: uuid.UUID, test_env, name: str) -> tuple[uuid.UUID, dict]:
-    therapist, headers = await authorised_therapist(svc.client, KEY, name=name)
-    await publish(test_env, ContactDetailsChanged(account_id=therapist, display_name=name, email=f"{therapist.hex[:8]}@example.org"))
-    await publish(test_env, AccountCreated(account_id=client_id, roles=["client"], display_name="Test Klient", created_by=therapist))
-
-    async def listed():
-        return any(r["client_id"] == str(client_id) for r in (await svc.client.get("/clients", headers=headers)).json())
-
-    await wait_for(listed, what="the client on the list")
-    return therapist, headers
+def new_client(platform, *, email: bool = False) -> Person:
+    client = platform.person("client").bankid(valid_personal_number(1975), "Test Klient")
+    if email:
+        client.add_email(f"{unique('klient')}@example.org")
+    return client
 
 
-async def mail(notify, address: str, subject_part: str) -> dict:
-    async def find():
-        return next((m for m in (await notify.client.get("/dev/mail", params={"to": address})).json() if subject_part in m["subject"]), None)
-
-    return await wait_for(find, timeout=20, what=f"mail to {address}: {subject_part}")
-
-
-async def test_notes_are_encrypted_and_only_the_author_reads_them(journal, test_env):
-    svc, _ = journal
-    client = uuid.uuid4()
-    _, author = await therapist_with_client(svc, client, test_env, "Test Författare")
-    _, colleague = await therapist_with_client(svc, client, test_env, "Test Kollega")
-    written = await svc.client.post(f"/clients/{client}/notes", headers=author, json={"text": SECRET_TEXT})
-    assert written.status_code == 201
-    assert [n["text"] for n in (await svc.client.get(f"/clients/{client}/notes", headers=author)).json()] == [SECRET_TEXT]
-    assert (await svc.client.get(f"/clients/{client}/notes", headers=colleague)).json() == []  # no consent: nothing
-
-    libpq_url = svc.settings.database_url.replace("postgresql+asyncpg://", "postgresql://")
-    dump = subprocess.run(["pg_dump", "--data-only", libpq_url], capture_output=True, check=True).stdout
-    assert b"journal_notes" in dump  # the dump holds the notes table ...
-    assert "sömnsvårigheter".encode() not in dump  # ... but not a word of the note
+def therapist_of(platform, admin, client: Person, name: str, days: int = 3) -> tuple[Person, str]:
+    """A new therapist whom ``client`` books and pays a session with: the client is on their list."""
+    therapist, email = fresh_therapist(platform, admin, name=name)
+    book_and_pay(client, new_slot(therapist, days=days)["id"])
+    wait_for(lambda: client.id in {r["client_id"] for r in ok(therapist.get(f"{B}/clients"))}, what="the client on the list")
+    return therapist, email
 
 
-async def test_a_changed_byte_or_a_moved_ciphertext_does_not_decrypt(journal, test_env):
-    svc, _ = journal
-    client = uuid.uuid4()
-    _, author = await therapist_with_client(svc, client, test_env, "Test Manipulerad")
-    first = (await svc.client.post(f"/clients/{client}/notes", headers=author, json={"text": "första"})).json()["id"]
-    second = (await svc.client.post(f"/clients/{client}/notes", headers=author, json={"text": "andra"})).json()["id"]
-    # move the first note's ciphertext and key onto the second note
-    await fetch(svc.settings, "UPDATE journal_notes SET ciphertext = f.ciphertext, wrapped_key = f.wrapped_key, nonce = f.nonce "
-                              "FROM journal_notes f WHERE f.id = $1 AND journal_notes.id = $2", uuid.UUID(first), uuid.UUID(second))
-    moved = await svc.client.get(f"/clients/{client}/notes", headers=author)
-    assert moved.status_code == 409 and moved.json()["type"] == "/problems/note-tampered"
-    client2 = uuid.uuid4()
-    _, author2 = await therapist_with_client(svc, client2, test_env, "Test Bitflip")
-    note = (await svc.client.post(f"/clients/{client2}/notes", headers=author2, json={"text": "hel"})).json()["id"]
-    await fetch(svc.settings, "UPDATE journal_notes SET ciphertext = set_byte(ciphertext, 0, get_byte(ciphertext, 0) # 1) WHERE id = $1",
-                uuid.UUID(note))
-    assert (await svc.client.get(f"/clients/{client2}/notes", headers=author2)).status_code == 409
-    denials = await fetch(svc.settings, "SELECT action FROM audit_trail WHERE subject_id = $1 AND NOT allowed", client2)
-    assert [d["action"] for d in denials] == ["read note: does not decrypt"]
+def test_only_the_author_reads_a_note(platform, admin):
+    client = new_client(platform)
+    author, _ = therapist_of(platform, admin, client, "Test Författare")
+    colleague, _ = therapist_of(platform, admin, client, "Test Kollega", days=4)
+    ok(author.post(f"{B}/clients/{client.id}/notes", json={"text": SECRET_TEXT}), 201)
+    assert [n["text"] for n in ok(author.get(f"{B}/clients/{client.id}/notes"))] == [SECRET_TEXT]
+    assert ok(colleague.get(f"{B}/clients/{client.id}/notes")) == []  # no consent: nothing
 
 
-async def test_consent_flow_with_its_three_emails_and_withdrawal(journal, test_env):
-    svc, notify = journal
-    client = uuid.uuid4()
-    await publish(test_env, ContactDetailsChanged(account_id=client, display_name="Test Klient", email="klient.journal@example.org"))
-    earlier, earlier_headers = await therapist_with_client(svc, client, test_env, "Test Tidigare")
-    later, later_headers = await therapist_with_client(svc, client, test_env, "Test Senare")
-    await svc.client.post(f"/clients/{client}/notes", headers=earlier_headers, json={"text": SECRET_TEXT})
+def test_consent_flow_with_its_three_emails_and_withdrawal(platform, admin):
+    client = new_client(platform, email=True)
+    client_email = client.me["email"]
+    earlier, _ = therapist_of(platform, admin, client, "Test Tidigare")
+    later, later_email = therapist_of(platform, admin, client, "Test Senare", days=4)
+    ok(earlier.post(f"{B}/clients/{client.id}/notes", json={"text": SECRET_TEXT}), 201)
 
-    found = (await svc.client.get(f"/clients/{client}/earlier-therapists", headers=later_headers)).json()
-    assert [(t["therapist_id"], t["name"], t["notes"]) for t in found] == [(str(earlier), "Test Tidigare", 1)]
+    found = ok(later.get(f"{B}/clients/{client.id}/earlier-therapists"))
+    assert [(t["therapist_id"], t["name"], t["notes"]) for t in found] == [(earlier.id, "Test Tidigare", 1)]
     assert "text" not in found[0]  # whom to ask, never what they wrote
-    stranger, stranger_headers = await therapist_with_client(svc, uuid.uuid4(), test_env, "Test Främling")
-    assert (await svc.client.get(f"/clients/{client}/earlier-therapists", headers=stranger_headers)).status_code == 404
-    requested = await svc.client.post(f"/clients/{client}/consents", headers=later_headers, json={"earlier_therapists": [str(earlier)]})
-    assert requested.status_code == 201
-    asked = requested.json()  # the whole request, not nulls
-    assert (asked["status"], asked["requester_id"], asked["earlier_therapists"]) == ("pending", str(later), [str(earlier)])
-    assert asked["requested_at"] and asked["answered_at"] is None
-    to_client = await mail(notify, "klient.journal@example.org", "ber om att få läsa")
-    await mail(notify, f"{later.hex[:8]}@example.org", "förfrågan är skickad")
-    assert (await svc.client.get(f"/clients/{client}/notes", headers=later_headers)).json() == []  # before approval
-    withheld = await fetch(svc.settings, "SELECT actor_id, action FROM audit_trail WHERE subject_id = $1 "
-                                         "AND action LIKE 'note withheld%'", client)
-    assert [(r["actor_id"], r["action"]) for r in withheld] == [(later, "note withheld: no consent")]  # the attempt is audited
+    stranger, _ = fresh_therapist(platform, admin, name="Test Främling")
+    assert stranger.get(f"{B}/clients/{client.id}/earlier-therapists").status_code == 404
+    asked = ok(later.post(f"{B}/clients/{client.id}/consents", json={"earlier_therapists": [earlier.id]}), 201)
+    assert (asked["status"], asked["requester_id"], asked["earlier_therapists"]) == ("pending", later.id, [earlier.id])
+    assert asked["requested_at"] and asked["answered_at"] is None  # the whole request, not nulls
+    to_client = platform.mail(client_email, "ber om att få läsa")
+    platform.mail(later_email, "förfrågan är skickad")
+    assert ok(later.get(f"{B}/clients/{client.id}/notes")) == []  # before approval
 
-    token = re.search(r"/consents/(\S+)", to_client["body"])[1]
-    assert (await svc.client.post("/consents/forged-token/answer", json={"approve": True})).status_code == 404
-    answered = (await svc.client.post(f"/consents/{token}/answer", json={"approve": True})).json()
-    assert (answered["status"], answered["requester_id"], answered["earlier_therapists"]) == (
-        "approved", str(later), [str(earlier)])
+    def withheld():  # the attempt is audited, as the admin reads the journal's audit
+        rows = ok(admin.get(f"{B}/admin/journal/audit", params={"subject_id": client.id}))
+        return [(r["actor_id"], r["action"]) for r in rows if r["action"].startswith("note withheld")] or None
+
+    assert wait_for(withheld, what="the withheld read audited") == [(later.id, "note withheld: no consent")]
+
+    token = platform.token_in(platform.links(to_client)[0])
+    anyone = platform.person("the client's browser")
+    assert anyone.post(f"{B}/consents/forged-token/answer", json={"approve": True}).status_code == 404
+    answered = ok(anyone.post(f"{B}/consents/{token}/answer", json={"approve": True}))
+    assert (answered["status"], answered["requester_id"], answered["earlier_therapists"]) == ("approved", later.id, [earlier.id])
     assert answered["requested_at"] == asked["requested_at"] and answered["answered_at"]
-    assert (await svc.client.post(f"/consents/{token}/answer", json={"approve": True})).status_code == 409  # reused link
-    answer = await mail(notify, f"{later.hex[:8]}@example.org", "har svarat")
-    assert "godkänt" in answer["body"]
-    shared = (await svc.client.get(f"/clients/{client}/notes", headers=later_headers)).json()
-    assert [n["text"] for n in shared] == [SECRET_TEXT]
-    await svc.client.post(f"/clients/{client}/notes", headers=earlier_headers, json={"text": "skriven efter godkännandet"})
-    assert [n["text"] for n in (await svc.client.get(f"/clients/{client}/notes", headers=later_headers)).json()] == [SECRET_TEXT]
+    assert anyone.post(f"{B}/consents/{token}/answer", json={"approve": True}).status_code == 409  # reused link
+    assert "godkänt" in platform.mail(later_email, "har svarat")["body"]
+    assert [n["text"] for n in ok(later.get(f"{B}/clients/{client.id}/notes"))] == [SECRET_TEXT]
+    ok(earlier.post(f"{B}/clients/{client.id}/notes", json={"text": "skriven efter godkännandet"}), 201)
+    assert [n["text"] for n in ok(later.get(f"{B}/clients/{client.id}/notes"))] == [SECRET_TEXT]
 
-    as_client = KEY.headers(client, "client")
-    mine = (await svc.client.get("/clients/me/consents", headers=as_client)).json()
-    assert [(c["status"], c["earlier_therapists"]) for c in mine] == [("approved", [str(earlier)])]
-    withdrawn = await svc.client.post(f"/consents/{mine[0]['id']}/withdraw", headers=as_client)
-    assert withdrawn.json()["status"] == "withdrawn" and withdrawn.json()["requester_id"] == str(later)
-    assert (await svc.client.get(f"/clients/{client}/notes", headers=later_headers)).json() == []  # after withdrawal
+    mine = ok(client.get(f"{B}/clients/me/consents"))
+    assert [(c["status"], c["earlier_therapists"]) for c in mine] == [("approved", [earlier.id])]
+    withdrawn = ok(client.post(f"{B}/consents/{mine[0]['id']}/withdraw"))
+    assert withdrawn["status"] == "withdrawn" and withdrawn["requester_id"] == later.id
+    assert ok(later.get(f"{B}/clients/{client.id}/notes")) == []  # after withdrawal
 
 
-async def test_administrative_notes_keep_their_history(journal, test_env):
-    svc, _ = journal
-    client = uuid.uuid4()
-    _, author = await therapist_with_client(svc, client, test_env, "Test Grupp")
-    note = (await svc.client.post(f"/clients/{client}/notes", headers=author, json={"text": "Gruppnotat v1", "kind": "administrative"})).json()
-    edited = await svc.client.put(f"/notes/{note['id']}", headers=author, json={"text": "Gruppnotat v2"})
-    assert edited.json()["version"] == 2
-    history = await fetch(svc.settings, "SELECT version FROM journal_note_versions WHERE note_id = $1", uuid.UUID(note["id"]))
-    assert [h["version"] for h in history] == [1]
-    other = await authorised_therapist(svc.client, KEY)
-    assert (await svc.client.put(f"/notes/{note['id']}", headers=other[1], json={"text": "x"})).status_code == 404
-
-
-async def test_the_audit_chain_detects_a_deleted_row(journal, test_env):
-    svc, _ = journal
-    client = uuid.uuid4()
-    _, author = await therapist_with_client(svc, client, test_env, "Test Revision")
-    for text in ("första", "andra"):  # a chain long enough to have a middle
-        assert (await svc.client.post(f"/clients/{client}/notes", headers=author, json={"text": text})).status_code == 201
-    assert (await svc.client.get(f"/clients/{client}/notes", headers=author)).status_code == 200
-    assert (await svc.client.get("/admin/journal/audit/verify", headers=ADMIN)).json()["valid"] is True
-    log = (await svc.client.get("/admin/journal/audit", headers=ADMIN)).json()
-    assert {"write note", "read note"} <= {r["action"] for r in log}
-    assert len((await svc.client.get("/admin/journal/audit?limit=2", headers=ADMIN)).json()) == 2
-    negative = await svc.client.get("/admin/journal/audit?limit=-1", headers=ADMIN)
-    assert negative.status_code == 422 and "limit" in negative.text
-    victim = log[len(log) // 2]["id"]
-    with pytest.raises(Exception, match="append-only"):
-        await fetch(svc.settings, "DELETE FROM audit_trail WHERE id = $1", victim)
-    # someone with the database owner's powers goes around the trigger
-    await fetch(svc.settings, "ALTER TABLE audit_trail DISABLE TRIGGER audit_trail_append_only")
-    await fetch(svc.settings, "DELETE FROM audit_trail WHERE id = $1", victim)
-    await fetch(svc.settings, "ALTER TABLE audit_trail ENABLE TRIGGER audit_trail_append_only")
-    verdict = (await svc.client.get("/admin/journal/audit/verify", headers=ADMIN)).json()
-    assert verdict["valid"] is False and verdict["broken_at"] > victim
-
-
-async def test_rotating_the_key_encryption_key_rewraps_without_reencrypting(journal, test_env):
-    svc, _ = journal
-    client = uuid.uuid4()
-    _, author = await therapist_with_client(svc, client, test_env, "Test Rotation")
-    await svc.client.post(f"/clients/{client}/notes", headers=author, json={"text": SECRET_TEXT})
-    before = await fetch(svc.settings, "SELECT ciphertext, key_id FROM journal_notes WHERE client_id = $1", client)
-    old_ring: KeyRing = svc.app.state.journal_keys
-    fresh = new_key()
-    both = {**{k: base64.b64encode(v).decode() for k, v in old_ring.keys.items()}, "k-2027": fresh}
-    svc.app.state.journal_keys = KeyRing(both, current="k-2027")
-    try:
-        rewrapped = (await svc.client.post("/admin/journal/rewrap", headers=ADMIN)).json()["rewrapped"]
-        assert rewrapped >= 1
-        after = await fetch(svc.settings, "SELECT ciphertext, key_id FROM journal_notes WHERE client_id = $1", client)
-        assert after[0]["ciphertext"] == before[0]["ciphertext"] and after[0]["key_id"] == "k-2027"
-        svc.app.state.journal_keys = KeyRing({"k-2027": fresh}, current="k-2027")  # the old key is retired
-        assert [n["text"] for n in (await svc.client.get(f"/clients/{client}/notes", headers=author)).json()] == [SECRET_TEXT]
-    finally:
-        svc.app.state.journal_keys = KeyRing(both, current=old_ring.current)
+def test_administrative_notes_are_edited_by_their_author_only(platform, admin):
+    client = new_client(platform)
+    author, _ = therapist_of(platform, admin, client, "Test Grupp")
+    note = ok(author.post(f"{B}/clients/{client.id}/notes", json={"text": "Gruppnotat v1", "kind": "administrative"}), 201)
+    assert ok(author.put(f"{B}/notes/{note['id']}", json={"text": "Gruppnotat v2"}))["version"] == 2
+    assert [n["text"] for n in ok(author.get(f"{B}/clients/{client.id}/notes")) if n["id"] == note["id"]] == ["Gruppnotat v2"]
+    other, _ = fresh_therapist(platform, admin, name="Test Annan")
+    assert other.put(f"{B}/notes/{note['id']}", json={"text": "x"}).status_code == 404

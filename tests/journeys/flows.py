@@ -76,6 +76,20 @@ def fresh_therapist(platform: Platform, admin: Person, *, name: str = "Test Tera
     return therapist, email
 
 
+def fresh_practitioner(platform: Platform, admin: Person, *, name: str = "Test Behandler") -> tuple[Person, str]:
+    """A fresh therapist (``fresh_therapist``, Oslo time) in a new clinic: the admin makes the clinic in the
+    gateway's directory and grants them "practitioner" there; returns once booking's copy lets them into the
+    clinic's appointment book. Returns the practitioner and the clinic's id."""
+    practitioner, _ = fresh_therapist(platform, admin, name=name, time_zone="Europe/Oslo")
+    clinic = ok(admin.post("/directory/organisations", json={
+        "kind": "clinic", "code": unique("KLINIKK").replace(".", "-"), "name": f"Klinikk {name}", "time_zone": "Europe/Oslo"}), 201)
+    ok(admin.post(f"/directory/organisations/{clinic['id']}/members", json={"account_id": practitioner.id, "role": "practitioner"}),
+       200, 201)
+    wait_for(lambda: clinic["id"] in {c["id"] for c in ok(practitioner.get(f"{B}/clinics/mine"))},
+             what="the practitioner's clinic in booking")
+    return practitioner, clinic["id"]
+
+
 def new_slot(therapist: Person, *, days: int = 3, hour: int = 9, **extra) -> dict:
     """BK-13: a free slot ``days`` from now (45 minutes, on site and video)."""
     start = (datetime.now(UTC) + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
@@ -121,6 +135,38 @@ def prescriber_ready(prescriber: Person, username: str) -> dict:
         "service_unit_id": str(demo.BY_KEY[unit_keys[0]].id)}))
 
 
+def fresh_prescriber(platform: Platform, *, units: tuple[str, ...] = ("unit.1a",), stores: tuple[str, ...] = ("store.1",),
+                     name: str | None = None, **settings) -> Person:
+    """A new prescriber: the admin makes the account (GW-4: the temporary password by mail), aid-centre staff
+    grant ``units`` (prescriber) and ``stores`` (store keeper) through the directory (kit.demo keys), and the
+    prescriber signs in with password and SMS code. With ``settings`` (or by default) the first-login settings
+    (LG-1) are made, retried until logistics' copy of the directory has the grants: the first unit the default,
+    the granted stores their own; ``unmade=True`` leaves them unmade."""
+    username = unique("forskrivare")
+    email, phone = f"{username}@example.org", new_phone()
+    name = name or f"Test Förskrivare {username[-8:]}"
+    account = ok(platform.sign_in("demo.admin").post("/identity/accounts", json={
+        "display_name": name, "roles": ["prescriber"], "email": email, "phone": phone, "username": username,
+        "language": "sv"}), 201)
+    staff = platform.sign_in("demo.aidcentre")
+    for key, role in [(u, "prescriber") for u in units] + [(s, "store_keeper") for s in stores]:
+        ok(staff.post(f"/directory/organisations/{demo.BY_KEY[key].id}/members",
+                      json={"account_id": account["id"], "role": role}), 200, 201)
+    temporary = re.search(r"Tillfälligt lösenord: (\S+)", platform.mail(email, "konto")["body"])[1]
+    prescriber = platform.person(name).password_login(username, temporary, phone)
+    if settings.pop("unmade", False):
+        return prescriber
+    body = {"default_source": "own_store" if stores else "aid_centre", "service_unit_id": str(demo.BY_KEY[units[0]].id),
+            "own_stores": [demo.BY_KEY[s].code for s in stores]} | settings
+
+    def made() -> dict | None:  # logistics learns of the grants from the gateway's events: until then, a 403
+        answer = prescriber.put(f"{LG}/prescribers/me/settings", json=body)
+        return ok(answer) if answer.status_code != 403 else None
+
+    wait_for(made, what=f"logistics to know {name}'s grants")
+    return prescriber
+
+
 def _municipality_of(person: demo.DemoPerson) -> str:
     for key, _ in person.memberships:
         parent = demo.BY_KEY[key].parent
@@ -160,6 +206,15 @@ def order_and_submit(prescriber: Person, recipient_id: str, article_id: str, war
     submitted = ok(prescriber.post(f"{LG}/orders/{cart['id']}/submit"))
     assert submitted["status"] == "registered" and re.fullmatch(r"\d{8}", submitted["case_number"]), submitted
     return submitted
+
+
+def pdf_text(pdf: bytes) -> str:
+    """What a printout says, as the person reads it."""
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
 # -- the portal -----------------------------------------------------------------------------------------------

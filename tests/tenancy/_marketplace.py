@@ -1,8 +1,9 @@
 """The marketplace and the clinics behind the real gateway, with people who sign in as people do: therapists
-sign up with email and password, clients with BankID (the development simulator), the admin with password
-and the SMS code. The gateway signs every token with this run's key; booking and billing check them with its
-public half (no test mints a token). Memberships of clinics are announced as the gateway's directory does
-(MembershipGranted), since booking decides from its copy of the directory.
+sign up with email and password, clients with BankID (the development simulator), the demo admin (the gateway's
+own seed of kit.demo's cast, as `make run` seeds it) with password and the SMS code. The gateway signs every
+token with this run's key; booking and billing check them with its public half (no test mints a token). A
+clinic and its practitioners are made by the admin through the gateway's directory routes; booking learns of
+them from the directory's events, as it does in production.
 
 Shared by tests/tenancy/test_booking.py and test_billing.py (imported by path: tests/ is not a package).
 """
@@ -22,17 +23,16 @@ from billing.app import build as build_billing
 from billing.settings import Settings as BillingSettings
 from booking.app import build as build_booking
 from booking.settings import Settings as BookingSettings
-from contracts.gateway.v1 import MembershipGranted, OrganisationSaved
 from gateway.app import build as build_gateway
-from gateway.identity.models import Account
-from gateway.identity.service import hash_password
+from gateway.seed import seed_demo
 from gateway.settings import Settings as GatewaySettings
-from kit.testing import free_port, probe, publish_many, running_service, wait_for
+from kit import demo
+from kit.testing import free_port, probe, running_service, wait_for
 from kit.testing.tokens import TokenIssuer
 
 #: the gateway's signing key pair for this run (the services are configured with its public half)
 KEY = TokenIssuer()
-PASSWORD = "Saffron-Glacier-Tundra-5821"
+PASSWORD = "Saffron-Glacier-Tundra-5821"  # the new therapists'
 VALID_LICENCE = "PSY-100001"
 
 
@@ -87,21 +87,17 @@ class Platform:
         return await self._signed_in(collected.json()["tokens"])
 
     async def sign_in_admin(self) -> Person:
-        """The platform's admin account (made as the gateway's seed makes it), signed in with password + SMS code."""
+        """The demo admin (kit.demo's demo.admin), signed in with password + the SMS code (read from the event
+        notify texts)."""
         if self.admin:
             return self.admin
-        username = f"admin.{uuid.uuid4().hex[:8]}"
-        async with self.gateway.app.state.db.transaction() as session:  # type: ignore[attr-defined]
-            session.add(Account(id=uuid.uuid4(), display_name="Test Admin", roles=["admin"], username=username,
-                                email=f"{username}@example.org", phone="+46700000990", language="sv",
-                                password_hash=await hash_password(PASSWORD),
-                                terms_version=self.gateway.settings.terms_version,  # type: ignore[attr-defined]
-                                terms_accepted_at=datetime.now(UTC)))
         async with probe(self.env, "gateway.login_code_requested.v1") as codes:  # the SMS, as the sink gets it
-            started = await self.http.post("/identity/password/login", json={"username": username, "password": PASSWORD})
+            started = await self.http.post("/identity/password/login", json={"username": "demo.admin", "password": demo.PASSWORD})
             assert started.status_code == 200, started.text
-            code = json.loads((await codes.next()).body)["payload"]["code"]
-        tokens = await self.http.post("/identity/password/code", json={"attempt_id": started.json()["attempt_id"], "code": code})
+            attempt = started.json()["attempt_id"]
+            while (sent := json.loads((await codes.next()).body)["payload"])["attempt_id"] != attempt:
+                pass
+        tokens = await self.http.post("/identity/password/code", json={"attempt_id": attempt, "code": sent["code"]})
         assert tokens.status_code == 200, tokens.text
         self.admin = await self._signed_in(tokens.json())
         return self.admin
@@ -129,14 +125,22 @@ class Platform:
                                         json={"decision": "authorise"})
         assert reviewed.status_code == 200, reviewed.text
 
+    async def clinic(self, name: str) -> uuid.UUID:
+        """A clinic the admin makes in the gateway's directory."""
+        admin = await self.sign_in_admin()
+        made = await self.http.post("/directory/organisations", headers=admin.headers, json={
+            "kind": "clinic", "code": f"C{uuid.uuid4().hex[:6].upper()}", "name": name, "time_zone": "Europe/Oslo"})
+        assert made.status_code == 201, made.text
+        return uuid.UUID(made.json()["id"])
+
     async def practitioner(self, clinic: uuid.UUID, name: str = "Test Behandler") -> Person:
-        """An authorised therapist who holds "practitioner" in ``clinic``: the directory announces it and the
-        test waits until booking's copy lets them in."""
+        """An authorised therapist whom the admin grants "practitioner" in ``clinic`` through the directory; the
+        test waits until booking's copy of the directory lets them in."""
         me = await self.therapist(name)
-        await publish_many(self.env, [
-            OrganisationSaved(organisation_id=clinic, kind="clinic", code=f"C{clinic.hex[:6]}", name=f"Klinikk {clinic.hex[:4]}",
-                              time_zone="Europe/Oslo"),
-            MembershipGranted(account_id=me.id, organisation_id=clinic, role="practitioner")])
+        admin = await self.sign_in_admin()
+        granted = await self.http.post(f"/directory/organisations/{clinic}/members", headers=admin.headers,
+                                       json={"account_id": str(me.id), "role": "practitioner"})
+        assert granted.status_code in (200, 201), granted.text
 
         async def admitted() -> bool:
             mine = await self.http.get("/api/booking/clinics/mine", headers=me.headers)
@@ -189,4 +193,6 @@ async def platform(test_env, name: str):  # noqa: ANN201
     async with running_service(build_booking(booking), test_env, http=True) as booking_service, \
             running_service(build_billing(billing), test_env, http=True) as billing_service, \
             running_service(build_gateway(gateway), test_env, http=True) as gateway_service:
+        async with gateway_service.app.state.db.transaction() as session:  # as `make run` seeds the directory
+            await seed_demo(session, gateway_service.settings)
         yield Platform(gateway_service, booking_service, billing_service, test_env)

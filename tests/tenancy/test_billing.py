@@ -144,8 +144,8 @@ async def test_billing_cards_and_collective_invoices_are_their_practitioners(wor
     """A closed group session opens a card for its practitioner; another practitioner neither lists nor takes
     payment for it, nor invoices or reads the invoice."""
     p = world["p"]
-    clinic = uuid.uuid4()
-    p1, p2 = await p.practitioner(clinic, "Test Behandler En"), await p.practitioner(uuid.uuid4(), "Test Behandler To")
+    clinic, other = await p.clinic("Klinikk En"), await p.clinic("Klinikk To")
+    p1, p2 = await p.practitioner(clinic, "Test Behandler En"), await p.practitioner(other, "Test Behandler To")
     patient = await p.bankid_client()
     await p.paid_booking(patient, await p.slot(p1, days=4))  # the patient is on p1's list
     kind = await p.http.post(f"{BK}/appointment-types", headers=p1.headers, json={

@@ -118,7 +118,7 @@ async def world(test_env):
         consent = await p.http.post(f"{B}/clients/{client.id}/consents", headers=t1.headers,
                                     json={"earlier_therapists": [str(t2.id)]})
         assert consent.status_code == 201, consent.text
-        clinic1, clinic2 = uuid.uuid4(), uuid.uuid4()
+        clinic1, clinic2 = await p.clinic("Klinikk En"), await p.clinic("Klinikk To")
         p1, p2 = await p.practitioner(clinic1, "Test Behandler En"), await p.practitioner(clinic2, "Test Behandler To")
         kind = await p.http.post(f"{B}/appointment-types", headers=p1.headers, json={
             "name": "Mestringsgruppe", "length_minutes": 90, "kind": "group", "seats": 8})
