@@ -14,7 +14,7 @@ from gateway.adapters.bankid import BankIdStub
 from gateway.directory import service as directory
 from gateway.identity import recovery, service, tokens
 from gateway.identity.models import Account
-from kit.auth import CurrentPrincipal, Principal, bearer_token
+from kit.auth import CurrentPrincipal, Principal, bearer, bearer_token
 from kit.net import client_ip
 from kit.problems import not_found
 from kit.service import DbSession
@@ -41,6 +41,7 @@ def _ip(request: Request) -> str:
     return client_ip(request, request.app.state.settings.trusted_proxies)
 
 
+@bearer
 async def principal_allowing_limited(request: Request) -> Principal:
     """For the steps that finish signing in (password change, terms): a limited token is enough."""
     return await request.app.state.token_verifier.verify(bearer_token(request), allow_limited=True)
