@@ -11,7 +11,7 @@ front-end team can generate a client from, derived from the routes rather than t
   route's code raises (:mod:`kit.raises`: idempotency's 422, the throttle's 429, a use case's 409s);
 - **security**: a bearer scheme (``bearerAuth``) on every protected operation, ``security: []`` on the public;
   the roles a route requires as ``x-roles``;
-- **names**: operationIds ``<service>_<feature>_<function>``; each tag described by its feature's docstring;
+- **names**: operationIds ``<service>_<feature>_<function>`` (unless the route names its own); each tag described by its feature's docstring;
 - **headers**: ``X-Correlation-ID`` on every answer, ``Idempotent-Replayed`` where an ``Idempotency-Key`` is
   taken, ``Retry-After`` on 429/503, and the headers a download sets (``Receipt-Number``, ``Content-Disposition``);
 - **downloads**: the media type the route answers with (read from its ``Response(..., media_type=…)``) as a binary.
@@ -241,9 +241,11 @@ def document(app: FastAPI, service: str) -> dict[str, Any]:
         feature = feature_of(route.endpoint.__module__, service)
         for method in sorted(m.lower() for m in route.methods if m.lower() in item):
             operation = item[method]
-            operation_id = re.sub(r"[^A-Za-z0-9_]", "_", f"{service}_{feature}_{route.endpoint.__name__}")
-            if len(route.methods) > 1:
-                operation_id += f"_{method}"
+            operation_id = route.operation_id  # a route may name itself; else derived
+            if not operation_id:
+                operation_id = re.sub(r"[^A-Za-z0-9_]", "_", f"{service}_{feature}_{route.endpoint.__name__}")
+                if len(route.methods) > 1:
+                    operation_id += f"_{method}"
             if operation_id in seen:
                 raise ValueError(f"operationId {operation_id} of {method.upper()} {route.path_format} is also "
                                  f"{seen[operation_id]}'s: rename one of the functions")
@@ -287,8 +289,14 @@ def _describe(route: Any, operation: dict[str, Any]) -> None:
             response["content"] = {media: {"schema": {"type": "string", "format": "binary"}}}
             for name in sorted(headers):
                 response["headers"][name] = {"schema": {"type": "string"}}
-    for status, slugs in sorted(route_problems(route).items()):
-        responses[str(status)] = _problem_response(status, slugs, protected and status == 403, roles_of(route))
+    derived = route_problems(route)
+    for code in [c for c in responses if c[:1] in "45"]:  # declared by hand (``responses=``): a problem too
+        derived.setdefault(int(code), set())
+    for status, slugs in sorted(derived.items()):
+        answer = _problem_response(status, slugs, protected and status == 403, roles_of(route))
+        if by_hand := responses.get(str(status), {}).get("description"):
+            answer["description"] = f"{by_hand}; {answer['description']}"
+        responses[str(status)] = answer
 
 
 def _problem_response(status: int, slugs: Iterable[str], roles_apply: bool, roles: list[str]) -> dict[str, Any]:
@@ -327,12 +335,12 @@ def _pascal(name: str) -> str:
 
 
 def _rename_refs(value: Any, renames: Mapping[str, str]) -> Any:
+    """``value`` with every reference renamed (``$ref``s, and a discriminator's mapping)."""
     if isinstance(value, dict):
-        return {k: (renames.get(v, v) if k == "$ref" and isinstance(v, str) else _rename_refs(v, renames))
-                for k, v in value.items()}
+        return {k: _rename_refs(v, renames) for k, v in value.items()}
     if isinstance(value, list):
         return [_rename_refs(v, renames) for v in value]
-    return value
+    return renames.get(value, value) if isinstance(value, str) else value
 
 
 def merge(gateway: dict[str, Any], services: Mapping[str, dict[str, Any]], *, servers: list[dict[str, str]],
