@@ -174,7 +174,7 @@ def install(app: Any, settings: Any) -> None:
     outside them when ``cors_origins`` names any (a preflight is answered before the body limit)."""
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, body_limits=settings.body_limits)
     app.add_middleware(SecurityHeadersMiddleware)
-    if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
+    if origins := list(getattr(settings, "cors_origins", ())):
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
                            allow_headers=CORS_REQUEST_HEADERS, expose_headers=EXPOSED_HEADERS, max_age=600)
