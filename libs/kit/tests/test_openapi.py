@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from kit.adapters import OutsideSystemError
 from kit.auth import CurrentPrincipal, Principal, require_roles
 from kit.idempotency import IdempotencyKey
 from kit.problems import MEDIA_TYPE, Problem, conflict, not_found
@@ -52,6 +53,24 @@ async def note_pdf(note_id: uuid.UUID, principal: Admin) -> Response:
     return Response(b"%PDF", media_type="application/pdf", headers={"Content-Disposition": "attachment"})
 
 
+@declares(409, "register-refused")
+class Register(Protocol):
+    """An outside system's adapter: what any of its calls may answer is declared once, on the Protocol."""
+
+    async def look_up(self, number: str) -> str: ...
+
+
+async def check_stock() -> None:
+    raise OutsideSystemError("inventory", "the inventory did not answer")
+
+
+@router.post("/look-ups", status_code=201)
+async def look_up(request: Request, body: NoteIn) -> NoteIn:
+    register: Register = request.app.state.register  # the typed local is what lets the reading follow it
+    await check_stock()
+    return NoteIn(text=await register.look_up(body.text))
+
+
 @router.get("/open")
 async def open_route() -> dict:
     return {}
@@ -78,7 +97,11 @@ def test_problems_security_and_names_are_derived(kit_settings):
     assert pdf["x-roles"] == ["admin"] and "admin" in pdf["responses"]["403"]["description"]
     assert pdf["responses"]["200"]["content"] == {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
     assert "Content-Disposition" in pdf["responses"]["200"]["headers"]
-    assert "409" not in pdf["responses"] and "503" not in pdf["responses"]  # no unit of work, no write
+    assert "409" not in pdf["responses"]  # no unit of work, no write: only the token check's 503 remains
+    assert pdf["responses"]["503"]["x-problem-types"] == ["/problems/keys-unavailable"]
+    look = doc["paths"]["/look-ups"]["post"]["responses"]
+    assert look["409"]["x-problem-types"] == ["/problems/register-refused"]
+    assert look["503"]["x-problem-types"] == ["/problems/inventory-unavailable"]  # OutsideSystemError's own slug
     public = doc["paths"]["/open"]["get"]
     assert public["security"] == [] and set(public["responses"]) == {"200"}
 
