@@ -8,7 +8,8 @@ front-end team can generate a client from, derived from the routes rather than t
   from a bearer dependency (:func:`kit.auth.current_principal` and any marked with
   :func:`kit.auth.bearer`), 422 for any input, 404 for a path parameter, 413 for a body, 503 (pool
   timeout, database away) and 409 (a constraint) for a route with a unit of work, and whatever the
-  route's code raises (:mod:`kit.raises`: idempotency's 422, the throttle's 429, a use case's 409s);
+  route's code raises (:mod:`kit.raises`: idempotency's 422, the throttle's 429, a use case's 409s, an
+  adapter's 503); 422 ``invalid-value`` where a unit of work stores the input;
 - **security**: a bearer scheme (``bearerAuth``) on every protected operation, ``security: []`` on the public;
   the roles a route requires as ``x-roles``;
 - **names**: operationIds ``<service>_<feature>_<function>`` (unless the route names its own); each tag described by its feature's docstring;
@@ -186,6 +187,8 @@ def route_problems(route: Any) -> dict[int, set[str]]:
         found.add((413, "payload-too-large"))
     if _has_session(route):
         found |= {(503, "service-busy"), (503, "service-unavailable")}
+        if any_input:  # a value the database cannot store (kit.problems.data_exception)
+            found.add((422, "invalid-value"))
         if route.methods - {"GET", "HEAD"}:
             found.add((409, "conflict"))
     package = route.endpoint.__module__.split(".")[0]
