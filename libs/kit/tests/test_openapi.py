@@ -129,3 +129,14 @@ async def test_cors_is_off_by_default(test_env: RunEnvironment, kit_settings):
     async with running_service(service(kit_settings), test_env, relay=False, migrate=False) as svc:
         answer = await svc.client.get("/open", headers={"Origin": "https://app.example.se"})
     assert answer.status_code == 200 and "access-control-allow-origin" not in answer.headers
+
+
+async def test_problem_titles_follow_accept_language(test_env: RunEnvironment, kit_settings):
+    async with running_service(service(kit_settings), test_env, relay=False, migrate=False) as svc:
+        swedish = await svc.client.get(f"/notes/{uuid.uuid4()}.pdf", headers={"Accept-Language": "sv-SE,sv;q=0.9,en;q=0.5"})
+        norwegian = await svc.client.get(f"/notes/{uuid.uuid4()}.pdf", headers={"Accept-Language": "nn, en;q=0.1"})
+        french = await svc.client.get(f"/notes/{uuid.uuid4()}.pdf", headers={"Accept-Language": "fr-FR"})
+    assert swedish.status_code == 401 and swedish.json()["title"] == "Inte inloggad"
+    assert swedish.headers["content-language"] == "sv" and swedish.json()["type"] == "/problems/unauthorized"
+    assert norwegian.json()["title"] == "Ikke innlogget" and norwegian.headers["content-language"] == "nb"
+    assert french.json()["title"] == "Unauthorized" and french.headers["content-language"] == "en"

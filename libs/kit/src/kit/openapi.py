@@ -90,6 +90,9 @@ HEADERS: dict[str, Any] = {
                                            "the same Idempotency-Key", "schema": {"type": "string", "enum": ["true"]}},
     "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}},
     "WWW-Authenticate": {"description": "``Bearer``", "schema": {"type": "string"}},
+    "Content-Language": {"description": "The language of the problem's title: the best of sv, nb, nl, en the "
+                                        "request's Accept-Language asks for (en when it names none)",
+                         "schema": {"type": "string", "enum": ["sv", "nb", "nl", "en"]}},
 }
 SECURITY_SCHEME = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
                                   "description": "An access token from the gateway's /identity/… sign-in routes"}}
@@ -307,7 +310,7 @@ def _problem_response(status: int, slugs: Iterable[str], roles_apply: bool, role
     description = problems._TITLES.get(status, "Error") + (f" (problem types: {types})" if types else "")
     if roles_apply and roles:
         description += f"; requires one of the roles: {', '.join(roles)}"
-    headers: dict[str, Any] = {"X-Correlation-ID": _ref("X-Correlation-ID")}
+    headers: dict[str, Any] = {"X-Correlation-ID": _ref("X-Correlation-ID"), "Content-Language": _ref("Content-Language")}
     if status in (429, 503):
         headers["Retry-After"] = _ref("Retry-After")
     if status == 401:
