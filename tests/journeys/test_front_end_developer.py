@@ -79,3 +79,14 @@ def test_signed_in_every_answer_is_declared(platform, document, username):
     someone = platform.sign_in(username)
     for path, operation in _gets(document):
         _conforms(someone.get(_filled(path)), operation, f"GET {path} as {username}")
+
+
+def test_without_a_token_every_protected_write_is_refused_as_declared(platform, document):
+    """Writes without a token change nothing: each protected POST/PUT/PATCH/DELETE answers its declared 401."""
+    with httpx.Client(base_url=platform.gateway, timeout=30) as anonymous:
+        for path, method, operation in operations(document):
+            if method == "get" or not operation["security"]:
+                continue
+            answer = anonymous.request(method.upper(), _filled(path), json={})
+            _conforms(answer, operation, f"{method.upper()} {path} without a token")
+            assert answer.status_code == 401, f"{method.upper()} {path} answered {answer.status_code} without a token"
