@@ -8,7 +8,10 @@ bad input gets a 4xx problem, never a 500. Each run's report is in ``LOGS/<servi
 service's log in ``LOGS/<service>.log``. Not part of `make test`: it takes minutes, and schemathesis is
 fetched by ``uv tool run`` (pinned below).
 
-    python tests/fuzz/api.py [service …] [--examples N]
+    python tests/fuzz/api.py [service …] [--examples N] [--conformance]
+
+``--conformance`` adds schemathesis' ``status_code_conformance`` and ``content_type_conformance``: every answer's
+status and media type must be one its operation declares (kit.openapi derives them, issue #22).
 """
 
 from __future__ import annotations
@@ -60,10 +63,14 @@ async def start(env: RunEnvironment, issuer: TokenIssuer) -> tuple[dict[str, str
     return urls, processes
 
 
-def fuzz(url: str, token: str, report: Path, examples: int) -> bool:
+CONFORMANCE = ("status_code_conformance", "content_type_conformance")
+
+
+def fuzz(url: str, token: str, report: Path, examples: int, conformance: bool = False) -> bool:
     uv = os.environ.get("UV", "uv").split()  # the Makefile says how it runs uv
+    checks = ",".join(("not_a_server_error", *(CONFORMANCE if conformance else ())))
     command = [*uv, "tool", "run", "--from", SCHEMATHESIS, "schemathesis", "run", f"{url}/openapi.json",
-               "-H", f"Authorization: Bearer {token}", "--checks", "not_a_server_error",
+               "-H", f"Authorization: Bearer {token}", "--checks", checks,
                "--max-examples", str(examples), "--workers", "2", "--no-color", "--request-timeout", "20"]
     with report.open("w") as out:  # cwd: schemathesis keeps a cache in its working directory
         result = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, cwd=LOGS, check=False)
@@ -71,7 +78,7 @@ def fuzz(url: str, token: str, report: Path, examples: int) -> bool:
     return result.returncode == 0 or ("FAILURES" not in text and "Runtime Error" in text)  # its own crash, not ours
 
 
-async def main(services: list[str], examples: int) -> int:
+async def main(services: list[str], examples: int, conformance: bool = False) -> int:
     LOGS.mkdir(exist_ok=True)
     issuer = TokenIssuer()
     env = RunEnvironment(find_servers(), "z" + uuid.uuid4().hex[:8])
@@ -82,7 +89,7 @@ async def main(services: list[str], examples: int) -> int:
             for role in ROLES[name]:
                 token = issuer.token(uuid.uuid4(), role, ttl_s=3600, name="Test Fuzz")
                 report = LOGS / f"{name}-{role}.txt"
-                ok = await asyncio.to_thread(fuzz, urls[name], token, report, examples)
+                ok = await asyncio.to_thread(fuzz, urls[name], token, report, examples, conformance)
                 print(f"{name:<10} as {role:<18} {'no 5xx' if ok else 'FAILED: ' + str(report)}", flush=True)
                 if not ok:
                     failed.append(report)
@@ -96,7 +103,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="fuzz every service's API for 5xx answers")
     parser.add_argument("services", nargs="*", metavar="service", help=f"any of {', '.join(SERVICES)} (default: all)")
     parser.add_argument("--examples", type=int, default=25, help="examples per operation and phase")
+    parser.add_argument("--conformance", action="store_true", help="also: only declared statuses and media types")
     args = parser.parse_args()
     if unknown := set(args.services) - set(SERVICES):
         parser.error(f"no such service: {', '.join(sorted(unknown))}")
-    raise SystemExit(asyncio.run(main(args.services or SERVICES, args.examples)))
+    raise SystemExit(asyncio.run(main(args.services or SERVICES, args.examples, args.conformance)))

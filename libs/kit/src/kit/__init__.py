@@ -11,6 +11,9 @@
 - ``changes``    waiting for a committed change without polling (``?wait=``), by LISTEN/NOTIFY
 - ``auth``       JWT verification and the current-principal dependency
 - ``problems``   RFC 9457 problem+json errors
+- ``openapi``    each service's OpenAPI document derived from its routes (problems, bearer scheme, operationIds,
+  tags, headers, downloads) and the gateway's merge of them; ``raises`` reads which problems a route's code raises
+- ``http``       body limits, security headers, CORS from ``cors_origins``
 - ``health``     /health/live and /health/ready
 - ``telemetry``  OpenTelemetry traces for FastAPI, SQLAlchemy and the bus
 - ``service``    ``Service``: assembles one service (HTTP app, consumers, relay, migrations, CLI)

@@ -216,6 +216,14 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
+def bearer(dependency: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a dependency that verifies the bearer token: a route using it is protected, and its OpenAPI
+    operation says so (kit.openapi: the bearer scheme, 401 and 403)."""
+    dependency.__kit_bearer__ = True  # type: ignore[attr-defined]
+    return dependency
+
+
+@bearer
 async def current_principal(request: Request) -> Principal:
     """FastAPI dependency: the verified caller (401 problem when the token is missing or bad)."""
     verifier: TokenVerifier = request.app.state.token_verifier
@@ -233,6 +241,7 @@ def require_roles(*roles: str) -> Callable[[Principal], Principal]:
             raise forbidden(f"requires one of the roles: {', '.join(sorted(roles))}")
         return principal
 
+    dependency.__kit_roles__ = roles  # type: ignore[attr-defined]
     return dependency
 
 

@@ -1,5 +1,6 @@
 """HTTP hardening every service (and the gateway) installs: a request body limit answered 413 before any
-parsing, and the security headers on every response (issue 17, point 8).
+parsing, and the security headers on every response (issue 17, point 8); CORS for the configured origins
+(``cors_origins``, issue #22), exposing the platform's own headers to the calling script.
 
 Why ASGI middleware and not a FastAPI dependency: a dependency runs after FastAPI has read and parsed the
 body, which is exactly the work a 20 MB body must not cause. The limit is checked on ``Content-Length``
@@ -18,8 +19,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 
 from kit import problems
+from kit.openapi import EXPOSED_HEADERS
 
 Scope = dict[str, Any]
 Receive = Any
@@ -162,7 +165,16 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, with_headers)
 
 
+#: Request headers a browser script may send beyond the CORS-safelisted ones
+CORS_REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Correlation-ID", "Accept-Language"]
+
+
 def install(app: Any, settings: Any) -> None:
-    """Both middlewares, outermost, with the limits of ``settings`` (``max_body_bytes``, ``body_limits``)."""
+    """Both middlewares, outermost, with the limits of ``settings`` (``max_body_bytes``, ``body_limits``); CORS
+    outside them when ``cors_origins`` names any (a preflight is answered before the body limit)."""
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes, body_limits=settings.body_limits)
     app.add_middleware(SecurityHeadersMiddleware)
+    if origins := list(getattr(settings, "cors_origins", ())):
+        app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
+                           allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                           allow_headers=CORS_REQUEST_HEADERS, expose_headers=EXPOSED_HEADERS, max_age=600)

@@ -4,6 +4,9 @@ Raise ``Problem`` (or one of the helpers) from a use case; ``install_problem_han
 also turns validation errors, unknown routes and integrity violations into problems. Nothing reaches
 the client as a bare 500: an unexpected error is logged with its correlation id and answered with a
 generic problem that leaks nothing.
+
+Titles follow the request's ``Accept-Language`` (sv, nb, nl, en; ``Content-Language`` says which): the title is
+the status's, so a client may show it; ``type`` is what code decides on. A use case's ``detail`` is English.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kit import context
+from kit import context, languages
 
 log = logging.getLogger("kit.problems")
 
@@ -32,12 +35,30 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    410: "Gone",
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Unprocessable content",
     429: "Too many requests",
     500: "Internal error",
+    502: "Bad gateway",
     503: "Service unavailable",
+    504: "Gateway timeout",
+}
+#: The titles in the other languages (English is _TITLES)
+_TRANSLATED: dict[str, dict[int, str]] = {
+    "sv": {400: "Felaktig begäran", 401: "Inte inloggad", 403: "Inte tillåtet", 404: "Finns inte",
+           405: "Metoden är inte tillåten", 409: "Konflikt", 410: "Finns inte längre", 413: "För stor begäran",
+           415: "Medietypen stöds inte", 422: "Ogiltiga uppgifter", 429: "För många försök", 500: "Internt fel",
+           502: "Fel i ett bakomliggande system", 503: "Tjänsten är inte tillgänglig", 504: "Svaret dröjde för länge"},
+    "nb": {400: "Ugyldig forespørsel", 401: "Ikke innlogget", 403: "Ikke tillatt", 404: "Finnes ikke",
+           405: "Metoden er ikke tillatt", 409: "Konflikt", 410: "Finnes ikke lenger", 413: "For stor forespørsel",
+           415: "Medietypen støttes ikke", 422: "Ugyldige opplysninger", 429: "For mange forsøk", 500: "Intern feil",
+           502: "Feil i et bakenforliggende system", 503: "Tjenesten er ikke tilgjengelig", 504: "Svaret tok for lang tid"},
+    "nl": {400: "Ongeldig verzoek", 401: "Niet aangemeld", 403: "Niet toegestaan", 404: "Niet gevonden",
+           405: "Methode niet toegestaan", 409: "Conflict", 410: "Bestaat niet meer", 413: "Verzoek te groot",
+           415: "Mediatype niet ondersteund", 422: "Ongeldige gegevens", 429: "Te veel pogingen", 500: "Interne fout",
+           502: "Fout in een achterliggend systeem", 503: "Dienst niet beschikbaar", 504: "Antwoord duurde te lang"},
 }
 
 
@@ -90,12 +111,22 @@ def invalid(detail: str, **extra: Any) -> Problem:
     return Problem(422, "validation-error", detail, **extra)
 
 
+def title_in(language: str, status: int, title: str) -> str:
+    """``title`` in ``language`` when it is the status's own title (a use case's own title stays as it is)."""
+    if title != _TITLES.get(status):
+        return title
+    return _TRANSLATED.get(language, {}).get(status, title)
+
+
 def render(problem: Problem, request: Request | None = None) -> JSONResponse:
+    body = problem.body(str(request.url.path) if request else None)
+    language = languages.choose(request.headers.get("accept-language") if request else None)
+    body["title"] = title_in(language, problem.status, problem.title)
     return JSONResponse(
-        problem.body(str(request.url.path) if request else None),
+        body,
         status_code=problem.status,
         media_type=MEDIA_TYPE,
-        headers=problem.headers or None,
+        headers={**problem.headers, "Content-Language": language},
     )
 
 

@@ -33,7 +33,17 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kit import context, health, housekeeping, identity_routes, metrics, migrations, sessions, telemetry
+from kit import (
+    context,
+    health,
+    housekeeping,
+    identity_routes,
+    metrics,
+    migrations,
+    openapi,
+    sessions,
+    telemetry,
+)
 from kit import http as kit_http
 from kit.auth import TokenVerifier
 from kit.bus import Consumers, EventBus
@@ -91,6 +101,7 @@ class Service:
         commands: dict[str, Callable[[], Awaitable[None]]] | None = None,
         span_exporter: SpanExporter | None = None,
         listeners: Sequence[Listener] = (),
+        docs_url: str | None = "/docs",
     ) -> None:
         self.settings = settings
         self.root = root
@@ -106,6 +117,8 @@ class Service:
         self.commands = dict(commands or {})
         self.span_exporter = span_exporter
         self.listeners = list(listeners)
+        #: FastAPI's Swagger UI over this service's own document; the gateway serves its own over the merged one
+        self.docs_url = docs_url
 
     # -- HTTP + consumers -------------------------------------------------------------------------------
     def create_app(self) -> FastAPI:
@@ -152,6 +165,7 @@ class Service:
             description=self.description,
             version="1.0.0",
             lifespan=lifespan,
+            docs_url=self.docs_url,
         )
         app.state.settings = settings
         #: set as soon as shutdown begins: requests that wait (``?wait=``, kit.changes) are answered at once
@@ -171,6 +185,7 @@ class Service:
         if not settings.is_production:
             for router in self.development_routers:
                 app.include_router(router)
+        openapi.install(app, settings.service_name)
         app.add_middleware(CorrelationIdMiddleware)
         kit_http.install(app, settings)  # body limit before any parsing, security headers on every response
         telemetry.instrument_app(app, provider, meters)

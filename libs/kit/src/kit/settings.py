@@ -91,6 +91,9 @@ class ServiceSettings(BaseSettings):
     #: Peers whose ``X-Forwarded-For`` is believed (addresses or CIDRs, ``<PREFIX>TRUSTED_PROXIES`` as a JSON
     #: list): the TLS-terminating proxy before the gateway, the gateway before a service. See ``kit.net``.
     trusted_proxies: list[str] = Field(default_factory=list)
+    #: Origins whose browser scripts may call this service (CORS, ``<PREFIX>CORS_ORIGINS`` as a JSON list of
+    #: ``https://app.example.se``): empty, the default, is off. Set on the gateway only: front-ends talk to it.
+    cors_origins: list[str] = Field(default_factory=list)
 
     # PostgreSQL: the service's own database, as the service's own role (not a superuser: the reserved
     # connections stay for the operator, and one service cannot touch another's database)

@@ -13,6 +13,7 @@ from gateway.identity.keys import load_signing_key
 from gateway.identity.recovery_routes import router as recovery_router
 from gateway.identity.routes import jwks_router, simulator_router
 from gateway.identity.routes import router as identity_router
+from gateway.platform_docs import router as docs_router
 from gateway.routing import close_client, open_client
 from gateway.routing import router as routing_router
 from gateway.seed import seed
@@ -44,13 +45,14 @@ def build(settings: Settings | None = None, **overrides: object) -> Service:
     return Service(
         settings or Settings(),
         root=ROOT,
-        routers=[jwks_router, identity_router, recovery_router, directory_router, routing_router],
+        routers=[jwks_router, identity_router, recovery_router, directory_router, docs_router, routing_router],
         development_routers=[simulator_router],
         consumers=consumers,
         on_startup=[provide_identity, open_client],
         background=[close_client, close_bankid],
         commands={"seed": seed, "devca": devca},
         listeners=[mtls_listener],
+        docs_url=None,  # /docs is the platform's document (gateway.platform_docs), not the gateway's alone
         description="Identity (BankID, SITHS, password + SMS code), sessions, roles, the directory of organisations and "
                     "memberships, routing to the services, login audit.",
         **overrides,  # type: ignore[arg-type]

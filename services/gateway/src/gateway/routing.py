@@ -1,5 +1,5 @@
-"""Routing: ``/api/<service>/<path>`` is forwarded to that service, and the gateway's readiness
-includes every service's.
+"""Routing: ``/api/<service>/<path>`` (and its versioned form ``/api/v1/<service>/<path>``, README: Versioning)
+is forwarded to that service, and the gateway's readiness includes every service's.
 
 The caller's bearer token goes along unchanged (each service verifies it itself), with the correlation
 id and the W3C trace context. A service that is down or slow to accept gives a fast 503 problem, never a
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import posixpath
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -74,9 +75,27 @@ def _forward_headers(request: Request) -> dict[str, str]:
     return headers
 
 
-@router.api_route("/api/{service}/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                  include_in_schema=False)
+#: The API version the gateway serves; ``/api/<service>/…`` is this version for good (README: Versioning)
+VERSION = "v1"
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@router.api_route(f"/api/{VERSION}/{{service}}/{{path:path}}", methods=_METHODS, include_in_schema=False)
+async def proxy_versioned(service: str, path: str, request: Request) -> Response:
+    return await forward(service, path, request, prefix_segments=3)
+
+
+@router.api_route("/api/{service}/{path:path}", methods=_METHODS, include_in_schema=False)
 async def proxy(service: str, path: str, request: Request) -> Response:
+    if re.fullmatch(r"v[0-9]+", service):
+        raise Problem(404, "unknown-version", f"API version {service} does not exist; this gateway serves {VERSION}",
+                      version=service)
+    return await forward(service, path, request, prefix_segments=2)
+
+
+async def forward(service: str, path: str, request: Request, *, prefix_segments: int) -> Response:
+    """``request`` to ``service``'s ``path``; the public path's first ``prefix_segments`` (``api/<service>`` or
+    ``api/v1/<service>``) are dropped."""
     base = request.app.state.settings.services.get(service)
     if base is None:
         raise not_found("service", service)
@@ -85,7 +104,8 @@ async def proxy(service: str, path: str, request: Request) -> Response:
     # the path and query exactly as the caller encoded them: /api/<service>/<rest>?<query> → <base>/<rest>?<query>
     raw_path = (request.scope.get("raw_path") or request.url.path.encode()).decode("latin-1")
     query = request.url.query
-    url = URL(f"{base}/{raw_path.split('/', 3)[3]}" + (f"?{query}" if query else ""), encoded=True)
+    rest = raw_path.split("/", prefix_segments + 1)[prefix_segments + 1]
+    url = URL(f"{base}/{rest}" + (f"?{query}" if query else ""), encoded=True)
     session: aiohttp.ClientSession = request.app.state.http
     headers = _forward_headers(request)
     over = False

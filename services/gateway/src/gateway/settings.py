@@ -13,8 +13,8 @@ class Settings(ServiceSettings):
 
     service_name: str = "gateway"
     #: The upload routes' larger body limits, as the services declare them (logistics settings), under /api/.
-    body_limits: dict[str, int] = Field(default_factory=lambda: {r"^/api/logistics/.*/attachments$": 8 * 1024 * 1024,
-                                                                 r"^/api/logistics/activities$": 32 * 1024 * 1024})
+    body_limits: dict[str, int] = Field(default_factory=lambda: {r"^/api/(v1/)?logistics/.*/attachments$": 8 * 1024 * 1024,
+                                                                 r"^/api/(v1/)?logistics/activities$": 32 * 1024 * 1024})
     http_port: int = 8000
     database_url: str = "postgresql+asyncpg://gateway@127.0.0.1:5432/gateway"
 
@@ -28,6 +28,9 @@ class Settings(ServiceSettings):
             "notify": "http://127.0.0.1:8005",
         }
     )
+    #: The gateway's public address, the ``servers`` of the platform's OpenAPI document (/openapi/platform.json);
+    #: empty: the address the request came to.
+    public_url: str = ""
     #: A service that does not accept the connection within this time is reported down (fast 503).
     proxy_connect_timeout_s: float = 1.0
     proxy_timeout_s: float = 30.0

@@ -3,27 +3,14 @@ first, then the browser's Accept-Language (by its weights), then WEB_DEFAULT_LAN
 
 from __future__ import annotations
 
-LANGUAGES = ("sv", "nb", "nl", "en")
-#: Accept-Language tags that mean one of ours (Norwegian comes as nb, no or nn)
-ALIASES = {"no": "nb", "nn": "nb"}
+from kit.languages import LANGUAGES
+from kit.languages import choose as _choose
 
 
 def choose(query: str | None, accept_language: str | None, default: str) -> str:
     if query in LANGUAGES:
         return query  # type: ignore[return-value]
-    weighted: list[tuple[float, int, str]] = []
-    for index, part in enumerate((accept_language or "").split(",")):
-        tag, _, params = part.strip().partition(";")
-        primary = ALIASES.get(tag.split("-")[0].strip().lower(), tag.split("-")[0].strip().lower())
-        weight = 1.0
-        if params.strip().startswith("q="):
-            try:
-                weight = float(params.strip()[2:])
-            except ValueError:
-                weight = 0.0
-        if primary in LANGUAGES and weight > 0:
-            weighted.append((-weight, index, primary))
-    return sorted(weighted)[0][2] if weighted else default
+    return _choose(accept_language, default)
 
 
 TEXTS: dict[str, dict[str, str]] = {

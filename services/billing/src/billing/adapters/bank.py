@@ -17,6 +17,7 @@ import httpx
 from billing.settings import Settings
 from kit.adapters import HttpApi, OutsideSystemError
 from kit.problems import Problem
+from kit.raises import declares
 
 log = logging.getLogger("billing.adapters.bank")
 
@@ -39,6 +40,7 @@ class BankRefused(Problem):
         super().__init__(422, "bank-transfer-refused", detail)
 
 
+@declares(503, "bank-unavailable")
 class BankTransfers(Protocol):
     async def transfer(self, *, to_account: str, amount_minor: int, currency: str, idempotency_key: str) -> str:
         """The bank's reference of the transfer."""

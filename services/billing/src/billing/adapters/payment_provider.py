@@ -40,6 +40,7 @@ from billing.models import StubPayment, StubRefund, StubWebhook
 from billing.settings import Settings
 from kit.adapters import HttpApi, OutsideSystemError
 from kit.db import Database
+from kit.raises import declares
 
 log = logging.getLogger("billing.adapters.payment_provider")
 
@@ -62,6 +63,7 @@ class ProviderError(Exception):
     """The provider refused the call (the message says why); the caller answers a 4xx problem."""
 
 
+@declares(503, "payment-provider-unavailable")
 class PaymentProvider(Protocol):
     async def create_payment(
         self, *, amount_minor: int, currency: str, reference: str, idempotency_key: str

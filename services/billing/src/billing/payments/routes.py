@@ -62,7 +62,7 @@ async def payment_movements(payment_id: uuid.UUID, session: DbSession, principal
     return [MovementOut.model_validate(m) for m in await service.movements(session, payment)]
 
 
-@router.post("/payments/{payment_id}/pay", status_code=202)
+@router.post("/payments/{payment_id}/pay", status_code=202, response_model=PaymentOut)
 async def pay(
     payment_id: uuid.UUID,
     body: PayIn,

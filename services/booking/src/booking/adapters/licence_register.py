@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 
 from booking.settings import Settings
 from kit.adapters import HttpApi, OutsideSystemError
+from kit.raises import declares
 
 SYSTEM = "licence-register"
 
@@ -28,6 +29,7 @@ class Licence:
     valid: bool
 
 
+@declares(503, "licence-register-unavailable")
 class LicenceRegister(Protocol):
     async def lookup(self, number: str, *, by: Literal["licence", "person"] = "licence") -> Licence | None:
         """The licence with this licence number (or the licence of the person with this personal identity

@@ -28,7 +28,7 @@ def _hold(request: Request) -> timedelta:
     return timedelta(minutes=request.app.state.settings.hold_minutes)
 
 
-@router.post("/slots/{slot_id}/reservations", status_code=201)
+@router.post("/slots/{slot_id}/reservations", status_code=201, response_model=BookingOut)
 async def reserve(slot_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal,
                   key: IdempotencyKey = None) -> JSONResponse:
     """A client reserves a free slot: it is held while they pay (billing creates the payment; see
@@ -44,7 +44,7 @@ async def reserve(slot_id: uuid.UUID, request: Request, session: DbSession, prin
                             run=run, status_code=201)
 
 
-@router.post("/slots/{slot_id}/bookings", status_code=201)
+@router.post("/slots/{slot_id}/bookings", status_code=201, response_model=BookingOut)
 async def book_for_client(slot_id: uuid.UUID, body: BookForClientIn, request: Request, session: DbSession,
                           principal: CurrentPrincipal, key: IdempotencyKey = None) -> JSONResponse:
     """BK-16: the therapist books a free slot for a client (who pays through the platform, or has paid outside it)."""

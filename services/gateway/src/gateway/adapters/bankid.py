@@ -38,11 +38,15 @@ from gateway.identity.models import BankIdOrder
 from gateway.settings import Settings
 from kit.adapters import HttpApi, OutsideSystemError
 from kit.problems import Problem, invalid
+from kit.raises import declares
 
 log = logging.getLogger("gateway.bankid")
 SYSTEM = "bankid"
 
 
+@declares(503, "bankid-unavailable")
+@declares(400, "bankid-invalid-parameters")
+@declares(409, "bankid-already-in-progress")
 class BankId(Protocol):
     async def auth(self, session: AsyncSession, end_user_ip: str) -> dict[str, Any]: ...
 

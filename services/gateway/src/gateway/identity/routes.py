@@ -10,11 +10,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, EmailStr, Field
 
 from contracts.identity import HsaId, SwedishPersonalNumber
-from gateway.adapters.bankid import BankIdStub
+from gateway.adapters.bankid import BankId, BankIdStub
 from gateway.directory import service as directory
 from gateway.identity import recovery, service, tokens
 from gateway.identity.models import Account
-from kit.auth import CurrentPrincipal, Principal, bearer_token
+from kit.auth import CurrentPrincipal, Principal, bearer, bearer_token
 from kit.net import client_ip
 from kit.problems import not_found
 from kit.service import DbSession
@@ -41,6 +41,7 @@ def _ip(request: Request) -> str:
     return client_ip(request, request.app.state.settings.trusted_proxies)
 
 
+@bearer
 async def principal_allowing_limited(request: Request) -> Principal:
     """For the steps that finish signing in (password change, terms): a limited token is enough."""
     return await request.app.state.token_verifier.verify(bearer_token(request), allow_limited=True)
@@ -93,7 +94,8 @@ class BankIdStatus(BaseModel):
 async def bankid_start(request: Request, session: DbSession) -> BankIdStarted:
     """Start a BankID login. Show the QR (refresh it every second from /bankid/qr) or open the app with
     the autoStartToken; then poll /bankid/collect."""
-    bankid, ip = request.app.state.bankid, _ip(request)
+    bankid: BankId = request.app.state.bankid
+    ip = _ip(request)
     async with service.throttled(session, request.app.state.db, request.app.state.settings, "bankid", ip, every_try=True):
         started = await bankid.auth(session, ip)
     order = await bankid.order(session, uuid.UUID(started["orderRef"]), lock=False)
@@ -102,13 +104,13 @@ async def bankid_start(request: Request, session: DbSession) -> BankIdStarted:
 
 @router.get("/bankid/qr/{order_ref}")
 async def bankid_qr(order_ref: uuid.UUID, request: Request, session: DbSession) -> dict[str, str]:
-    bankid = request.app.state.bankid
+    bankid: BankId = request.app.state.bankid
     return {"qr": bankid.qr(await bankid.order(session, order_ref, lock=False))}
 
 
 @router.post("/bankid/collect")
 async def bankid_collect(body: OrderRef, request: Request, session: DbSession) -> BankIdStatus:
-    bankid = request.app.state.bankid
+    bankid: BankId = request.app.state.bankid
     answer = await bankid.collect(session, body.order_ref)
     if answer["status"] != "complete":
         return BankIdStatus(status=answer["status"], hint_code=answer.get("hintCode"))
@@ -126,7 +128,8 @@ async def bankid_collect(body: OrderRef, request: Request, session: DbSession) -
 
 @router.post("/bankid/cancel", status_code=204)
 async def bankid_cancel(body: OrderRef, request: Request, session: DbSession) -> None:
-    await request.app.state.bankid.cancel(session, body.order_ref)
+    bankid: BankId = request.app.state.bankid
+    await bankid.cancel(session, body.order_ref)
 
 
 class SimulatedSign(BaseModel):

@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import httpx
 
 from kit.adapters import HttpApi, OutsideSystemError
+from kit.raises import declares
 
 log = logging.getLogger("logistics.adapters.population_register")
 
@@ -45,6 +46,7 @@ def protected_person() -> RegisteredPerson:
     return RegisteredPerson(name=PROTECTED_NAME, street="", postal_code="", city="", protected=True)
 
 
+@declares(503, "population-register-unavailable")
 class PopulationRegister(Protocol):
     async def lookup(self, personal_number: str) -> RegisteredPerson | None:
         """The person, or None when the number is not in the register."""
