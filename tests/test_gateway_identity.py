@@ -17,14 +17,15 @@ import pytest
 from contracts.booking.v1 import TherapistAuthorised
 from gateway.app import build as build_gateway
 from gateway.devca import DevelopmentCa, ca_for_tests, siths_headers
+from gateway.seed import seed_demo
 from gateway.settings import Settings as GatewaySettings
+from kit import demo
 from kit.testing import fetch, free_port, probe, publish, running_service, wait_for
 from kit.testing.tokens import TokenIssuer
 from portal.app import build as build_portal
 from portal.settings import Settings as PortalSettings
 
-KEY = TokenIssuer()  # the gateway under test signs with this key, so the test can also act as an admin
-ADMIN = KEY.headers(uuid.uuid4(), "admin")
+KEY = TokenIssuer()  # the gateway under test signs with this key (tests of foreign keys use another)
 PERSONAL_NUMBER = "19121212-1212"
 
 
@@ -51,6 +52,14 @@ async def gw(test_env, siths_files):
     async with running_service(build_gateway(gateway_settings), test_env, http=True) as gateway, \
             running_service(build_portal(portal_settings), test_env, http=True):
         yield gateway
+
+
+@pytest.fixture(scope="module")
+async def admin(gw, test_env) -> dict:
+    """The demo admin, as `make run` seeds the cast, signed in with password and the SMS code."""
+    async with gw.app.state.db.transaction() as session:
+        await seed_demo(session, gw.settings)
+    return bearer(await code_login(gw, test_env, "demo.admin", demo.PASSWORD))
 
 
 def bearer(tokens: dict) -> dict:
@@ -148,16 +157,16 @@ async def test_an_account_a_therapist_made_is_linked_on_the_first_bankid_login_o
     assert not_allowed.status_code == 403
 
 
-async def siths_account(gw, hsa: str, roles=("prescriber",)) -> str:
-    created = await gw.client.post("/identity/accounts", headers=ADMIN, json={
+async def siths_account(gw, admin: dict, hsa: str, roles=("prescriber",)) -> str:
+    created = await gw.client.post("/identity/accounts", headers=admin, json={
         "display_name": "Test Förskrivare", "roles": list(roles), "hsa_id": hsa})
     assert created.status_code == 201
     return created.json()["id"]
 
 
-async def test_siths_login_with_a_certificate_through_the_trusted_proxy(gw):
+async def test_siths_login_with_a_certificate_through_the_trusted_proxy(gw, admin):
     hsa = "SE2321000016-PRE1"
-    account_id = await siths_account(gw, hsa)
+    account_id = await siths_account(gw, admin, hsa)
     login = await gw.client.post("/identity/siths/login", headers=siths_headers(hsa.lower()))
     assert login.status_code == 200
     tokens = login.json()
@@ -170,9 +179,9 @@ async def test_siths_login_with_a_certificate_through_the_trusted_proxy(gw):
     assert ("login_succeeded", "siths") in [(a["event"], a["method"]) for a in audit]
 
 
-async def test_siths_refuses_an_hsa_id_without_a_valid_certificate(gw):
+async def test_siths_refuses_an_hsa_id_without_a_valid_certificate(gw, admin):
     hsa = "SE2321000016-PRE2"
-    await siths_account(gw, hsa)
+    await siths_account(gw, admin, hsa)
     before = len(await fetch(gw.settings, "SELECT id FROM login_audit WHERE method = 'siths' AND event = 'login_failed'"))
     bare = await gw.client.post("/identity/siths/login", json={"hsa_id": hsa})  # what anyone could send
     assert bare.status_code == 401 and bare.json()["type"] == "/problems/siths-certificate-required"
@@ -194,9 +203,9 @@ async def test_siths_refuses_an_hsa_id_without_a_valid_certificate(gw):
     assert len(failures) == before + 6 and not any(hsa in (f["detail"] or "") for f in failures)
 
 
-async def test_siths_certificate_header_from_an_untrusted_peer_counts_for_nothing(gw, test_env):
+async def test_siths_certificate_header_from_an_untrusted_peer_counts_for_nothing(gw, test_env, admin):
     hsa = "SE2321000016-PRE3"
-    await siths_account(gw, hsa)
+    await siths_account(gw, admin, hsa)
     # the same gateway, now trusting no proxy: a client reaching it directly cannot send the proxy's header
     settings = gw.settings.model_copy(update={"http_port": free_port(), "trusted_proxies": [], "mtls_port": 0})
     async with running_service(build_gateway(settings), test_env, http=True, relay=False) as direct:
@@ -214,9 +223,9 @@ def mtls_client(gw, siths_files, card=None) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=f"https://127.0.0.1:{gw.settings.mtls_port}", verify=context)
 
 
-async def test_siths_login_on_the_gateways_mutual_tls_port(gw, siths_files):
+async def test_siths_login_on_the_gateways_mutual_tls_port(gw, siths_files, admin):
     hsa = "SE2321000016-PRE4"
-    account_id = await siths_account(gw, hsa)
+    account_id = await siths_account(gw, admin, hsa)
     async with mtls_client(gw, siths_files, ca_for_tests().issue_person(hsa, "Test Förskrivare")) as card:
         login = await card.post("/identity/siths/login", json={"hsa_id": "SE2321000016-PRE1"})  # the body counts for nothing
         assert login.status_code == 200
@@ -245,15 +254,15 @@ async def made_account(gw, test_env, headers: dict, *, represents: list[str] | N
 
 
 @pytest.fixture(scope="module")
-async def coordinator(gw, test_env) -> tuple[str, dict]:
+async def coordinator(gw, test_env, admin) -> tuple[str, dict]:
     """A care organisation in the directory and its coordinator, signed in (password + SMS code):
     (organisation id, the coordinator's headers)."""
-    organisation = await gw.client.post("/directory/organisations", headers=ADMIN, json={
+    organisation = await gw.client.post("/directory/organisations", headers=admin, json={
         "kind": "care_organisation", "code": f"ZORG-{uuid.uuid4().hex[:6]}", "name": "Testzorg",
         "time_zone": "Europe/Amsterdam"})
     assert organisation.status_code == 201, organisation.text
     organisation_id = organisation.json()["id"]
-    username, temporary, _ = await made_account(gw, test_env, ADMIN, roles=("care_coordinator",),
+    username, temporary, _ = await made_account(gw, test_env, admin, roles=("care_coordinator",),
                                                 organisation_id=organisation_id)
     tokens = await finish_sign_in(gw, await code_login(gw, test_env, username, temporary), temporary)
     return organisation_id, bearer(tokens)
