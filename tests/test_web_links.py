@@ -1,8 +1,8 @@
 """Every link in every email lands on a web app page where the person acts, followed as a person does: the
 mail is read from notify's development sink, the link opened in the web app (which talks only to the
 gateway), the form submitted with its CSRF token. People sign in as people do (register + email login,
-BankID simulator, password + the code from the sinks); only the admin's review of a therapist's
-application uses a test token (no admin sign-in is part of this file).
+BankID simulator, password + the code from the sinks); the admin who authorises a therapist is the demo
+admin, seeded as `make run` seeds the cast, signed in with password and the SMS code.
 
 Regressions: an invited client can sign in; a BankID-only client adds an email and then gets the booking
 confirmation; every template with a link has its link followed to a page that answers 200."""
@@ -21,7 +21,9 @@ from booking.app import build as build_booking
 from booking.settings import Settings as BookingSettings
 from booking.testing import VALID_LICENCE
 from gateway.app import build as build_gateway
+from gateway.seed import seed_demo
 from gateway.settings import Settings as GatewaySettings
+from kit import demo
 from kit.db import Database
 from kit.testing import free_port, running_service, wait_for
 from kit.testing.tokens import TokenIssuer
@@ -32,8 +34,7 @@ from notify.sink import start_sink
 from web.app import build as build_web
 from web.settings import Settings as WebSettings
 
-KEY = TokenIssuer()  # the gateway signs with it, so the admin's review can be played (see the docstring)
-ADMIN_ID = uuid.uuid4()
+KEY = TokenIssuer()  # the gateway signs with it; booking verifies with its public half
 PASSWORD = "Vinter-Lykta-Kompass-71"
 B = "/api/booking"
 #: template → status of the page its link opened, filled by the flows below (checked by the last test)
@@ -55,6 +56,8 @@ async def platform(test_env):
             running_service(build_notify(notify), test_env) as notify_service, \
             running_service(build_gateway(gateway), test_env, http=True) as gateway_service, \
             running_service(build_web(web), test_env, http=True, relay=False, migrate=False) as web_service:
+        async with gateway_service.app.state.db.transaction() as session:
+            await seed_demo(session, gateway_service.settings)  # the demo cast, as `make run` seeds it
         sink_db = Database(notify.database_url, pool_size=2)
         sink = await start_sink(sink_db, "127.0.0.1", notify.smtp_port)
         yield gateway_service, notify_service, web_service
@@ -123,7 +126,31 @@ def text_of(response: httpx.Response) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", response.text))
 
 
-async def therapist(gw, *, phone: str | None = None, name: str = "Test Terapeut") -> tuple[str, dict]:
+_ADMIN: dict[str, dict] = {}
+
+
+async def admin_signed_in(gw, notify) -> dict:
+    """The demo admin signs in with password and the SMS code from notify's sink, once for the module (as a
+    person stays signed in; the gateway limits the codes an account gets)."""
+    if "headers" in _ADMIN:
+        return _ADMIN["headers"]
+    started = await gw.client.post("/identity/password/login", json={"username": "demo.admin", "password": demo.PASSWORD})
+    assert started.status_code == 200, started.text
+    phone = demo.BY_USERNAME["demo.admin"].phone
+    before = {m["received_at"] for m in (await notify.client.get("/dev/sms", params={"to": phone})).json()}
+
+    async def new_code():
+        found = [m for m in (await notify.client.get("/dev/sms", params={"to": phone})).json() if m["received_at"] not in before]
+        return re.match(r"\d{6}", found[0]["body"])[0] if found else None
+
+    code = await wait_for(new_code, timeout=20, what="the admin's SMS code")
+    tokens = await gw.client.post("/identity/password/code", json={"attempt_id": started.json()["attempt_id"], "code": code})
+    assert tokens.status_code == 200, tokens.text
+    _ADMIN["headers"] = bearer(tokens.json())
+    return _ADMIN["headers"]
+
+
+async def therapist(gw, notify, *, phone: str | None = None, name: str = "Test Terapeut") -> tuple[str, dict]:
     """A therapist signs up, signs in with email and password, applies and is authorised (BK-1..BK-3)."""
     email = f"t.{uuid.uuid4().hex[:8]}@example.org"
     assert (await gw.client.post("/identity/register", json={"display_name": name, "email": email, "phone": phone,
@@ -134,7 +161,7 @@ async def therapist(gw, *, phone: str | None = None, name: str = "Test Terapeut"
         "name": name, "email": email, "licence_number": VALID_LICENCE, "agreement_version": "2026-01"})
     assert applied.status_code == 201, applied.text
     me = (await gw.client.get("/identity/me", headers=bearer(tokens))).json()
-    admin = KEY.headers(ADMIN_ID, "admin")  # minted when used: a test token lives five minutes
+    admin = await admin_signed_in(gw, notify)
     reviewed = await gw.client.post(f"{B}/admin/applications/{me['id']}/review", headers=admin,
                                     json={"decision": "authorise"})
     assert reviewed.status_code == 200, reviewed.text
@@ -174,7 +201,7 @@ async def bankid(gw, personal_number: str, name: str) -> dict:
 # -- invitation → account → sign-in (BK-11) ---------------------------------------------------------------------------
 async def test_an_invited_client_creates_the_account_on_the_web_page_and_signs_in(platform):
     gw, notify, web = platform
-    _, me = await therapist(gw, name="Test Inbjudare")
+    _, me = await therapist(gw, notify, name="Test Inbjudare")
     email = f"inbjuden.{uuid.uuid4().hex[:6]}@example.org"
     invited = await gw.client.post(f"{B}/invitations", headers=bearer(me), json={"email": email, "language": "en"})
     assert invited.status_code == 201, invited.text
@@ -225,7 +252,7 @@ async def test_an_invited_client_creates_the_account_on_the_web_page_and_signs_i
 async def test_a_forgotten_password_is_replaced_on_the_web_pages_with_the_sms_code(platform):
     gw, notify, web = platform
     phone = "+46700000801"
-    email, _ = await therapist(gw, phone=phone, name="Test Glömsk")
+    email, _ = await therapist(gw, notify, phone=phone, name="Test Glömsk")
     browser = Browser()
     assert (await browser.open(f"{web.client.base_url}/password/forgot?lang=en")).status_code == 200
     sent = await browser.submit(login=email)
@@ -251,7 +278,7 @@ async def test_a_forgotten_password_is_replaced_on_the_web_pages_with_the_sms_co
 # -- a BankID-only client adds an email, then gets the confirmation -------------------------------------------------
 async def test_a_bankid_only_client_adds_an_email_and_then_gets_the_booking_confirmation(platform):
     gw, notify, web = platform
-    _, me = await therapist(gw, name="Test Bokare")
+    _, me = await therapist(gw, notify, name="Test Bokare")
     number = "19850505-0008"
     made = await make_client(gw, me, {"display_name": "Test Bankidklient", "roles": ["client"], "personal_number": number})
     assert made.status_code == 201
@@ -283,7 +310,7 @@ async def test_a_bankid_only_client_adds_an_email_and_then_gets_the_booking_conf
 # -- consent (JR-2) through the invitation of a second therapist ------------------------------------------------------
 async def test_a_consent_request_is_answered_on_the_web_page(platform):
     gw, notify, web = platform
-    _, earlier = await therapist(gw, name="Test Tidigare")
+    _, earlier = await therapist(gw, notify, name="Test Tidigare")
     email = f"samtycke.{uuid.uuid4().hex[:6]}@example.org"
     made = (await make_client(gw, earlier, {"display_name": "Test Samtyckare", "roles": ["client"], "email": email,
                                             "personal_number": "19600101-0005"})).json()
@@ -296,7 +323,7 @@ async def test_a_consent_request_is_answered_on_the_web_page(platform):
     await listed(earlier)
     assert (await gw.client.post(f"{B}/clients/{made['id']}/notes", headers=bearer(earlier),
                                  json={"text": "Första samtalet."})).status_code == 201
-    later_email, later = await therapist(gw, name="Test Senare")
+    later_email, later = await therapist(gw, notify, name="Test Senare")
     await gw.client.post(f"{B}/invitations", headers=bearer(later), json={"email": email, "language": "sv"})
     browser = Browser()
     await browser.open(link_in((await mail(notify, email, "bjuder in dig"))["body"], web, "/invitations"))
@@ -319,7 +346,7 @@ async def test_a_consent_request_is_answered_on_the_web_page(platform):
 # -- the mails whose links open the start page ---------------------------------------------------------------------
 async def test_the_sign_in_links_and_the_forgotten_password_link_open_pages(platform):
     gw, notify, web = platform
-    email, _ = await therapist(gw, name="Test Dubbel")
+    email, _ = await therapist(gw, notify, name="Test Dubbel")
     authorised = await mail(notify, email, "authorised")
     browser = Browser()
     start = re.search(r"(http://\S+)", authorised["body"])[1]
