@@ -96,12 +96,16 @@ def test_the_compose_file_runs_every_service_with_its_migration_and_relay():
     compose = yaml.safe_load((K8S.parent / "compose.yaml").read_text())["services"]
     for name in SERVICES:
         api, relay, migrate = compose[name], compose[f"{name}-relay"], compose[f"{name}-migrate"]
-        assert relay["command"][-1] == "relay" and migrate["command"][-1] == "migrate"
+        # the image's ENTRYPOINT is `python -m $SERVICE`: the command is only its arguments
+        assert relay["command"] == ["relay"] and migrate["command"] == ["migrate"] and "command" not in api
         assert api["environment"] == relay["environment"] == migrate["environment"]
         assert all(key.startswith(f"{name.upper()}_") for key in api["environment"])
         assert api["environment"][f"{name.upper()}_DATABASE_URL"].endswith(f"/{name}")
         assert api["depends_on"][f"{name}-migrate"] == {"condition": "service_completed_successfully"}
-        assert (K8S.parents[1] / migrate["build"]["dockerfile"]).is_file()
+        assert migrate["build"]["dockerfile"] == "Dockerfile" and migrate["build"]["args"] == {"SERVICE": name}
+        assert api["image"] == relay["image"] == migrate["image"] == f"care/{name}"
+    assert compose["rabbitmq"]["image"].startswith("rabbitmq:4.") and compose["rabbitmq"]["image"].endswith("-management")
+    assert (K8S.parents[1] / "Dockerfile").is_file() and not list((K8S.parents[1] / "services").glob("*/Dockerfile"))
 
 
 def secret_settings(name: str) -> dict[str, bool]:

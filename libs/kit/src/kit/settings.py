@@ -123,7 +123,7 @@ class ServiceSettings(BaseSettings):
     #: Messages handled at once by one process, across all its queues. Keep it below the database pool
     #: size: every handler holds one connection for its transaction.
     consumer_concurrency: int = Field(default=16, ge=1)
-    #: x-delivery-limit of every quorum queue (RabbitMQ 3.10 has no default).
+    #: x-delivery-limit of every quorum queue (said explicitly: RabbitMQ 3.x has no default, 4.x has 20).
     delivery_limit: int = Field(default=5, ge=1)
 
     # Outbox relay
