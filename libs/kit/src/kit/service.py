@@ -40,7 +40,7 @@ from kit.bus import Consumers, EventBus
 from kit.changes import Changes
 from kit.db import Database
 from kit.problems import install_problem_handlers
-from kit.relay import OutboxRelay
+from kit.relay import OutboxRelay, serve_health
 from kit.settings import ConfigurationError, ServiceSettings
 
 log = logging.getLogger("kit.service")
@@ -178,7 +178,17 @@ class Service:
 
     # -- relay ---------------------------------------------------------------------------------------
     async def run_relay(self, stop: asyncio.Event | None = None) -> None:
-        await OutboxRelay(self.settings).run(stop)
+        stop = stop or asyncio.Event()
+        relay = OutboxRelay(self.settings)
+        if not self.settings.relay_health_port:
+            await relay.run(stop)
+            return
+        health = asyncio.create_task(serve_health(relay, self.settings.http_host, self.settings.relay_health_port, stop))
+        try:
+            await relay.run(stop)
+        finally:
+            stop.set()
+            await health
 
     # -- CLI -----------------------------------------------------------------------------------------
     def main(self, argv: Sequence[str] | None = None) -> None:
