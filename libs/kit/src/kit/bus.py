@@ -269,6 +269,10 @@ class EventBus:
             message_id=raw.message_id,
             correlation_id=raw.correlation_id,
             content_type=raw.content_type,
+            # the properties a replay (kit.dlq) publishes again: the event type, its time
+            message_type=raw.type,
+            timestamp=raw.timestamp,
+            content_encoding=raw.content_encoding,
             persist=True,
         )
         await message.ack()

@@ -10,7 +10,8 @@
     if __name__ == "__main__": service.main()
 
 ``python -m <service>`` serves HTTP and consumes events; ``python -m <service> relay`` runs the outbox
-relay; ``python -m <service> migrate`` creates and migrates the database; a service may add commands of
+relay; ``python -m <service> migrate`` creates and migrates the database; ``python -m <service> dlq
+list|replay [--limit N]`` looks at or replays its dead letters (kit.dlq); a service may add commands of
 its own (``commands={"seed": …}``).
 """
 
@@ -33,7 +34,7 @@ from opentelemetry.sdk.trace.export import SpanExporter
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from kit import context, health, housekeeping, identity_routes, metrics, migrations, sessions, telemetry
+from kit import context, dlq, health, housekeeping, identity_routes, metrics, migrations, sessions, telemetry
 from kit import http as kit_http
 from kit.auth import TokenVerifier
 from kit.bus import Consumers, EventBus
@@ -193,8 +194,12 @@ class Service:
     # -- CLI -----------------------------------------------------------------------------------------
     def main(self, argv: Sequence[str] | None = None) -> None:
         parser = argparse.ArgumentParser(prog=f"python -m {self.settings.service_name}")
-        parser.add_argument("command", nargs="?", default="serve", choices=["serve", "relay", "migrate", *self.commands])
+        parser.add_argument("command", nargs="?", default="serve",
+                            choices=["serve", "relay", "migrate", "dlq", *self.commands])
+        parser.add_argument("arguments", nargs=argparse.REMAINDER, help="the command's own (dlq list|replay [--limit N])")
         args = parser.parse_args(argv)
+        if args.arguments and args.command != "dlq":
+            parser.error(f"unrecognized arguments: {' '.join(args.arguments)}")
         try:
             self.settings.check()
         except ConfigurationError as refused:
@@ -211,6 +216,10 @@ class Service:
                                            admin_url=self.settings.database_admin_url))
         elif args.command == "relay":
             asyncio.run(run_until_signalled(self.run_relay))
+        elif args.command == "dlq":
+            code = dlq.main(self.settings, list(self.consumers.bindings(self.settings)), args.arguments)
+            if code:
+                raise SystemExit(code)
         elif args.command in self.commands:
             asyncio.run(self.commands[args.command]())
         else:
