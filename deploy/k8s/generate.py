@@ -198,7 +198,9 @@ def pod(name: str, component: str, containers: list[dict], *, init: list[dict] |
         "volumes": [{"name": "tmp", "emptyDir": {}}],
     }
     if name == "gateway" and component == "api":  # the SITHS CAs, public certificates (deploy/k8s/README.md)
-        spec["volumes"].append({"name": "siths-ca", "configMap": {"name": "siths-ca", "optional": True}})
+        # not optional: the gateway reads GATEWAY_SITHS_CA_BUNDLE at start, so the pod waits (ContainerCreating,
+        # an event naming the ConfigMap) until the operator has made it, instead of crash-looping
+        spec["volumes"].append({"name": "siths-ca", "configMap": {"name": "siths-ca"}})
     return {"metadata": {"labels": labels(name, component)}, "spec": spec}
 
 
