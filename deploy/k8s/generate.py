@@ -1,15 +1,20 @@
-"""Writes the Kubernetes base (one file per service) from the table below: `uv run python deploy/k8s/generate.py`
-(in the project environment: it reads the services' Settings classes).
+"""Writes the Kubernetes base (one file per service) from the table below, and the table of secrets in
+deploy/k8s/README.md: `.venv/bin/python deploy/k8s/generate.py` (in the project environment: it reads the
+services' Settings classes).
 
 Every service gets the same shape, so the manifests are generated rather than copied six times; a test
 checks that the committed files are what this script writes, renders the overlays with `kubectl
 kustomize` and validates every object against the Kubernetes schemas.
 
-Per service: a ConfigMap (non-secret settings), the API Deployment (probes on /health/live and
-/health/ready, requests and limits, non-root, read-only root file system), a Service, a
-HorizontalPodAutoscaler and a PodDisruptionBudget; the outbox relay as its own Deployment (any number of
-replicas is safe: one holds the advisory lock and publishes, the others stand by); a migration Job;
-the service's PostgreSQL as a CloudNativePG Cluster. RabbitMQ is one RabbitmqCluster (cluster operator).
+Per service: a ConfigMap (non-secret settings), the API Deployment (no replicas: the autoscaler's; probes on
+/health/live and /health/ready, preStop, topology spread, requests and limits, non-root, read-only root file
+system), a Service, a HorizontalPodAutoscaler, a PodDisruptionBudget (maxUnavailable 1), a ServiceAccount
+without token, a PodMonitor and NetworkPolicies; the outbox relay as its own Deployment (any number of
+replicas is safe: one holds the advisory lock and publishes, the others stand by; readiness on its health
+port); ``migrate`` as the init container of both (under an advisory lock: once per release, no Job); the
+service's PostgreSQL as a CloudNativePG Cluster with a Pooler. RabbitMQ is one RabbitmqCluster (cluster
+operator); one Ingress (TLS, SITHS client certificates passed on) leads to the web app and the gateway.
+Every container runs the image's ENTRYPOINT (``python -m <service>``, the root Dockerfile) with ``args``.
 Secrets are only referenced, never committed: each container reads the database and broker URLs (they hold
 credentials) and every ``Secret`` setting of its service (``kit.settings``: signing and HMAC keys, journal
 keys, webhook secret, pseudonym key, SMTP and SMS credentials, ...) one by one from ``<service>-secrets``
@@ -463,13 +468,28 @@ def secrets_table() -> str:
                             "`postgresql+asyncpg://<service>:<password>@<service>-db-pooler:5432/<service>`",
             "DATABASE_DIRECT_URL": "the database itself (LISTEN, advisory locks, migrations): "
                                    "`postgresql+asyncpg://<service>:<password>@<service>-db-rw:5432/<service>`",
-            "AMQP_URL": "RabbitMQ as the service's own user: `amqp://<service>:<password>@rabbitmq:5672/`"}
+            "AMQP_URL": "RabbitMQ as the service's own user: `amqp://<service>:<password>@rabbitmq:5672/`",
+            "SIGNING_KEY_PEM": "the Ed25519 key tokens are signed with, PEM: `openssl genpkey -algorithm ed25519`",
+            "IDENTITY_HMAC_KEY": "the key personal numbers are hashed with for look-up; never changes once accounts exist",
+            "BANKID_CLIENT_CERT_PEM": "the BankID RP certificate (with `GATEWAY_BANKID_ADAPTER=http`)",
+            "BANKID_CLIENT_KEY_PEM": "its private key",
+            "JOURNAL_KEYS": "the journal's key-encryption keys, JSON `{\"<id>\": \"<base64 of 32 bytes>\"}`; one id is "
+                            "`BOOKING_JOURNAL_KEY_CURRENT` (ConfigMap)",
+            "LICENCE_REGISTER_API_KEY": "the licence register's key (with `BOOKING_LICENCE_REGISTER=http`)",
+            "PAYMENT_PROVIDER_API_KEY": "the payment provider's key (with `BILLING_PAYMENT_PROVIDER=http`)",
+            "PROVIDER_WEBHOOK_SECRET": "the secret the payment provider signs its webhooks with",
+            "BANK_API_KEY": "the bank's key (with `BILLING_BANK=http`)",
+            "PARTNER_PSEUDONYM_KEY": "the key of the recipients' pseudonyms in partner events; keep it stable",
+            "POPULATION_REGISTER_API_KEY": "SPAR's key (with `LOGISTICS_POPULATION_REGISTER=http`, or a client certificate)",
+            "SMTP_PASSWORD": "the SMTP login's password (with `NOTIFY_MAIL_ADAPTER=smtp`)",
+            "SMS_API_TOKEN": "the SMS provider's token (with `NOTIFY_SMS_PROVIDER=http`)",
+            "COOKIE_SECRET": "the key the web app signs its CSRF cookie with"}
     for name, keys in secret_keys().items():
         optional = optional_secret_keys(name)
         for key in keys:
             short = key.removeprefix(f"{name.upper()}_")
             rows.append(f"| `{name}-secrets` | `{key}` | {'with its adapter' if key in optional else 'always'} | "
-                        f"{what.get(short, 'a `Secret` setting of ' + name + ' (README, Secrets per service)')} |")
+                        f"{what.get(short, 'a `Secret` setting of ' + name + ' (its settings.py)')} |")
     for name in SERVICES:
         rows.append(f"| `{name}-db-credentials` | `username` (= `{name}`), `password` | always | "
                     "type `kubernetes.io/basic-auth`: the role CloudNativePG makes the owner of the database; the "
