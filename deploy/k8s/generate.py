@@ -47,6 +47,14 @@ INGRESS_NAMESPACE = "ingress-nginx"
 MONITORING_NAMESPACE = "monitoring"
 CNPG_NAMESPACE = "cnpg-system"
 RABBITMQ_OPERATOR_NAMESPACE = "rabbitmq-system"
+#: Partner regions that consume logistics' partner events (LG-19): each gets a RabbitMQ user that may only
+#: declare queues named ``partner.<region>.*``, bind them to ``partner.logistics`` and read them (the
+#: messaging-topology operator's User, Permission and Policy). Add a region here and regenerate.
+PARTNER_REGIONS = ["exempelregionen"]
+PARTNER_EXCHANGE = "partner.logistics"
+#: Where partner regions connect from (AMQPS, 5671, through the Service rabbitmq-partners): their egress
+#: addresses; the documentation range below admits nobody until you replace it
+PARTNER_CIDRS = ["192.0.2.0/24"]
 #: The relay's readiness port (kit.relay.serve_health)
 RELAY_HEALTH_PORT = 9000
 #: Seconds a pod keeps serving after it is taken out of the Service's endpoints, before SIGTERM: the
@@ -414,7 +422,7 @@ def ingress() -> dict:
 
 
 def rabbitmq() -> list[dict]:
-    cluster = {
+    cluster = {  # TLS (5671) for partner regions from the Secret rabbitmq-tls; the services use 5672 inside
         "apiVersion": "rabbitmq.com/v1beta1", "kind": "RabbitmqCluster",
         "metadata": {"name": "rabbitmq", "labels": {"app.kubernetes.io/name": "rabbitmq", "app.kubernetes.io/part-of": "care"}},
         "spec": {
@@ -422,6 +430,7 @@ def rabbitmq() -> list[dict]:
             "image": "rabbitmq:4.1-management",
             "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
             "rabbitmq": {"additionalConfig": "default_queue_type = quorum\n"},
+            "tls": {"secretName": "rabbitmq-tls"},
         },
     }
     # AMQP from the platform's pods; the nodes among themselves; the operators (cluster and topology) on
@@ -434,8 +443,45 @@ def rabbitmq() -> list[dict]:
                            {"from": [{"podSelector": {"matchLabels": {"app.kubernetes.io/name": "rabbitmq"}}}]},
                            {"from": [namespace(RABBITMQ_OPERATOR_NAMESPACE)], "ports": [{"port": 15672}]},
                            {"from": [namespace(MONITORING_NAMESPACE)], "ports": [{"port": 15692}]},
+                           {"from": [{"ipBlock": {"cidr": cidr}} for cidr in PARTNER_CIDRS], "ports": [{"port": 5671}]},
                        ]}}
-    return [cluster, policy]
+    partners = {  # AMQPS only, from outside the cluster
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "rabbitmq-partners", "labels": {"app.kubernetes.io/name": "rabbitmq", "app.kubernetes.io/part-of": "care"}},
+        "spec": {"type": "LoadBalancer", "selector": {"app.kubernetes.io/name": "rabbitmq"},
+                 "loadBalancerSourceRanges": PARTNER_CIDRS,
+                 "ports": [{"name": "amqps", "port": 5671, "targetPort": 5671}]},
+    }
+    return [cluster, policy, partners, *(o for region in PARTNER_REGIONS for o in partner_region(region))]
+
+
+def partner_permissions(region: str) -> dict[str, str]:
+    """RabbitMQ's three permissions of a partner region's user (regular expressions over resource names):
+    configure (declare, delete) and write (bind a queue, publish) only its own queues ``partner.<region>.*``;
+    read (consume a queue, bind from an exchange) those and ``partner.logistics``. So it can bind its queues
+    to partner.logistics and nothing else, publish nowhere, and read no service's queue."""
+    own = f"^partner\\.{region}\\..+$"
+    return {"configure": own, "write": own, "read": f"^(partner\\.logistics|partner\\.{region}\\..+)$"}
+
+
+def partner_region(region: str) -> list[dict]:
+    meta = {"labels": {"app.kubernetes.io/name": "rabbitmq", "app.kubernetes.io/component": "partner",
+                       "app.kubernetes.io/part-of": "care", "care.example.org/partner-region": region}}
+    cluster = {"rabbitmqClusterReference": {"name": "rabbitmq"}}
+    return [
+        {"apiVersion": "rabbitmq.com/v1beta1", "kind": "User", "metadata": {"name": f"partner-{region}", **meta},
+         "spec": {**cluster, "tags": [], "importCredentialsSecret": {"name": f"partner-{region}-credentials"}}},
+        {"apiVersion": "rabbitmq.com/v1beta1", "kind": "Permission", "metadata": {"name": f"partner-{region}", **meta},
+         "spec": {**cluster, "vhost": "/", "userReference": {"name": f"partner-{region}"},
+                  "permissions": partner_permissions(region)}},
+        {"apiVersion": "rabbitmq.com/v1beta1", "kind": "Policy", "metadata": {"name": f"partner-{region}", **meta},
+         # a region that stops reading cannot fill the broker: its queues hold at most 100,000 messages or
+         # 7 days, the oldest dropped first; an unused queue goes after 30 days
+         "spec": {**cluster, "name": f"partner-{region}", "vhost": "/", "pattern": f"^partner\\.{region}\\.",
+                  "applyTo": "queues", "priority": 10,
+                  "definition": {"max-length": 100000, "message-ttl": 7 * 24 * 3600 * 1000,
+                                 "expires": 30 * 24 * 3600 * 1000}}},
+    ]
 
 
 def render() -> dict[str, str]:
@@ -496,6 +542,11 @@ def secrets_table() -> str:
                     "same password as in the two database URLs |")
     rows.append("| `siths-ca` | `ca.crt` | for SITHS | the SITHS CA certificates ingress-nginx verifies client certificates "
                 "against (the ConfigMap `siths-ca`, key `ca.pem`, holds the same for the gateway) |")
+    rows.append("| `rabbitmq-tls` | `tls.crt`, `tls.key` | always | the broker's certificate for AMQPS (5671), where "
+                "partner regions connect |")
+    for region in PARTNER_REGIONS:
+        rows.append(f"| `partner-{region}-credentials` | `username` (= `partner-{region}`), `password` | per partner "
+                    "region | its RabbitMQ login (the topology operator's User imports it); give it to the region |")
     rows.append("| `care-tls` | `tls.crt`, `tls.key` | always | the certificate of "
                 f"`{PUBLIC_WEB_HOST}` and `{PUBLIC_API_HOST}` (e.g. from cert-manager) |")
     return "\n".join(rows) + "\n"
