@@ -33,7 +33,7 @@ from datetime import datetime
 import aio_pika
 import aiormq
 import asyncpg
-from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from contracts import event_registry
 from kit.db import plain_dsn
@@ -87,15 +87,17 @@ class OutboxRelay:
         retrying = AsyncRetrying(
             wait=wait_exponential(multiplier=0.1, min=0.1, max=5),
             retry=retry_if_exception_type(Exception),
-            before_sleep=lambda state: log.warning(
-                "outbox relay: %r; retrying in %.1fs", state.outcome.exception(), state.next_action.sleep
-            ),
+            before_sleep=self._retrying,
         )
         async for attempt in retrying:
             with attempt:
                 await self._session(stop)
             if stop.is_set():
                 return
+
+    def _retrying(self, state: RetryCallState) -> None:
+        self.role = "retrying"  # also when the first connection already failed
+        log.warning("outbox relay: %r; retrying in %.1fs", state.outcome.exception(), state.next_action.sleep)
 
     async def _session(self, stop: asyncio.Event) -> None:
         """One connected lifetime: lock, listen, publish until stopped or something breaks."""
