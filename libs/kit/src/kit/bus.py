@@ -3,7 +3,7 @@
 Topology (declared by ``declare_topology``, idempotent)
 - one durable topic exchange (``events``); routing key = the event type, ``<producer>.<event>.v<major>``;
 - every consumer owns quorum queues ``<service>.<purpose>`` with an explicit ``x-delivery-limit``
-  (RabbitMQ 3.10 has no default) dead-lettering into ``<service>.<purpose>.dlq``;
+  (RabbitMQ 3.x has none, 4.x defaults to 20: ours is said explicitly) dead-lettering into ``<service>.<purpose>.dlq``;
 - a queue is bound to exactly the event types its handlers take.
 
 A message's way through ``Consumers`` (one FastStream subscriber per queue, bounded prefetch):
@@ -269,6 +269,10 @@ class EventBus:
             message_id=raw.message_id,
             correlation_id=raw.correlation_id,
             content_type=raw.content_type,
+            # the properties a replay (kit.dlq) publishes again: the event type, its time
+            message_type=raw.type,
+            timestamp=raw.timestamp,
+            content_encoding=raw.content_encoding,
             persist=True,
         )
         await message.ack()

@@ -19,6 +19,9 @@ from kit.db import plain_dsn
 from kit.schema import kit_metadata
 from kit.throttle import throttle_metadata
 
+#: pg_advisory_xact_lock key held while a database is migrated (ASCII of 'migrate' as an integer)
+MIGRATION_LOCK_KEY = 0x6D696772617465
+
 
 def run_env(target_metadata: MetaData) -> None:
     """Body of every service's ``migrations/env.py`` (online, async engine)."""
@@ -30,6 +33,9 @@ def run_env(target_metadata: MetaData) -> None:
     def do_run(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=metadatas, compare_type=True)
         with context.begin_transaction():
+            # one migration at a time per database: Kubernetes runs `migrate` as an init container of every
+            # pod, so many may start at once; the others wait here, then find the database at head
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})")
             context.run_migrations()
 
     async def run() -> None:

@@ -13,6 +13,9 @@ How it works
 - Any failure (broker down, connection closed, database away) tears the connections down and retries
   with exponential back-off (tenacity). A crash between publish and mark re-publishes: delivery is at
   least once and consumers deduplicate with the inbox.
+- ``role`` says what it is doing: ``starting``, ``standby`` (connected, waiting for the lock), ``active``
+  (publishing) or ``retrying`` (back-off after a failure); with ``<SERVICE>_RELAY_HEALTH_PORT`` set,
+  :func:`serve_health` answers ``GET /health/ready`` from it (200 for active and standby, else 503).
 - An event class's ``secret_fields`` (an SMS code, a temporary password) are removed from the stored row in
   the same UPDATE that marks it sent: once the broker holds the message, the secret is not kept at rest.
   A row re-published after a crash before that UPDATE still has them; one marked sent never needs them.
@@ -30,7 +33,7 @@ from datetime import datetime
 import aio_pika
 import aiormq
 import asyncpg
-from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from contracts import event_registry
 from kit.db import plain_dsn
@@ -75,6 +78,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self.published_total = 0
         self.is_leader = False
+        #: starting | standby | active | retrying (see the module docstring)
+        self.role = "starting"
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         """Publish until ``stop`` is set (or forever), surviving broker and database outages."""
@@ -82,9 +87,7 @@ class OutboxRelay:
         retrying = AsyncRetrying(
             wait=wait_exponential(multiplier=0.1, min=0.1, max=5),
             retry=retry_if_exception_type(Exception),
-            before_sleep=lambda state: log.warning(
-                "outbox relay: %r; retrying in %.1fs", state.outcome.exception(), state.next_action.sleep
-            ),
+            before_sleep=self._retrying,
         )
         async for attempt in retrying:
             with attempt:
@@ -92,12 +95,17 @@ class OutboxRelay:
             if stop.is_set():
                 return
 
+    def _retrying(self, state: RetryCallState) -> None:
+        self.role = "retrying"  # also when the first connection already failed
+        log.warning("outbox relay: %r; retrying in %.1fs", state.outcome.exception(), state.next_action.sleep)
+
     async def _session(self, stop: asyncio.Event) -> None:
         """One connected lifetime: lock, listen, publish until stopped or something breaks."""
         listener = await asyncpg.connect(self.dsn)
         worker: asyncpg.Connection | None = None
         connection: aio_pika.abc.AbstractConnection | None = None
         try:
+            self.role = "standby"
             await self._become_leader(listener, stop)
             if stop.is_set():
                 return
@@ -108,6 +116,7 @@ class OutboxRelay:
             exchange = await channel.declare_exchange(
                 self.settings.exchange, aio_pika.ExchangeType.TOPIC, durable=True
             )
+            self.role = "active"
             log.info("outbox relay for %s is active", self.settings.service_name)
             while not stop.is_set():
                 if connection.is_closed or listener.is_closed():
@@ -119,6 +128,7 @@ class OutboxRelay:
                 await _wait_any(self._wake, stop, timeout=self.settings.relay_poll_interval_s)
         finally:
             self.is_leader = False
+            self.role = "retrying"
             for closer in (
                 connection.close() if connection else None,
                 worker.close(timeout=2) if worker else None,
@@ -176,6 +186,31 @@ class OutboxRelay:
         return await exchange.publish(
             message, row["routing_key"], mandatory=True, timeout=self.settings.relay_confirm_timeout_s
         )
+
+
+async def serve_health(relay: OutboxRelay, host: str, port: int, stop: asyncio.Event) -> None:
+    """A minimal HTTP endpoint for the relay's readiness probe until ``stop``: any request is answered with
+    the relay's role, 200 while it is connected (``active`` or ``standby``), 503 otherwise. The relay has
+    no other HTTP, so no web framework for it."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 2)
+            ok = relay.role in ("active", "standby")
+            body = json.dumps({"status": "ready" if ok else "not ready", "service": relay.settings.service_name,
+                               "role": relay.role, "published": relay.published_total}).encode()
+            writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+                         b"Connection: close\r\n\r\n%s" % (200 if ok else 503, b"OK" if ok else b"Service Unavailable",
+                                                              len(body), body))
+            await writer.drain()
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(answer, host, port)
+    async with server:
+        await stop.wait()
 
 
 def _secret_fields() -> dict[str, list[str]]:

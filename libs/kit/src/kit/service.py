@@ -10,7 +10,8 @@
     if __name__ == "__main__": service.main()
 
 ``python -m <service>`` serves HTTP and consumes events; ``python -m <service> relay`` runs the outbox
-relay; ``python -m <service> migrate`` creates and migrates the database; a service may add commands of
+relay; ``python -m <service> migrate`` creates and migrates the database; ``python -m <service> dlq
+list|replay [--limit N]`` looks at or replays its dead letters (kit.dlq); a service may add commands of
 its own (``commands={"seed": …}``).
 """
 
@@ -35,6 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kit import (
     context,
+    dlq,
     health,
     housekeeping,
     identity_routes,
@@ -50,7 +52,7 @@ from kit.bus import Consumers, EventBus
 from kit.changes import Changes
 from kit.db import Database
 from kit.problems import install_problem_handlers
-from kit.relay import OutboxRelay
+from kit.relay import OutboxRelay, serve_health
 from kit.settings import ConfigurationError, ServiceSettings
 
 log = logging.getLogger("kit.service")
@@ -193,13 +195,27 @@ class Service:
 
     # -- relay ---------------------------------------------------------------------------------------
     async def run_relay(self, stop: asyncio.Event | None = None) -> None:
-        await OutboxRelay(self.settings).run(stop)
+        stop = stop or asyncio.Event()
+        relay = OutboxRelay(self.settings)
+        if not self.settings.relay_health_port:
+            await relay.run(stop)
+            return
+        health = asyncio.create_task(serve_health(relay, self.settings.http_host, self.settings.relay_health_port, stop))
+        try:
+            await relay.run(stop)
+        finally:
+            stop.set()
+            await health
 
     # -- CLI -----------------------------------------------------------------------------------------
     def main(self, argv: Sequence[str] | None = None) -> None:
         parser = argparse.ArgumentParser(prog=f"python -m {self.settings.service_name}")
-        parser.add_argument("command", nargs="?", default="serve", choices=["serve", "relay", "migrate", *self.commands])
+        parser.add_argument("command", nargs="?", default="serve",
+                            choices=["serve", "relay", "migrate", "dlq", *self.commands])
+        parser.add_argument("arguments", nargs=argparse.REMAINDER, help="the command's own (dlq list|replay [--limit N])")
         args = parser.parse_args(argv)
+        if args.arguments and args.command != "dlq":
+            parser.error(f"unrecognized arguments: {' '.join(args.arguments)}")
         try:
             self.settings.check()
         except ConfigurationError as refused:
@@ -216,6 +232,10 @@ class Service:
                                            admin_url=self.settings.database_admin_url))
         elif args.command == "relay":
             asyncio.run(run_until_signalled(self.run_relay))
+        elif args.command == "dlq":
+            code = dlq.main(self.settings, list(self.consumers.bindings(self.settings)), args.arguments)
+            if code:
+                raise SystemExit(code)
         elif args.command in self.commands:
             asyncio.run(self.commands[args.command]())
         else:

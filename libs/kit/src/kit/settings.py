@@ -126,13 +126,17 @@ class ServiceSettings(BaseSettings):
     #: Messages handled at once by one process, across all its queues. Keep it below the database pool
     #: size: every handler holds one connection for its transaction.
     consumer_concurrency: int = Field(default=16, ge=1)
-    #: x-delivery-limit of every quorum queue (RabbitMQ 3.10 has no default).
+    #: x-delivery-limit of every quorum queue (said explicitly: RabbitMQ 3.x has no default, 4.x has 20).
     delivery_limit: int = Field(default=5, ge=1)
 
     # Outbox relay
     relay_batch_size: int = Field(default=500, ge=1)
     relay_poll_interval_s: float = Field(default=1.0, gt=0)
     relay_confirm_timeout_s: float = Field(default=10.0, gt=0)
+    #: The relay's readiness port (0: none): ``GET /health/ready`` answers 200 with ``{"role": "active"}`` or
+    #: ``"standby"`` while it is connected (publishing, or waiting for the lock), 503 while it retries
+    #: (Kubernetes' readiness probe of the relay Deployment; deploy/k8s uses 9000)
+    relay_health_port: int = Field(default=0, ge=0, le=65535)
 
     # Housekeeping (kit.housekeeping): how long kit's own rows are kept
     #: Sent outbox rows: kept a week to look into what was published.

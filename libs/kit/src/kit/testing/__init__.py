@@ -89,7 +89,7 @@ def find_servers() -> Servers:
     if "RabbitMQ" in missing:  # pragma: no cover - only where Docker runs
         from testcontainers.rabbitmq import RabbitMqContainer
 
-        container = RabbitMqContainer("rabbitmq:3.10").start()
+        container = RabbitMqContainer("rabbitmq:4.1-management").start()
         servers._containers.append(container)
         params = container.get_connection_params()
         servers.amqp_url = f"amqp://guest:guest@{params.host}:{params.port}/"
