@@ -283,6 +283,12 @@ class Stream:
                 raise AssertionError(f"fewer than {at_least} bookings confirmed in {timeout:.0f} s")
             await asyncio.sleep(0.1)
 
+    async def mid_saga(self, timeout: float = 10) -> None:
+        """Until some booking is paid and not yet confirmed (the provider, billing, the bus, booking at work)."""
+        deadline = time.monotonic() + timeout
+        while not any(f.paid is not None and f.confirmed is None for f in self.flows) and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+
     async def recovery(self, fault_ended: float) -> float | None:
         """Seconds from ``fault_ended`` until a paid booking that a fresh client began then is confirmed."""
         flow = await self.book()
@@ -446,7 +452,9 @@ async def broker_down(platform: Platform, stream: Stream, outcome: Outcome) -> f
 
 def killed(*names: str) -> Callable[[Platform, Stream, Outcome], Awaitable[float]]:
     async def fault(platform: Platform, stream: Stream, outcome: Outcome) -> float:
-        """``kill -9`` of the process(es), then started again at once, as a supervisor does."""
+        """``kill -9`` of the process(es) while sagas are under way (bookings paid, not yet confirmed),
+        then started again at once, as a supervisor does."""
+        await stream.mid_saga()
         for name in names:
             platform.kill(name)
         await asyncio.sleep(0.5)
@@ -576,20 +584,37 @@ async def run(scenario: Scenario, *, concurrency: int = 5, warm_up: int = 5, tai
     """One scenario from a clean platform to its figures; the platform is removed again whatever happens."""
     outcome = Outcome(scenario.name)
     platform = Platform(scenario.name, **scenario.overrides)
+    phases: dict[str, float] = {}
+    mark = time.monotonic()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        phases[name] = time.monotonic() - mark
+        mark = time.monotonic()
+
     try:
         await platform.up()
+        phase("up")
         async with Stream(platform, concurrency=concurrency, slots_per_therapist=slots_per_therapist).open() as stream:
+            phase("slots")
             stream.start()
             try:
                 await stream.confirmed(warm_up)
+                phase("warm-up")
                 result = await scenario.fault(platform, stream, outcome)
                 ended, poison = result if isinstance(result, tuple) else (result, None)
+                phase("fault")
                 outcome.recovery_s = await stream.recovery(ended)
+                phase("recovery")
                 await asyncio.sleep(tail_s)
             finally:
                 await stream.stop()
+                phase("tail+stop")
             await platform.ready()  # whatever was restarted is up again before the figures are read
             await check(platform, stream, outcome, poison)
+            phase("checks")
     finally:
         await platform.down()
+        phase("down")
+        outcome.notes.append("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in phases.items()))
     return outcome
