@@ -323,27 +323,27 @@ class Outcome:
 Poison = dict[str, dict[str, str]]
 
 
-async def settle(platform: Platform, stream: Stream, timeout: float = 60) -> None:
-    """Wait (bounded) until the work the clients started has come through: every booking whose payment was
-    accepted or captured confirmed, and two mails sent for each confirmed booking."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        paid = {f.booking_id for f in stream.flows if f.paid is not None}
-        captured = {str(r[0]) for r in await platform.fetch("billing", CAPTURED)}
-        confirmed = {str(r[0]) for r in await platform.fetch("booking", "SELECT id FROM bookings WHERE status = 'confirmed'")}
-        mails = (await platform.fetch("notify", "SELECT count(*) FROM dev_mailbox WHERE subject LIKE 'Booking confirmed%' "
-                                                "OR subject LIKE 'New booking%'"))[0][0]
-        if (paid | captured) <= confirmed and mails >= 2 * len(confirmed):
-            return
-        await asyncio.sleep(0.5)
+@dataclass
+class Figures:
+    paid: int = 0
+    confirmed: int = 0
+    mails_to_clients: int = 0
+    mails_to_therapists: int = 0
+    lost_bookings: set[str] = field(default_factory=set)
+    uncaptured: set[str] = field(default_factory=set)
+    missing_mails: list[str] = field(default_factory=list)
+    duplicate_mails: list[str] = field(default_factory=list)
+    doubled: list[str] = field(default_factory=list)
+    strangers: int = 0
+
+    @property
+    def pending(self) -> bool:
+        return bool(self.lost_bookings or self.uncaptured or self.missing_mails)
 
 
-CAPTURED = "SELECT p.booking_id FROM payments p JOIN money_movements m ON m.payment_id = p.id AND m.kind = 'capture'"
-
-
-async def check(platform: Platform, stream: Stream, outcome: Outcome, poison: Poison | None = None) -> Outcome:
-    """The figures, from booking's, billing's and notify's databases, the mail sink and the DLQs."""
-    await settle(platform, stream)
+async def measure(platform: Platform, stream: Stream) -> Figures:
+    """The figures, from booking's, billing's and notify's databases and the mail sink."""
+    found = Figures()
     bookings = {str(r["id"]): r for r in await platform.fetch("booking", "SELECT id, slot_id, client_id, therapist_id, status FROM bookings")}
     confirmed = {b for b, r in bookings.items() if r["status"] == "confirmed"}
     confirmations = Counter({str(r[0]): r[1] for r in await platform.fetch(
@@ -351,54 +351,70 @@ async def check(platform: Platform, stream: Stream, outcome: Outcome, poison: Po
     payments = await platform.fetch("billing", "SELECT p.id, p.booking_id, count(m.id) FILTER (WHERE m.kind = 'capture') AS captures "
                                                "FROM payments p LEFT JOIN money_movements m ON m.payment_id = p.id GROUP BY p.id")
     captures = {str(r["booking_id"]): r["captures"] for r in payments}
-    payments_per_booking = Counter(str(r["booking_id"]) for r in payments)
     paid = {f.booking_id for f in stream.flows if f.paid is not None}
-
-    lost_bookings = {b for b in paid | {b for b, n in captures.items() if n} if b not in confirmed}
-    uncaptured = {b for b in paid if not captures.get(b)}
-    slots_twice = sum(n - 1 for n in Counter(bookings[b]["slot_id"] for b in confirmed).values() if n > 1)
-    doubled = (slots_twice + sum(n - 1 for n in confirmations.values() if n > 1)
-               + sum(n - 1 for n in captures.values() if n > 1) + sum(n - 1 for n in payments_per_booking.values() if n > 1))
+    found.paid, found.confirmed = len(paid), len(confirmed)
+    found.lost_bookings = {b for b in paid | {b for b, n in captures.items() if n} if b not in confirmed}
+    found.uncaptured = {b for b in paid if not captures.get(b)}
+    found.doubled = ([f"slot {slot} confirmed {n} times" for slot, n in Counter(bookings[b]["slot_id"] for b in confirmed).items() if n > 1]
+                     + [f"booking {b} confirmed {n} times" for b, n in confirmations.items() if n > 1]
+                     + [f"payment of booking {b} captured {n} times" for b, n in captures.items() if n > 1]
+                     + [f"booking {b} has {n} payments" for b, n in Counter(str(r["booking_id"]) for r in payments).items() if n > 1])
 
     mails = await platform.fetch("notify", "SELECT rcpt_to, subject, body FROM dev_mailbox")
     to_clients = Counter(m["rcpt_to"] for m in mails if m["subject"].startswith("Booking confirmed"))
     to_therapists = [m for m in mails if m["subject"].startswith("New booking")]
-    missing_mails = duplicate_mails = 0
-    for booking in confirmed:
+    found.mails_to_clients, found.mails_to_therapists = sum(to_clients.values()), len(to_therapists)
+    for booking in sorted(confirmed):
         client, therapist = stream.people.get(bookings[booking]["client_id"]), stream.people.get(bookings[booking]["therapist_id"])
         if client is None or therapist is None:
-            outcome.notes.append(f"booking {booking} of someone the stream does not know")
+            found.strangers += 1
             continue
-        told = [to_clients[client.email],
-                sum(m["rcpt_to"] == therapist.email and client.name in m["body"] for m in to_therapists)]
-        missing_mails += sum(n == 0 for n in told)
-        duplicate_mails += sum(n - 1 for n in told if n > 1)
+        told = {"client": to_clients[client.email],
+                "therapist": sum(m["rcpt_to"] == therapist.email and client.name in m["body"] for m in to_therapists)}
+        found.missing_mails += [f"booking {booking}: no mail to the {who}" for who, n in told.items() if n == 0]
+        found.duplicate_mails += [f"booking {booking}: {n} mails to the {who}" for who, n in told.items() if n > 1]
+    return found
 
-    outcome.bookings = len(confirmed)
-    outcome.notes.append(f"{len(paid)} paid by clients, {len(confirmed)} confirmed, {sum(to_clients.values())} mails to "
-                         f"clients and {len(to_therapists)} to therapists")
-    outcome.lost = len(lost_bookings | uncaptured) + missing_mails
-    outcome.doubled = doubled
-    outcome.duplicate_emails = duplicate_mails
+
+async def settle(platform: Platform, stream: Stream, timeout: float = 60) -> Figures:
+    """The figures once the work the clients started has come through (every booking paid or captured
+    confirmed, its two mails sent), or as they are after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while (found := await measure(platform, stream)).pending and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+    return found
+
+
+async def check(platform: Platform, stream: Stream, outcome: Outcome, poison: Poison | None = None) -> Outcome:
+    """The outcome from the databases, the mail sink, the DLQs and what the clients saw."""
+    found = await settle(platform, stream)
+    outcome.bookings = found.confirmed
+    outcome.lost = len(found.lost_bookings | found.uncaptured) + len(found.missing_mails)
+    outcome.doubled = len(found.doubled)
+    outcome.duplicate_emails = len(found.duplicate_mails)
     outcome.errors_500 = len(stream.seen.errors_500)
-    outcome.dlq_mismatches = await check_dlqs(platform, poison or {}, outcome.notes)
-    if lost_bookings:
-        outcome.notes.append(f"not confirmed though paid or captured: {sorted(lost_bookings)[:5]}")
-    if uncaptured:
-        outcome.notes.append(f"paid (202) but never captured: {sorted(uncaptured)[:5]}")
-    if missing_mails:
-        outcome.notes.append(f"{missing_mails} confirmation mails missing")
-    outcome.notes += [f"500: {e}" for e in stream.seen.errors_500[:5]]
+    notes = outcome.notes
+    notes.append(f"{found.paid} paid by clients, {found.confirmed} confirmed, {found.mails_to_clients} mails to "
+                 f"clients and {found.mails_to_therapists} to therapists")
+    outcome.dlq_mismatches = await check_dlqs(platform, poison or {}, notes)
+    if found.lost_bookings:
+        notes.append(f"not confirmed though paid or captured: {sorted(found.lost_bookings)[:5]}")
+    if found.uncaptured:
+        notes.append(f"paid (202) but never captured: {sorted(found.uncaptured)[:5]}")
+    notes += found.missing_mails[:5] + found.duplicate_mails[:5] + found.doubled[:5]
+    if found.strangers:
+        notes.append(f"{found.strangers} confirmed bookings of people the stream does not know")
+    notes += [f"500: {e}" for e in stream.seen.errors_500[:5]]
     if stream.seen.unavailable_without_retry_after:
-        outcome.notes.append(f"{len(stream.seen.unavailable_without_retry_after)} × 503 without Retry-After, e.g. "
-                             f"{stream.seen.unavailable_without_retry_after[0]}")
+        notes.append(f"{len(stream.seen.unavailable_without_retry_after)} × 503 without Retry-After, e.g. "
+                     f"{stream.seen.unavailable_without_retry_after[0]}")
     refused = Counter(f.refused for f in stream.flows if f.refused)
     if refused:
-        outcome.notes.append(f"flows refused: {dict(refused)}")
+        notes.append(f"flows refused: {dict(refused)}")
     if stream.timed_out:
-        outcome.notes.append(f"{stream.timed_out} flows gave up after {FLOW_TIMEOUT_S:.0f} s")
+        notes.append(f"{stream.timed_out} flows gave up after {FLOW_TIMEOUT_S:.0f} s")
     answers = {k: v for k, v in sorted(stream.seen.statuses.items()) if k >= 400}
-    outcome.notes.append(f"answers ≥ 400: {answers}; no answer: {dict(stream.seen.no_answer)}")
+    notes.append(f"answers ≥ 400: {answers}; no answer: {dict(stream.seen.no_answer)}")
     return outcome
 
 
