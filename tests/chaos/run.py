@@ -20,6 +20,7 @@ import asyncio
 import json
 import sys
 import time
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -40,7 +41,8 @@ async def main(names: list[str]) -> int:
         try:
             outcome = await run(scenario)
         except Exception as exc:  # noqa: BLE001 - a scenario that breaks is reported, the others still run
-            outcome = Outcome(scenario.name, notes=[f"the scenario broke off: {exc!r}"])
+            where = [f for f in traceback.extract_tb(exc.__traceback__) if "site-packages" not in f.filename][-1]
+            outcome = Outcome(scenario.name, notes=[f"the scenario broke off: {exc!r} ({where.filename}:{where.lineno})"])
         outcomes.append(outcome)
         print(outcome.line() + f"  ({time.monotonic() - began:.0f} s)", flush=True)
         for note in outcome.notes:

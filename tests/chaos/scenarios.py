@@ -74,7 +74,8 @@ class Platform:
         self.tokens = self.env.tokens
         ports = {name: free_port() for name in SERVICES}
         self.urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
-        common = {"log_level": "WARNING", "consumer_concurrency": 8}
+        # a small connection budget per process: the PostgreSQL of this machine is shared with other runs
+        common = {"log_level": "WARNING", "consumer_concurrency": 4, "database_pool_size": 3, "database_max_overflow": 3}
         specific = {
             "gateway": {"services": {"booking": self.urls["booking"], "billing": self.urls["billing"]}},
             "booking": {},
@@ -91,7 +92,7 @@ class Platform:
     async def up(self) -> None:
         """Migrate every database, start every process, wait until each service is ready."""
         for name, settings in self.settings.items():
-            await migrations.upgrade(importlib.import_module(f"{name}.app").ROOT, settings.database_url)
+            await upgrade(importlib.import_module(f"{name}.app").ROOT, settings.database_url)
             self.queues[name] = list(importlib.import_module(f"{name}.subscribers").consumers.bindings(settings))
             self.env.track_queues(self.queues[name])
         self.logs.mkdir(parents=True, exist_ok=True)
@@ -121,14 +122,45 @@ class Platform:
         await self.env.cleanup()
 
     async def fetch(self, service: str, query: str) -> list[asyncpg.Record]:
-        conn = await asyncpg.connect(plain_dsn(self.settings[service].database_url))
-        try:
-            return await conn.fetch(query)
-        finally:
-            await conn.close()
+        """The harness's own reads, retried for 30 s while the (shared) server has no connection to spare."""
+        async for conn in connected(self.settings[service].database_url):
+            try:
+                return await conn.fetch(query)
+            finally:
+                await conn.close()
+        raise AssertionError("unreachable")
 
     def dlq(self, service: str, purpose: str) -> str:
         return f"{self.settings[service].queue_name(purpose)}.dlq"
+
+
+BUSY = (asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError, asyncpg.PostgresConnectionError, ConnectionError)
+
+
+async def connected(url: str, timeout: float = 30) -> AsyncIterator[asyncpg.Connection]:
+    """One connection for the harness, yielded once; while the server refuses, tried again for ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn = await asyncpg.connect(plain_dsn(url))
+        except BUSY:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+            continue
+        yield conn
+        return
+
+
+async def upgrade(root: Path, url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await migrations.upgrade(root, url)
+        except BUSY:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.5)
 
 
 @dataclass
@@ -198,7 +230,7 @@ def person(kind: str) -> Person:
 class Stream:
     """Paid bookings, ``concurrency`` clients at a time, each a new client on a free slot, until stopped."""
 
-    def __init__(self, platform: Platform, *, therapists: int = 4, slots_per_therapist: int = 120,
+    def __init__(self, platform: Platform, *, therapists: int = 4, slots_per_therapist: int = 60,
                  concurrency: int = 5) -> None:
         self.platform = platform
         self.therapists_n, self.slots_per_therapist, self.concurrency = therapists, slots_per_therapist, concurrency
@@ -509,7 +541,7 @@ async def saturation(platform: Platform, stream: Stream, outcome: Outcome) -> fl
     """Booking's connection budget used up: the harness holds a lock on its bookings table for 8 s (a slow
     database), so every reservation keeps its connection, while 40 more clients than usual book at once.
     Requests that cannot get a connection within the pool timeout must be told 503 with Retry-After."""
-    conn = await asyncpg.connect(plain_dsn(platform.settings["booking"].database_url))
+    conn = await anext(connected(platform.settings["booking"].database_url))
     try:
         transaction = conn.transaction()
         await transaction.start()
@@ -597,7 +629,7 @@ SCENARIOS = [
 
 
 async def run(scenario: Scenario, *, concurrency: int = 5, warm_up: int = 5, tail_s: float = 3.0,
-              slots_per_therapist: int = 120) -> Outcome:
+              slots_per_therapist: int = 60) -> Outcome:
     """One scenario from a clean platform to its figures; the platform is removed again whatever happens."""
     outcome = Outcome(scenario.name)
     platform = Platform(scenario.name, **scenario.overrides)
