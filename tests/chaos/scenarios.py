@@ -10,7 +10,8 @@ request again after its Retry-After, as a front-end does.
 
 Afterwards, from the databases, the mail sink and the queues:
 - lost: bookings a client paid for (202) or whose payment was captured that are not confirmed, paid ones
-  without a capture, and confirmation mails missing (one to the client, one to the therapist);
+  without a capture, reservations (201) whose flow never came through (no payment appeared, never
+  confirmed), and confirmation mails missing (one to the client, one to the therapist);
 - doubled: slots confirmed twice, bookings confirmed (``BookingConfirmed``) twice, payments captured twice,
   bookings with two payments;
 - duplicate emails: more than one confirmation mail per booking per recipient;
@@ -425,7 +426,10 @@ async def check(platform: Platform, stream: Stream, outcome: Outcome, poison: Po
     """The outcome from the databases, the mail sink, the DLQs and what the clients saw."""
     found = await settle(platform, stream)
     outcome.bookings = found.confirmed
-    outcome.lost = len(found.lost_bookings | found.uncaptured) + len(found.missing_mails)
+    # a reservation accepted (201) whose flow never came through (no payment to pay, never confirmed) is lost too
+    stuck = {f.booking_id for f in stream.flows if f.booking_id and f.confirmed is None and f.refused is None}
+    stuck -= found.lost_bookings | found.uncaptured
+    outcome.lost = len(found.lost_bookings | found.uncaptured | stuck) + len(found.missing_mails)
     outcome.doubled = len(found.doubled)
     outcome.duplicate_emails = len(found.duplicate_mails)
     outcome.errors_500 = len(stream.seen.errors_500)
@@ -435,6 +439,8 @@ async def check(platform: Platform, stream: Stream, outcome: Outcome, poison: Po
     outcome.dlq_mismatches = await check_dlqs(platform, poison or {}, notes)
     if found.lost_bookings:
         notes.append(f"not confirmed though paid or captured: {sorted(found.lost_bookings)[:5]}")
+    if stuck:
+        notes.append(f"reserved (201) and never through: {sorted(stuck)[:5]}")
     if found.uncaptured:
         notes.append(f"paid (202) but never captured: {sorted(found.uncaptured)[:5]}")
     notes += found.missing_mails[:5] + found.duplicate_mails[:5] + found.doubled[:5]

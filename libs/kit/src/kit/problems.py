@@ -20,6 +20,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kit import context
+from kit.db import BUSY_SQLSTATES
 
 log = logging.getLogger("kit.problems")
 
@@ -125,8 +126,6 @@ def data_exception(exc: DBAPIError) -> Problem | None:
     return Problem(422, "invalid-value", DATA_EXCEPTIONS.get(state, "a value in the request cannot be stored"))
 
 
-#: too_many_connections, cannot_connect_now (starting or shutting down), admin_shutdown: busy, not broken
-BUSY_SQLSTATES = {"53300", "57P03", "57P01"}
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -4,6 +4,7 @@ test-only event. It shows in the smallest form how a service uses the outbox, th
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Literal
 
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, insert, text
@@ -47,6 +48,8 @@ class SecretIssued(Event):
 
 
 consumers = Consumers()
+#: event id → how many times its handler lost its connection ("connection lost N": the first N times)
+CUT: Counter[uuid.UUID] = Counter()
 
 
 @consumers.on(ThingHappened, queue="things")
@@ -55,6 +58,9 @@ async def record_thing(session: AsyncSession, event: ThingHappened, envelope: En
         raise RuntimeError("this message always fails")
     if event.note == "hopeless":
         raise Permanent("nothing can be done with it")
+    if event.note.startswith("connection lost ") and CUT[envelope.event_id] < int(event.note.rsplit(" ", 1)[1]):
+        CUT[envelope.event_id] += 1  # the database drops this handler's connection, as a restart does
+        await session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
     await session.execute(insert(effects).values(event_id=envelope.event_id, note=event.note))
 
 
