@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import importlib
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -96,7 +97,8 @@ class Platform:
             await upgrade(importlib.import_module(f"{name}.app").ROOT, settings.database_url)
             self.queues[name] = list(importlib.import_module(f"{name}.subscribers").consumers.bindings(settings))
             self.env.track_queues(self.queues[name])
-        self.logs.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.logs, ignore_errors=True)  # this run's logs only
+        self.logs.mkdir(parents=True)
         for name in PROCESSES:
             self.start(name)
         await self.ready()
