@@ -10,7 +10,7 @@ help:
 	@echo "make test       the whole test suite against the real PostgreSQL and RabbitMQ"
 	@echo "make lint       ruff over the whole tree (what .ci/run checks before the tests)"
 	@echo "make fuzz       every service's API fuzzed from its OpenAPI document: bad input must never get a 5xx"
-	@echo "make chaos      faults during paid bookings (broker and PostgreSQL restarts, kill -9, poison, saturation): nothing lost or doubled; this machine only, ~8 min"
+	@echo "make chaos      faults during paid bookings (broker and PostgreSQL restarts, kill -9, poison, saturation): nothing lost or doubled; this machine only, ~6 min"
 	@echo "make bench-bus  outbox -> relay -> inbox throughput against raw aio-pika"
 	@echo "make bench-booking  paid bookings through the gateway (throughput, latency, contention)"
 	@echo "make bench-search   article search on 50,000 articles, trigram index against none"

@@ -1,6 +1,6 @@
 """`make chaos`: the platform under faults, one scenario after another, each on a platform of its own.
 
-    python tests/chaos/run.py                      # every scenario (about 7-9 minutes on 2 CPUs)
+    python tests/chaos/run.py                      # every scenario (about 6 minutes on 2 CPUs)
     python tests/chaos/run.py kill-billing poison  # only these
 
 Scenarios (tests/chaos/scenarios.py): broker-restart (rabbitmqctl stop_app / start_app during the stream),
