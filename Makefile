@@ -3,13 +3,14 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 PYTHON := python3
 
-.PHONY: help install services-up run test test-fast lint fuzz bench-bus bench-booking bench-search asyncapi
+.PHONY: help install services-up run test test-fast lint fuzz chaos bench-bus bench-booking bench-search asyncapi
 
 help:
 	@echo "make run        install, start PostgreSQL/RabbitMQ if needed, migrate, start all six services and the web app"
 	@echo "make test       the whole test suite against the real PostgreSQL and RabbitMQ"
 	@echo "make lint       ruff over the whole tree (what .ci/run checks before the tests)"
 	@echo "make fuzz       every service's API fuzzed from its OpenAPI document: bad input must never get a 5xx"
+	@echo "make chaos      faults during paid bookings (broker and PostgreSQL restarts, kill -9, poison, saturation): nothing lost or doubled; this machine only, ~6 min"
 	@echo "make bench-bus  outbox -> relay -> inbox throughput against raw aio-pika"
 	@echo "make bench-booking  paid bookings through the gateway (throughput, latency, contention)"
 	@echo "make bench-search   article search on 50,000 articles, trigram index against none"
@@ -40,6 +41,9 @@ lint: install
 
 fuzz: install services-up
 	@UV="$(UV)" $(UV) run --frozen python tests/fuzz/api.py
+
+chaos: install services-up
+	@$(UV) run --frozen python tests/chaos/run.py
 
 bench-bus: install services-up
 	@$(UV) run --frozen python bench/bus.py

@@ -37,7 +37,7 @@ import httpx
 
 from billing.settings import Settings as BillingSettings
 from booking.settings import Settings as BookingSettings
-from booking.testing import authorised_therapist
+from booking.testing import authorised_therapist, paid_booking
 from gateway.settings import Settings as GatewaySettings
 from kit import migrations
 from kit.db import plain_dsn
@@ -99,34 +99,12 @@ class Flow:
 
 
 async def one_booking(http: aiohttp.ClientSession, stats: Stats, slot_id: str, poll: float | None) -> Flow | None:
-    """One client's whole flow. It waits for the payment and for the confirmation with ``?wait=`` (one
-    request each, answered when the change commits), or with ``poll`` it asks every ``poll`` seconds."""
-    client = ISSUER.headers(uuid.uuid4(), "client")
-    waiting = {} if poll else {"wait": 20}
-    started = time.perf_counter()
-    reserved = await stats.call(http, "POST", f"/api/booking/slots/{slot_id}/reservations",
-                                headers=client | {"Idempotency-Key": uuid.uuid4().hex})
-    if reserved.status_code != 201:
+    """One client's whole flow (booking.testing.paid_booking), every request timed by ``stats``."""
+    done = await paid_booking(lambda method, url, **kwargs: stats.call(http, method, url, **kwargs),
+                              ISSUER.headers(uuid.uuid4(), "client"), slot_id, poll=poll)
+    if done.confirmed is None:
         return None
-    booking_id = reserved.json()["id"]
-    while True:
-        payment = await stats.call(http, "GET", f"/api/billing/payments/by-booking/{booking_id}", headers=client,
-                                   params=waiting, waits=not poll)
-        if payment.status_code == 200:
-            break
-        await asyncio.sleep(poll or 0)
-    payment_ready = (time.perf_counter() - started) * 1000
-    paid = await stats.call(http, "POST", f"/api/billing/payments/{payment.json()['id']}/pay", headers=client | {
-        "Idempotency-Key": uuid.uuid4().hex}, json={"payment_method": "stub_card_ok"})
-    if paid.status_code != 202:
-        return None
-    paid_at = (time.perf_counter() - started) * 1000
-    while True:
-        booking = await stats.call(http, "GET", f"/api/booking/bookings/{booking_id}", headers=client,
-                                   params=waiting and {**waiting, "changed_from": "pending_payment"}, waits=not poll)
-        if booking.status_code == 200 and booking.json()["status"] == "confirmed":
-            return Flow(payment_ready, paid_at, (time.perf_counter() - started) * 1000)
-        await asyncio.sleep(poll or 0)
+    return Flow(*((moment - done.started) * 1000 for moment in (done.payment_ready, done.paid, done.confirmed)))
 
 
 async def bench(seconds: float, clients: int, poll: float | None) -> None:

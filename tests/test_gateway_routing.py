@@ -72,6 +72,7 @@ async def test_unknown_and_unreachable_services(routed):
     started = time.monotonic()
     down = await routed.client.get("/api/billing/payments/x")
     assert down.status_code == 503 and down.json()["type"] == "/problems/service-unavailable"
+    assert down.headers["retry-after"] == "1"  # a client knows when to try again
     assert time.monotonic() - started < 2.0  # fast, not a hang
 
 

@@ -44,3 +44,29 @@ async def test_a_saturated_pool_answers_503_and_recovers(test_env: RunEnvironmen
     assert busy.headers["content-type"].startswith("application/problem+json")
     assert busy.json()["type"].endswith("/service-busy")
     assert after.status_code == 200
+
+
+async def test_a_database_that_refuses_new_connections_answers_503():
+    """While PostgreSQL restarts, a new connection is refused or reset (or told 57P03, "starting up") before
+    SQLAlchemy wraps anything: still a 503 with Retry-After, not a 500 (found by `make chaos`)."""
+    from kit.testing import free_port
+
+    db = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nowhere", pool_size=1, max_overflow=0)
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.get("/read")
+    async def read() -> dict:
+        async with db.transaction() as session:
+            await session.execute(text("SELECT 1"))
+        return {"ok": True}
+
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+                                     base_url="http://kit") as client:
+            answer = await client.get("/read")
+    finally:
+        await db.dispose()
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["retry-after"] == "2"
+    assert answer.json()["type"].endswith("/service-unavailable")

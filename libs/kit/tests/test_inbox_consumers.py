@@ -109,3 +109,18 @@ async def _queue_idle(test_env, settings) -> bool:
         channel = await connection.channel()
         queue = await channel.declare_queue(settings.queue_name("things"), passive=True)
         return queue.declaration_result.message_count == 0
+
+
+async def test_a_database_outage_does_not_spend_the_deliveries(test_env, kit_service):
+    """The handler's connection is dropped more times than the delivery limit (a PostgreSQL restart, found
+    by `make chaos`): the message waits for the database instead of reaching the DLQ, and is handled once."""
+    settings = kit_service.settings
+    envelope = envelope_of(f"connection lost {settings.delivery_limit + 2}")
+    await publish_raw(test_env, envelope.model_dump_json().encode(), message_id=str(envelope.event_id))
+    rows = await wait_for(lambda: effects_for(settings, envelope), timeout=30, what="the effect after the outage")
+    assert [r["note"] for r in rows] == [envelope.payload["note"]]
+    connection = await aio_pika.connect(test_env.servers.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(f"{settings.queue_name('things')}.dlq", passive=True)
+        assert queue.declaration_result.message_count == 0

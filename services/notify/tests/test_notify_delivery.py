@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -201,3 +202,49 @@ async def test_no_group_notice_for_an_appointment_already_over(notify, test_env)
 
     await wait_for(handled, what="the change to be handled")
     assert await fetch(notify.settings, "SELECT 1 FROM messages WHERE recipient = $1", str(patient)) == []
+
+
+async def test_a_mail_sent_just_before_the_database_goes_away_is_not_sent_again(notify, test_env):
+    """The round's transaction dies after the SMTP send (PostgreSQL restarted, found by `make chaos`): the
+    message is still recorded as sent, so the next round does not send it a second time."""
+    import asyncpg
+
+    from kit.db import plain_dsn
+
+    address = "sent.once@example.org"
+    mailer = notify.app.state.mailer
+
+    class CutAfterSending:
+        """The real SMTP adapter; after the send the round's database connection is terminated."""
+
+        async def send(self, **mail):
+            reference = await mailer.send(**mail)
+            if mail["to"] == address:
+                conn = await asyncpg.connect(plain_dsn(notify.settings.database_url))
+                try:
+                    await conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                       "WHERE datname = current_database() AND state = 'idle in transaction'")
+                finally:
+                    await conn.close()
+            return reference
+
+    notify.app.state.mailer = CutAfterSending()
+    try:
+        envelope = await publish(test_env, TemporaryPasswordIssued(
+            account_id=uuid.uuid4(), display_name="Test Portal", username="sent.once", temporary_password="Tmp-5678-efgh",
+            email=address, language="en"))
+
+        async def sent():
+            rows = await fetch(notify.settings, "SELECT status, attempts FROM messages WHERE source_event_id = $1",
+                               envelope.event_id)
+            return rows and rows[0]["status"] == "sent" and rows[0]
+
+        row = await wait_for(sent, timeout=20, what="the message recorded as sent")
+        await mails_to(notify, address)
+        for _ in range(5):  # a few more rounds of the sender: nothing goes out again
+            notify.app.state.wake_sender.set()
+            await asyncio.sleep(0.2)
+    finally:
+        notify.app.state.mailer = mailer
+    assert row["attempts"] == 1
+    assert len((await notify.client.get("/dev/mail", params={"to": address})).json()) == 1

@@ -11,7 +11,8 @@ A message's way through ``Consumers`` (one FastStream subscriber per queue, boun
 2. in one database transaction: the inbox row (consumer, event_id) and the handler's effects; a
    duplicate delivery finds the row and does nothing;
 3. ack after commit. An exception → requeued after a short back-off, until the delivery limit is near;
-   then dead-lettered with the error as the reason. ``Permanent`` dead-letters at once.
+   then dead-lettered with the error as the reason. ``Permanent`` dead-letters at once. The database being
+   away (``kit.db.database_unavailable``) is waited out first (up to a minute), without spending a delivery.
 Per-message logging is at DEBUG: INFO per message costs throughput.
 """
 
@@ -32,11 +33,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Envelope, Event
 from kit import context, inbox
-from kit.db import Database
+from kit.db import Database, database_unavailable
 from kit.metrics import BusMetrics
 from kit.settings import ServiceSettings
 
 log = logging.getLogger("kit.bus")
+#: How long a message waits for the database to come back before its delivery counts as failed
+DATABASE_OUTAGE_WAIT_S = 60.0
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncSession, Any, Envelope], Awaitable[None]]
@@ -228,13 +231,28 @@ class EventBus:
         )
         started = time.perf_counter()
         outcome = "handled"
+        loop = asyncio.get_running_loop()
+        # While the database is away (a restart, no connection to be had) the message waits here instead of
+        # spending its deliveries: a restart of a few seconds would otherwise dead-letter whatever arrived
+        waiting_until, pause = loop.time() + DATABASE_OUTAGE_WAIT_S, 0.25
         try:
-            async with self._slots, self.db.transaction() as session:
-                if await inbox.claim(session, consumer, envelope):
-                    await route.handler(session, event, envelope)
-                else:
-                    outcome = "duplicate"
-                    log.debug("duplicate %s for %s ignored", envelope.event_id, consumer)
+            while True:
+                try:
+                    async with self._slots, self.db.transaction() as session:
+                        if await inbox.claim(session, consumer, envelope):
+                            await route.handler(session, event, envelope)
+                        else:
+                            outcome = "duplicate"
+                            log.debug("duplicate %s for %s ignored", envelope.event_id, consumer)
+                    break
+                except Permanent:
+                    raise
+                except Exception as exc:
+                    if not database_unavailable(exc) or loop.time() > waiting_until:
+                        raise
+                    log.warning("database unavailable for %s (%r); waiting %.2fs", envelope.event_type, exc, pause)
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, 5.0)
         except Permanent as exc:
             return await self._dead_letter(message, queue, f"permanent failure: {exc}")
         except Exception as exc:  # noqa: BLE001 - any other failure is retried, then dead-lettered

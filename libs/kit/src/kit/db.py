@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import asyncpg
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from kit.settings import ServiceSettings
@@ -64,6 +66,21 @@ async def flush_guarded(session: AsyncSession, conflicts: Mapping[str, Problem],
 
 def _unique_statement_name() -> str:
     return f"__asyncpg_{uuid.uuid4()}__"
+
+
+#: too_many_connections, cannot_connect_now (starting or shutting down), admin_shutdown: busy, not broken
+BUSY_SQLSTATES = {"53300", "57P03", "57P01"}
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """The database is away or has no connection to give (a restart, a dropped connection, a full pool),
+    rather than the work being wrong: worth waiting for, and an HTTP 503, not a 500."""
+    if isinstance(exc, PoolTimeout | ConnectionError | asyncpg.PostgresConnectionError | asyncpg.InterfaceError):
+        return True
+    if isinstance(exc, DBAPIError):
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
+        return bool(exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError) or sqlstate in BUSY_SQLSTATES)
+    return isinstance(exc, asyncpg.PostgresError) and getattr(exc, "sqlstate", None) in BUSY_SQLSTATES
 
 
 def plain_dsn(url: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -22,6 +23,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kit import context, languages
+from kit.db import BUSY_SQLSTATES
 
 log = logging.getLogger("kit.problems")
 
@@ -155,8 +157,6 @@ def data_exception(exc: DBAPIError) -> Problem | None:
     return Problem(422, "invalid-value", DATA_EXCEPTIONS.get(state, "a value in the request cannot be stored"))
 
 
-#: too_many_connections, cannot_connect_now (starting or shutting down), admin_shutdown: busy, not broken
-BUSY_SQLSTATES = {"53300", "57P03", "57P01"}
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -210,6 +210,19 @@ def install_problem_handlers(app: FastAPI) -> None:
             problem.headers["Retry-After"] = "2"
             return render(problem, request)
         return render(Problem(500, "internal-error", "Something went wrong on our side."), request)
+
+    @app.exception_handler(ConnectionError)
+    @app.exception_handler(asyncpg.PostgresError)
+    async def _not_connected(request: Request, exc: Exception) -> JSONResponse:
+        # Raised while a new connection is made, before SQLAlchemy wraps anything: the server refuses or
+        # resets it (restarting, down), or is starting up or shutting down (57P03, 57P01). Busy, not broken.
+        if isinstance(exc, asyncpg.PostgresError) and not (
+                isinstance(exc, asyncpg.PostgresConnectionError) or getattr(exc, "sqlstate", None) in BUSY_SQLSTATES):
+            return await _unexpected(request, exc)
+        log.warning("no database connection on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        problem = Problem(503, "service-unavailable", "The database is not reachable right now; try again shortly.")
+        problem.headers["Retry-After"] = "2"
+        return render(problem, request)
 
     @app.exception_handler(PoolTimeout)
     async def _pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:

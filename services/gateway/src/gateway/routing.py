@@ -143,8 +143,10 @@ async def forward(service: str, path: str, request: Request, *, prefix_segments:
         raise too_large(limit_for(request.url.path, request.app.state.settings.max_body_bytes,
                                   request.app.state.settings.body_limits)) from None
     except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
-        raise Problem(503, "service-unavailable", f"the {service} service is not reachable right now",
-                      service=service) from exc
+        unavailable = Problem(503, "service-unavailable", f"the {service} service is not reachable right now",
+                              service=service)
+        unavailable.headers["Retry-After"] = "1"  # a restarting service is back within seconds
+        raise unavailable from exc
     except TimeoutError as exc:
         raise Problem(504, "service-timeout", f"the {service} service did not answer in time", service=service) from exc
     except aiohttp.ClientError as exc:  # the connection broke after it was made: reset, closed mid-answer, garbled

@@ -25,12 +25,17 @@ class StoreMail:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 (aiosmtpd's name)
         parsed = message_from_bytes(envelope.original_content or b"", policy=policy.default)
         body = parsed.get_body(preferencelist=("plain",))
-        async with self.db.transaction() as tx:
-            for rcpt in envelope.rcpt_tos:
-                await tx.execute(insert(DevMail).values(
-                    mail_from=envelope.mail_from or "", rcpt_to=rcpt, subject=str(parsed["Subject"] or ""),
-                    body=body.get_content() if body else "",
-                ))
+        try:
+            async with self.db.transaction() as tx:
+                for rcpt in envelope.rcpt_tos:
+                    await tx.execute(insert(DevMail).values(
+                        mail_from=envelope.mail_from or "", rcpt_to=rcpt, subject=str(parsed["Subject"] or ""),
+                        body=body.get_content() if body else "",
+                    ))
+        except Exception as exc:  # noqa: BLE001 - as a mail server does when its disk is away: try again later
+            # (aiosmtpd would answer 500, which the sender takes as a refusal for good: the mail would be lost)
+            log.warning("could not store a mail (%s); answered 451", type(exc).__name__)
+            return "451 4.3.0 Mail not stored right now, try again later"
         log.info("stored a mail for %d recipient(s)", len(envelope.rcpt_tos))
         return "250 Message accepted for delivery"
 

@@ -6,6 +6,7 @@ And a sample route that waits (``?wait=``, kit.changes) on the ``waited_things``
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from typing import Literal
 
 from fastapi import APIRouter, Request
@@ -54,6 +55,8 @@ consumers = Consumers()
 #: ``broken:<cause>`` notes fail until ``<cause>`` is here: a cause fixed after its messages were
 #: dead-lettered (kit.dlq's test replays them)
 repaired: set[str] = set()
+#: event id → how many times its handler lost its connection ("connection lost N": the first N times)
+CUT: Counter[uuid.UUID] = Counter()
 
 
 @consumers.on(ThingHappened, queue="things")
@@ -64,6 +67,9 @@ async def record_thing(session: AsyncSession, event: ThingHappened, envelope: En
         raise RuntimeError("this message always fails")
     if event.note == "hopeless":
         raise Permanent("nothing can be done with it")
+    if event.note.startswith("connection lost ") and CUT[envelope.event_id] < int(event.note.rsplit(" ", 1)[1]):
+        CUT[envelope.event_id] += 1  # the database drops this handler's connection, as a restart does
+        await session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
     await session.execute(insert(effects).values(event_id=envelope.event_id, note=event.note))
 
 
