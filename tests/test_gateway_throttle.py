@@ -16,7 +16,12 @@ from kit.testing import fetch, free_port, probe, running_service
 from kit.testing.tokens import TokenIssuer
 
 KEY = TokenIssuer()
-ADMIN = KEY.headers(uuid.uuid4(), "admin")
+ADMIN_ID = uuid.uuid4()
+
+
+def admin() -> dict[str, str]:
+    """An admin's headers, minted when used: a test token lives five minutes, a whole run longer."""
+    return KEY.headers(ADMIN_ID, "admin")
 WRONG = "Wrong-password-1"
 
 
@@ -32,7 +37,7 @@ async def portal_user(gw, test_env) -> tuple[str, str]:
     """An account with a temporary password and a mobile: (username, password)."""
     username = f"throttle.{uuid.uuid4().hex[:8]}"
     async with probe(test_env, "gateway.temporary_password_issued.v1") as issued:
-        response = await gw.client.post("/identity/accounts", headers=ADMIN, json={
+        response = await gw.client.post("/identity/accounts", headers=admin(), json={
             "display_name": "Test Throttle", "roles": ["client"], "email": f"{username}@example.org",
             "phone": "+46700000301", "username": username, "language": "en"})
         assert response.status_code == 201, response.text

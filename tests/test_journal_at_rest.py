@@ -26,7 +26,12 @@ from notify.settings import Settings as NotifySettings
 from notify.sink import start_sink
 
 KEY = TokenIssuer()
-ADMIN = KEY.headers(uuid.uuid4(), "admin")
+ADMIN_ID = uuid.uuid4()
+
+
+def admin() -> dict[str, str]:
+    """An admin's headers, minted when used: a test token lives five minutes, a whole run longer."""
+    return KEY.headers(ADMIN_ID, "admin")
 SECRET_TEXT = "Klienten berättar om sömnsvårigheter sedan i våras."
 
 
@@ -98,11 +103,11 @@ async def test_the_audit_chain_detects_a_deleted_row(journal, test_env):
     for text in ("första", "andra"):  # a chain long enough to have a middle
         assert (await svc.client.post(f"/clients/{client}/notes", headers=author, json={"text": text})).status_code == 201
     assert (await svc.client.get(f"/clients/{client}/notes", headers=author)).status_code == 200
-    assert (await svc.client.get("/admin/journal/audit/verify", headers=ADMIN)).json()["valid"] is True
-    log = (await svc.client.get("/admin/journal/audit", headers=ADMIN)).json()
+    assert (await svc.client.get("/admin/journal/audit/verify", headers=admin())).json()["valid"] is True
+    log = (await svc.client.get("/admin/journal/audit", headers=admin())).json()
     assert {"write note", "read note"} <= {r["action"] for r in log}
-    assert len((await svc.client.get("/admin/journal/audit?limit=2", headers=ADMIN)).json()) == 2
-    negative = await svc.client.get("/admin/journal/audit?limit=-1", headers=ADMIN)
+    assert len((await svc.client.get("/admin/journal/audit?limit=2", headers=admin())).json()) == 2
+    negative = await svc.client.get("/admin/journal/audit?limit=-1", headers=admin())
     assert negative.status_code == 422 and "limit" in negative.text
     victim = log[len(log) // 2]["id"]
     with pytest.raises(Exception, match="append-only"):
@@ -111,7 +116,7 @@ async def test_the_audit_chain_detects_a_deleted_row(journal, test_env):
     await fetch(svc.settings, "ALTER TABLE audit_trail DISABLE TRIGGER audit_trail_append_only")
     await fetch(svc.settings, "DELETE FROM audit_trail WHERE id = $1", victim)
     await fetch(svc.settings, "ALTER TABLE audit_trail ENABLE TRIGGER audit_trail_append_only")
-    verdict = (await svc.client.get("/admin/journal/audit/verify", headers=ADMIN)).json()
+    verdict = (await svc.client.get("/admin/journal/audit/verify", headers=admin())).json()
     assert verdict["valid"] is False and verdict["broken_at"] > victim
 
 
@@ -126,7 +131,7 @@ async def test_rotating_the_key_encryption_key_rewraps_without_reencrypting(jour
     both = {**{k: base64.b64encode(v).decode() for k, v in old_ring.keys.items()}, "k-2027": fresh}
     svc.app.state.journal_keys = KeyRing(both, current="k-2027")
     try:
-        rewrapped = (await svc.client.post("/admin/journal/rewrap", headers=ADMIN)).json()["rewrapped"]
+        rewrapped = (await svc.client.post("/admin/journal/rewrap", headers=admin())).json()["rewrapped"]
         assert rewrapped >= 1
         after = await fetch(svc.settings, "SELECT ciphertext, key_id FROM journal_notes WHERE client_id = $1", client)
         assert after[0]["ciphertext"] == before[0]["ciphertext"] and after[0]["key_id"] == "k-2027"

@@ -20,7 +20,12 @@ from kit.testing import fetch, publish, running_service, wait_for
 from kit.testing.tokens import TokenIssuer
 
 KEY = TokenIssuer()
-ADMIN = KEY.headers(uuid.uuid4(), "admin")
+ADMIN_ID = uuid.uuid4()
+
+
+def admin() -> dict[str, str]:
+    """An admin's headers, minted when used: a test token lives five minutes, a whole run longer."""
+    return KEY.headers(ADMIN_ID, "admin")
 
 
 def journal_hash(prev: str, at: datetime, actor: uuid.UUID, client: uuid.UUID | None, action: str, target: str | None,
@@ -52,10 +57,10 @@ async def migrated(test_env):
 
 async def test_old_rows_verify_after_the_migration_and_new_ones_chain_on(migrated, test_env):
     svc, old_client, old = migrated
-    rows = (await svc.client.get("/admin/journal/audit", headers=ADMIN, params={"subject_id": str(old_client)})).json()
+    rows = (await svc.client.get("/admin/journal/audit", headers=admin(), params={"subject_id": str(old_client)})).json()
     assert [(r["action"], r["target"], r["allowed"], r["organisation"]) for r in reversed(rows)] == [
         (action, target, allowed, unit) for _, _, action, target, allowed, unit in old]
-    assert (await svc.client.get("/admin/journal/audit/verify", headers=ADMIN)).json() | {"oldest": None, "retention_from": None} \
+    assert (await svc.client.get("/admin/journal/audit/verify", headers=admin())).json() | {"oldest": None, "retention_from": None} \
         == {"valid": True, "rows": 3, "broken_at": None, "oldest": None, "retention_from": None}
 
     therapist, headers = await authorised_therapist(svc.client, KEY)
@@ -69,12 +74,12 @@ async def test_old_rows_verify_after_the_migration_and_new_ones_chain_on(migrate
     note = await svc.client.post(f"/clients/{client}/notes", headers=headers, json={"text": "Första samtalet."})
     assert note.status_code == 201, note.text
     assert (await svc.client.get(f"/clients/{client}/notes", headers=headers)).status_code == 200
-    new = (await svc.client.get("/admin/journal/audit", headers=ADMIN, params={"subject_id": str(client)})).json()
+    new = (await svc.client.get("/admin/journal/audit", headers=admin(), params={"subject_id": str(client)})).json()
     assert [(r["actor_id"], r["action"], r["target"], r["allowed"]) for r in reversed(new)] == [
         (str(therapist), "write note", note.json()["id"], True), (str(therapist), "read note", note.json()["id"], True)]
     chain = await fetch(svc.settings, "SELECT id, prev_hash, hash FROM audit_trail ORDER BY id")
     assert chain[3]["prev_hash"] == chain[2]["hash"]  # the first new row chains on from the last old one
-    verdict = (await svc.client.get("/admin/journal/audit/verify", headers=ADMIN)).json()
+    verdict = (await svc.client.get("/admin/journal/audit/verify", headers=admin())).json()
     assert verdict["valid"] is True and verdict["rows"] == 5
 
     with pytest.raises(Exception, match="append-only"):  # kit.audit's guard replaced the journal's trigger
