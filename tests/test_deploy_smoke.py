@@ -170,7 +170,8 @@ async def test_the_production_manifests_run_as_written(test_env):
     amqp = urlsplit(test_env.servers.amqp_url)
     vhost, amqp_user, amqp_password = f"smoke-{run}", f"smoke-{run}", secrets.token_hex(16)
     roles = {name: (f"smoke_{name}_{run}", secrets.token_hex(16)) for name in SERVICES}
-    databases = {name: test_env.servers.database_url(f"{name}_{run}") for name in SERVICES}
+    # names of their own: `<service>_<run>` belongs to the other tests of this run
+    databases = {name: test_env.servers.database_url(f"{name}_smoke_{run}") for name in SERVICES}
     started: list[Started] = []
     passed = False
     pgbouncer = None
@@ -179,7 +180,7 @@ async def test_the_production_manifests_run_as_written(test_env):
         # -- what the operators make: a database and its owner per service (CloudNativePG), a broker user --
         for name, (role, password) in roles.items():
             await admin.execute(f"CREATE ROLE \"{role}\" LOGIN PASSWORD '{password}'")
-            await admin.execute(f"CREATE DATABASE \"{name}_{run}\" OWNER \"{role}\"")
+            await admin.execute(f"CREATE DATABASE \"{name}_smoke_{run}\" OWNER \"{role}\"")
         await asyncio.gather(rabbitmqctl("add_vhost", vhost), rabbitmqctl("add_user", amqp_user, amqp_password))
         await rabbitmqctl("set_permissions", "-p", vhost, amqp_user, ".*", ".*", ".*")
         pgbouncer, pooler_port = start_pgbouncer(test_env.servers.postgres_url, folder / "pgbouncer", dict(roles.values()))
@@ -190,7 +191,7 @@ async def test_the_production_manifests_run_as_written(test_env):
                 assert pgbouncer.poll() is None, "PgBouncer exited"
                 try:
                     conn = await asyncpg.connect(host="127.0.0.1", port=pooler_port, user=roles["portal"][0],
-                                                 password=roles["portal"][1], database=f"portal_{run}",
+                                                 password=roles["portal"][1], database=f"portal_smoke_{run}",
                                                  statement_cache_size=0)
                 except (OSError, asyncpg.PostgresError):
                     return False
@@ -205,9 +206,9 @@ async def test_the_production_manifests_run_as_written(test_env):
             if name in roles:
                 role, password = roles[name]
                 host = postgres.hostname or "127.0.0.1"
-                found[f"{prefix}_DATABASE_URL"] = f"postgresql+asyncpg://{role}:{password}@127.0.0.1:{pooler_port}/{name}_{run}"
+                found[f"{prefix}_DATABASE_URL"] = f"postgresql+asyncpg://{role}:{password}@127.0.0.1:{pooler_port}/{name}_smoke_{run}"
                 found[f"{prefix}_DATABASE_DIRECT_URL"] = (
-                    f"postgresql+asyncpg://{role}:{password}@{host}:{postgres.port or 5432}/{name}_{run}")
+                    f"postgresql+asyncpg://{role}:{password}@{host}:{postgres.port or 5432}/{name}_smoke_{run}")
                 found[f"{prefix}_AMQP_URL"] = (f"amqp://{amqp_user}:{amqp_password}@{amqp.hostname}:{amqp.port or 5672}/"
                                                f"{quote(vhost, safe='')}")
             return found
