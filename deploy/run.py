@@ -120,7 +120,9 @@ def processes() -> list[Process]:
             found.append(Process("smtp-sink", [python, "-m", "notify", "smtp-sink"], common))
     port = FRONT_ENDS["web"] + offset()
     found.append(Process("web", [python, "-m", "web"], {
-        **environment("web"), "WEB_HTTP_PORT": str(port), "WEB_GATEWAY_URL": os.environ.get("WEB_GATEWAY_URL", urls["gateway"])},
+        **environment("web"), "WEB_HTTP_PORT": str(port), "WEB_GATEWAY_URL": os.environ.get("WEB_GATEWAY_URL", urls["gateway"]),
+        # the gateway's mutual-TLS port, where the web app's SITHS page sends the browser with its card
+        "WEB_SITHS_URL": os.environ.get("WEB_SITHS_URL", f"https://127.0.0.1:{MTLS_PORT + offset()}")},
         f"http://127.0.0.1:{port}/health/ready"))
     return found
 
