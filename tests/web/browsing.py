@@ -25,7 +25,7 @@ def finish_signing_in(page: Page) -> None:
 def sign_in_with_password(page: Page, platform, web: str, username: str, password: str, phone: str) -> None:
     """Username + password, then the code the SMS to ``phone`` brought (read from notify's sink)."""
     page.goto(f"{web}/sign-in")
-    page.get_by_role("link", name=re.compile("password", re.I)).click()
+    page.get_by_role("link", name="Username or email and password").click()
     page.get_by_label("Username or email address").fill(username)
     page.get_by_label("Password").fill(password)
     before: datetime | None = platform.last_received(phone, "sms")

@@ -6,13 +6,14 @@ a failing test leaves a screenshot of its page in ``var/screenshots/``."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "journeys"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -38,19 +39,18 @@ def pytest_runtest_makereport(item, call):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def context(browser: Browser, request) -> Iterator[BrowserContext]:
-    """A browser of its own, phone-sized, English by its Accept-Language (the account's language wins once
-    signed in). A test that needs other options (a SITHS card) makes its own with ``new_context``."""
+def new_context(browser: Browser, request) -> Iterator[Callable[..., BrowserContext]]:
+    """Makes browsers of their own (cookies and all), phone-sized, English by their Accept-Language (the
+    account's language wins once signed in), with any other options (a SITHS card: ``client_certificates``)."""
     made: list[BrowserContext] = []
 
-    def new_context(**options) -> BrowserContext:
-        created = browser.new_context(viewport=PHONE, locale="en-GB", **options)
+    def make(**options) -> BrowserContext:
+        created = browser.new_context(viewport=PHONE, locale="en-GB", ignore_https_errors=True, **options)
         created.set_default_timeout(20_000)
         made.append(created)
         return created
 
-    request.node.new_context = new_context
-    yield new_context(ignore_https_errors=True)
+    yield make
     failed = getattr(request.node, "report_call", None)
     for created in made:
         if failed is not None and failed.failed:
@@ -58,6 +58,11 @@ def context(browser: Browser, request) -> Iterator[BrowserContext]:
             for index, page in enumerate(created.pages):
                 page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-{index}.png"), full_page=True)
         created.close()
+
+
+@pytest.fixture
+def context(new_context) -> BrowserContext:
+    return new_context()
 
 
 @pytest.fixture

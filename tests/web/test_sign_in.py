@@ -33,10 +33,10 @@ def test_bankid_with_the_qr_and_the_simulator(page, platform):
     expect(page.get_by_role("heading", name=f"Hej {client.display_name}")).to_be_visible()  # the account's Swedish
 
 
-def test_siths_with_the_cards_certificate(browser, platform, request):
+def test_siths_with_the_cards_certificate(new_context, platform):
     person = demo.BY_USERNAME["demo.prescriber"]
     cards = platform.siths
-    context = request.node.new_context(ignore_https_errors=True, client_certificates=[{
+    context = new_context(client_certificates=[{
         "origin": platform.mtls, "certPath": str(cards / f"{person.username}.pem"),
         "keyPath": str(cards / f"{person.username}-key.pem")}])
     page = context.new_page()
