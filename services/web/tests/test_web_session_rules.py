@@ -36,7 +36,7 @@ def test_the_access_token_is_refreshed_shortly_before_it_expires():
     assert sessions.Session.of({**TOKENS, "scope": "limited"}).limited
 
 
-def test_a_refresh_token_is_refreshed_once_for_every_request_that_brings_it():
+async def test_a_refresh_token_is_refreshed_once_for_every_request_that_brings_it():
     calls = []
 
     async def call():
@@ -44,12 +44,9 @@ def test_a_refresh_token_is_refreshed_once_for_every_request_that_brings_it():
         await asyncio.sleep(0.01)
         return {"access_token": "new"}
 
-    async def run():
-        refresher = sessions.Refresher()
-        answers = await asyncio.gather(*(refresher.refresh("same-token", call) for _ in range(5)))
-        return answers, await refresher.refresh("other-token", call)
-
-    answers, other = asyncio.run(run())
+    refresher = sessions.Refresher()
+    answers = await asyncio.gather(*(refresher.refresh("same-token", call) for _ in range(5)))
+    other = await refresher.refresh("other-token", call)
     assert answers == [{"access_token": "new"}] * 5 and other == {"access_token": "new"}
     assert len(calls) == 2  # once per refresh token: a second use would end the session at the gateway
 
