@@ -208,7 +208,7 @@ def print_table(procs: list[Process], started: float) -> None:
     print(f"  {'service':<10} {'URL':<24} OpenAPI docs")
     for name, url in urls.items():
         print(f"  {name:<10} {url:<24} {url}/docs")
-    print(f"  {'web':<10} {web_url():<24} the pages behind the links in the mails")
+    print(f"  {'web':<10} {web_url():<24} sign in at {web_url()}/sign-in; the pages behind the links in the mails")
     print(f"\n  Through the gateway:   {urls['gateway']}/api/<service>/<path>")
     print(f"  Everything ready:      curl {urls['gateway']}/health/services")
     print("  AsyncAPI (events):     docs/asyncapi.json")
