@@ -45,10 +45,12 @@ def test_books_pays_sees_the_confirmation_and_cancels_with_the_rule_shown(page, 
     else:
         raise AssertionError("no matched therapist has a free time")
     therapist = page.get_by_role("heading", level=1).inner_text()
+    no_horizontal_scroll(page)
     page.get_by_role("button", name=re.compile("^Book ")).last.click()
 
     expect(page.get_by_role("heading", name="Pay")).to_be_visible()
     expect(page.get_by_label("Test card that is approved")).to_be_checked()
+    no_horizontal_scroll(page)
     page.get_by_role("button", name=re.compile("^Pay ")).click()
     expect(page.get_by_role("heading", name="The booking is confirmed")).to_be_visible()
     expect(page.get_by_text(therapist).first).to_be_visible()
@@ -58,6 +60,7 @@ def test_books_pays_sees_the_confirmation_and_cancels_with_the_rule_shown(page, 
     expect(booking.locator(".rule")).to_contain_text("more than 24 hours before the start")
     booking.get_by_role("link", name=re.compile("^Cancel the booking")).click()
     expect(page.locator("#rule")).to_contain_text("you get the whole amount back")  # before cancelling
+    no_horizontal_scroll(page)
     page.get_by_role("button", name="Yes, cancel").click()
     expect(page.get_by_role("status")).to_have_text("The booking is cancelled. The whole amount is refunded.")
 

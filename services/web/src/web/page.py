@@ -7,6 +7,7 @@ the request changed (a new CSRF nonce, the refreshed session, the language)."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -145,10 +146,17 @@ class Page:
 
     def set_cookie(self, name: str, value: str, **options: Any) -> None:
         """A signed, HttpOnly, SameSite=Lax cookie of a sign-in step (``max_age`` in options)."""
-        self.extra_cookies.append((name, security.sign(self.secret, name, value), options))
+        encoded = base64.urlsafe_b64encode(value.encode()).decode().rstrip("=")  # any text, as a cookie's plain token
+        self.extra_cookies.append((name, security.sign(self.secret, name, encoded), options))
 
     def cookie(self, name: str) -> str | None:
-        return security.unsign(self.secret, name, self.request.cookies.get(name))
+        encoded = security.unsign(self.secret, name, self.request.cookies.get(name))
+        if encoded is None:
+            return None
+        try:
+            return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+        except ValueError:
+            return None
 
     def clear_cookie(self, name: str) -> None:
         self.cleared_cookies.append(name)

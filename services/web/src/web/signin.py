@@ -16,6 +16,7 @@ were going (``?next=``, remembered in a cookie) or on the start page."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import replace
 from typing import Any
@@ -33,6 +34,7 @@ NEXT = "web_next"
 BANKID = "web_bankid"
 ATTEMPT = "web_attempt"
 SITHS_STATE = "web_siths"
+CLAIM = "web_claim"
 
 
 def qr_svg(data: str) -> str:
@@ -111,8 +113,8 @@ async def bankid_collect(request: Request) -> Response:
     page.clear_cookie(BANKID)
     if answer.body.get("step") == "confirm-account":
         claim = answer.body["confirm_account"]
-        page.set_cookie("web_claim", str(claim["confirm_token"]), max_age=600)
-        return page.redirect(f"/sign-in/bankid/confirm?made_by={claim['made_by']}&account={claim['account_name']}")
+        page.set_cookie(CLAIM, json.dumps([claim["confirm_token"], claim["made_by"], claim["account_name"]]), max_age=600)
+        return page.redirect(page.action("/sign-in/bankid/confirm"))
     return await signed_in(page, answer.body["tokens"])
 
 
@@ -140,8 +142,19 @@ async def bankid_simulate(request: Request) -> Response:
 async def bankid_claim_form(request: Request) -> Response:
     """A first BankID login into an account someone made for the person: confirm it, or take a fresh one."""
     page = Page(request)
-    return page.render("claim.html", made_by=request.query_params.get("made_by", ""),
-                       account=request.query_params.get("account", ""))
+    claim = _claim(page)
+    if claim is None:
+        return page.redirect(page.action("/sign-in/bankid"))
+    return page.render("claim.html", made_by=claim[1], account=claim[2])
+
+
+def _claim(page: Page) -> list[str] | None:
+    """The confirm-account step's (token, maker's name, account's name), kept in a signed cookie, not the address."""
+    try:
+        found = json.loads(page.cookie(CLAIM) or "null")
+    except ValueError:
+        return None
+    return [str(part) for part in found] if isinstance(found, list) and len(found) == 3 else None
 
 
 @router.post("/sign-in/bankid/confirm", response_class=HTMLResponse)
@@ -150,14 +163,14 @@ async def bankid_claim(request: Request) -> Response:
     fields = await page.form()
     if fields is None:
         return page.csrf_refused()
-    token = page.cookie("web_claim")
-    if token is None:
+    claim = _claim(page)
+    if claim is None:
         return page.message(page.t.bankid_title, page.t.link_expired, 410, alert=True,
                             link=(page.action("/sign-in/bankid"), page.t.try_again))
-    answer = await page.gateway.post("/identity/bankid/confirm", {"confirm_token": token,
+    answer = await page.gateway.post("/identity/bankid/confirm", {"confirm_token": claim[0],
                                                                   "confirm": fields.get("decision") == "confirm"},
                                      client_ip=page.ip)
-    page.clear_cookie("web_claim")
+    page.clear_cookie(CLAIM)
     if not answer.ok:
         return page.problem(answer, page.t.bankid_title)
     return await signed_in(page, answer.body)
