@@ -315,6 +315,35 @@ async def test_a_consent_request_is_answered_on_the_web_page(platform):
     assert approved.status_code == 200 and "godkänt" in text_of(approved)
     answer = await mail(notify, later_email, "has answered")
     assert "approved" in answer["body"]
+
+    # the client signs in on the web with BankID (the simulator's form; no JavaScript here, so the page's
+    # polling is done by hand), confirms the account the therapist made, and withdraws the consent there
+    page = await browser.open(f"{web.client.base_url}/sign-in/bankid")
+    assert page.status_code == 200 and 'class="qr"' in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+    simulated = await browser.submit(personal_number="196001010005", name="Test Samtyckare")
+    assert simulated.status_code == 200 and "simulatorn" in text_of(simulated)
+
+    async def collected():
+        polled = await browser.http.post(f"{web.client.base_url}/sign-in/bankid/collect", data={"csrf_token": csrf})
+        return polled if polled.status_code == 303 else None
+
+    claim = await wait_for(collected, timeout=20, what="the BankID order collected")
+    assert claim.headers["location"].startswith("/sign-in/bankid/confirm")
+    page = await browser.open(f"{web.client.base_url}{claim.headers['location']}")
+    assert "Test Tidigare" in text_of(page)  # who made the account
+    step = await browser.submit(button=("decision", "confirm"))
+    if step.headers["location"] == "/sign-in/terms":
+        await browser.open(f"{web.client.base_url}/sign-in/terms")
+        step = await browser.submit(accept="yes")
+    assert step.status_code == 303 and step.headers["location"] == "/start", step.text
+    page = await browser.open(f"{web.client.base_url}/marketplace/consents")
+    assert "Test Senare vill läsa anteckningar av Test Tidigare" in text_of(page) and "Godkänt" in text_of(page)
+    withdraw = html.unescape(re.search(r'action="(/marketplace/consents/[^"]+/withdraw[^"]*)"', page.text)[1])
+    withdrawn = await browser.http.post(f"{web.client.base_url}{withdraw}", data={"csrf_token": csrf})
+    assert withdrawn.status_code == 303
+    page = await browser.open(f"{web.client.base_url}{withdrawn.headers['location']}")
+    assert "Återkallat" in text_of(page)
     await browser.close()
 
 
