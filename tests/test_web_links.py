@@ -344,6 +344,21 @@ async def test_a_consent_request_is_answered_on_the_web_page(platform):
     assert withdrawn.status_code == 303
     page = await browser.open(f"{web.client.base_url}{withdrawn.headers['location']}")
     assert "Återkallat" in text_of(page)
+
+    # a new request is answered on the consents page itself, once
+    asked = await gw.client.post(f"{B}/clients/{made['id']}/consents", headers=bearer(later),
+                                 json={"earlier_therapists": [earlier_id]})
+    assert asked.status_code == 201, asked.text
+    page = await browser.open(f"{web.client.base_url}/marketplace/consents")
+    assert "Väntar på ditt svar" in text_of(page)
+    answer_at = html.unescape(re.search(r'action="(/marketplace/consents/[^"]+/answer[^"]*)"', page.text)[1])
+    denied = await browser.http.post(f"{web.client.base_url}{answer_at}", data={"csrf_token": csrf, "decision": "deny"})
+    assert denied.status_code == 303
+    page = await browser.open(f"{web.client.base_url}{denied.headers['location']}")
+    assert "Nekat" in text_of(page) and "Väntar på ditt svar" not in text_of(page)
+    again = await browser.http.post(f"{web.client.base_url}{answer_at}", data={"csrf_token": csrf, "decision": "approve"})
+    assert again.status_code == 409 and "redan" in text_of(again)
+    assert "denied" in (await mail(notify, later_email, "has answered", seen=1))["body"]
     await browser.close()
 
 

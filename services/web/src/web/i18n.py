@@ -394,8 +394,6 @@ TEXTS.update({
     "no_consents": _t("Inga förfrågningar.", "Ingen forespørsler.", "Geen verzoeken.", "No requests."),
     "consent_asks": _t("{who} vill läsa anteckningar av {whose}.", "{who} vil lese notater av {whose}.",
                        "{who} wil notities lezen van {whose}.", "{who} asks to read notes by {whose}."),
-    "consent_pending_hint": _t("Svara med länken i mejlet du fick.", "Svar med lenken i e-posten du fikk.",
-                               "Antwoord via de link in de e-mail die u kreeg.", "Answer with the link in the email you received."),
     "consent_status_pending": _t("Väntar på ditt svar", "Venter på svaret ditt", "Wacht op uw antwoord", "Waiting for your answer"),
     "consent_status_approved": _t("Godkänt", "Godkjent", "Goedgekeurd", "Approved"),
     "consent_status_denied": _t("Nekat", "Avslått", "Geweigerd", "Denied"),

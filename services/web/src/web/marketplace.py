@@ -4,8 +4,8 @@ billing through the gateway as the signed-in client:
 questionnaire → ranked matches with their explanation → a therapist's public page and free slots → reserve →
 pay on the payment provider's page (the development stub's: its test cards, billing's pay route) → the
 confirmation, as soon as the payment has confirmed the booking (htmx polls it); my bookings, with the
-24-hour rule shown before cancelling; the consents asked of me (answered through the mail's link, withdrawn
-here)."""
+24-hour rule shown before cancelling; the consents asked of me, answered here (or through the mail's link)
+and withdrawn here."""
 
 from __future__ import annotations
 
@@ -271,6 +271,22 @@ async def consents(request: Request) -> Response:
                 names[therapist_id] = profile.body.get("name", "") if profile.ok else "–"
     rows = [{**row, "whose": ", ".join(names[t] for t in row["earlier_therapists"])} for row in found.items]
     return page.render("consents.html", consents=rows, names=names)
+
+
+@router.post("/consents/{consent_id}/answer", response_class=HTMLResponse)
+async def answer_consent(consent_id: str, request: Request) -> Response:
+    page = Page(request)
+    page.require()
+    fields = await page.form()
+    if fields is None:
+        return page.csrf_refused()
+    if (consent_id := _uuid(consent_id)) is None or fields.get("decision") not in ("approve", "deny"):
+        return _not_found(page)
+    answer = await page.call("POST", f"{B}/clients/me/consents/{consent_id}/answer",
+                             json={"approve": fields["decision"] == "approve"})
+    if not answer.ok:
+        return page.problem(answer, page.t.consents_title, {409: page.t.consent_answered})
+    return page.redirect(page.action("/marketplace/consents"))
 
 
 @router.post("/consents/{consent_id}/withdraw", response_class=HTMLResponse)
