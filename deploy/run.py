@@ -120,7 +120,9 @@ def processes() -> list[Process]:
             found.append(Process("smtp-sink", [python, "-m", "notify", "smtp-sink"], common))
     port = FRONT_ENDS["web"] + offset()
     found.append(Process("web", [python, "-m", "web"], {
-        **environment("web"), "WEB_HTTP_PORT": str(port), "WEB_GATEWAY_URL": os.environ.get("WEB_GATEWAY_URL", urls["gateway"])},
+        **environment("web"), "WEB_HTTP_PORT": str(port), "WEB_GATEWAY_URL": os.environ.get("WEB_GATEWAY_URL", urls["gateway"]),
+        # the gateway's mutual-TLS port, where the web app's SITHS page sends the browser with its card
+        "WEB_SITHS_URL": os.environ.get("WEB_SITHS_URL", f"https://127.0.0.1:{MTLS_PORT + offset()}")},
         f"http://127.0.0.1:{port}/health/ready"))
     return found
 
@@ -206,7 +208,7 @@ def print_table(procs: list[Process], started: float) -> None:
     print(f"  {'service':<10} {'URL':<24} OpenAPI docs")
     for name, url in urls.items():
         print(f"  {name:<10} {url:<24} {url}/docs")
-    print(f"  {'web':<10} {web_url():<24} the pages behind the links in the mails")
+    print(f"  {'web':<10} {web_url():<24} sign in at {web_url()}/sign-in; the pages behind the links in the mails")
     print(f"\n  Through the gateway:   {urls['gateway']}/api/<service>/<path>")
     print(f"  Everything ready:      curl {urls['gateway']}/health/services")
     print("  AsyncAPI (events):     docs/asyncapi.json")

@@ -129,7 +129,8 @@ def wait(name: str, url: str, port: int, seconds: float = 90) -> None:
 
 #: Debian packages the tests run beside the servers: PgBouncer (kit's test of a service behind it in
 #: transaction mode, as CloudNativePG's Pooler runs it in Kubernetes)
-TEST_TOOLS = {"pgbouncer": "/usr/sbin/pgbouncer"}
+#: the tests' tools from the distribution: pgbouncer, and chromium for the web app's browser tests (tests/web/)
+TEST_TOOLS = {"pgbouncer": "/usr/sbin/pgbouncer", "chromium": "/usr/bin/chromium"}
 
 
 def install_test_tools() -> None:

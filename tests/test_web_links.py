@@ -9,6 +9,7 @@ confirmation; every template with a link has its link followed to a page that an
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import uuid
@@ -31,6 +32,7 @@ from notify.app import build as build_notify
 from notify.messages.templates import LANGUAGES, _environment, catalogue, render
 from notify.settings import Settings as NotifySettings
 from notify.sink import start_sink
+from web import session as sessions
 from web.app import build as build_web
 from web.settings import Settings as WebSettings
 
@@ -340,6 +342,50 @@ async def test_a_consent_request_is_answered_on_the_web_page(platform):
     assert approved.status_code == 200 and "godkänt" in text_of(approved)
     answer = await mail(notify, later_email, "has answered")
     assert "approved" in answer["body"]
+
+    # the client signs in on the web with BankID (the simulator's form; no JavaScript here, so the page's
+    # polling is done by hand), confirms the account the therapist made, and withdraws the consent there
+    page = await browser.open(f"{web.client.base_url}/sign-in/bankid")
+    assert page.status_code == 200 and 'class="qr"' in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+    simulated = await browser.submit(personal_number="196001010005", name="Test Samtyckare")
+    assert simulated.status_code == 200 and "simulatorn" in text_of(simulated)
+
+    async def collected():
+        polled = await browser.http.post(f"{web.client.base_url}/sign-in/bankid/collect", data={"csrf_token": csrf})
+        return polled if polled.status_code == 303 else None
+
+    claim = await wait_for(collected, timeout=20, what="the BankID order collected")
+    assert claim.headers["location"].startswith("/sign-in/bankid/confirm")
+    page = await browser.open(f"{web.client.base_url}{claim.headers['location']}")
+    assert "Test Tidigare" in text_of(page)  # who made the account
+    step = await browser.submit(button=("decision", "confirm"))
+    if step.headers["location"] == "/sign-in/terms":
+        await browser.open(f"{web.client.base_url}/sign-in/terms")
+        step = await browser.submit(accept="yes")
+    assert step.status_code == 303 and step.headers["location"] == "/start", step.text
+    page = await browser.open(f"{web.client.base_url}/marketplace/consents")
+    assert "Test Senare vill läsa anteckningar av Test Tidigare" in text_of(page) and "Godkänt" in text_of(page)
+    withdraw = html.unescape(re.search(r'action="(/marketplace/consents/[^"]+/withdraw[^"]*)"', page.text)[1])
+    withdrawn = await browser.http.post(f"{web.client.base_url}{withdraw}", data={"csrf_token": csrf})
+    assert withdrawn.status_code == 303
+    page = await browser.open(f"{web.client.base_url}{withdrawn.headers['location']}")
+    assert "Återkallat" in text_of(page)
+
+    # a new request is answered on the consents page itself, once
+    asked = await gw.client.post(f"{B}/clients/{made['id']}/consents", headers=bearer(later),
+                                 json={"earlier_therapists": [earlier_id]})
+    assert asked.status_code == 201, asked.text
+    page = await browser.open(f"{web.client.base_url}/marketplace/consents")
+    assert "Väntar på ditt svar" in text_of(page)
+    answer_at = html.unescape(re.search(r'action="(/marketplace/consents/[^"]+/answer[^"]*)"', page.text)[1])
+    denied = await browser.http.post(f"{web.client.base_url}{answer_at}", data={"csrf_token": csrf, "decision": "deny"})
+    assert denied.status_code == 303
+    page = await browser.open(f"{web.client.base_url}{denied.headers['location']}")
+    assert "Nekat" in text_of(page) and "Väntar på ditt svar" not in text_of(page)
+    again = await browser.http.post(f"{web.client.base_url}{answer_at}", data={"csrf_token": csrf, "decision": "approve"})
+    assert again.status_code == 409 and "redan" in text_of(again)
+    assert "denied" in (await mail(notify, later_email, "has answered", seen=1))["body"]
     await browser.close()
 
 
@@ -384,3 +430,42 @@ async def test_every_link_in_every_mail_template_opens_a_page(platform):
             for url in re.findall(r"(http://\S+?)[.,]?(?:\s|$)", body):
                 assert (await browser.open(url)).status_code == 200, (name, language, url)
     await browser.close()
+
+
+# -- the signed-in session: refreshed through the gateway as the access token expires ---------------------------------
+async def test_the_session_is_refreshed_through_the_gateway_once_for_requests_that_come_together(platform, test_env):
+    """A gateway whose access tokens live 30 s (its shortest): every call the web app makes for the person
+    refreshes first (web.session: 30 s before expiry). Three pages opened at once with the same cookie share
+    one refresh (a refresh token used twice would end the session), and the session goes on after them."""
+    gw, _, _ = platform
+    short = test_env.settings(GatewaySettings, database="gateway_web", http_port=free_port(), access_token_ttl_s=30,
+                              app_base_url=gw.settings.app_base_url, signing_key_pem=KEY.private_pem,
+                              services=gw.settings.services)
+    async with running_service(build_gateway(short), test_env, http=True, relay=False, migrate=False) as gateway:
+        settings = test_env.settings(WebSettings, http_port=free_port(), gateway_url=str(gateway.client.base_url))
+        async with running_service(build_web(settings), test_env, http=True, relay=False, migrate=False) as web:
+            email = f"t.{uuid.uuid4().hex[:8]}@example.org"
+            assert (await gateway.client.post("/identity/register", json={
+                "display_name": "Test Sessionen", "email": email, "password": PASSWORD, "language": "en"})).status_code == 202
+            browser = Browser()
+            await browser.open(f"{web.client.base_url}/sign-in/password")
+            signed_in = await browser.submit(login=email, password=PASSWORD)
+            assert signed_in.status_code == 303 and signed_in.headers["location"] == "/sign-in/terms", signed_in.text
+            await browser.open(f"{web.client.base_url}/sign-in/terms")
+            terms = await browser.submit(accept="yes")
+            assert terms.status_code == 303 and terms.headers["location"] == "/start", terms.text
+            before = browser.http.cookies["web_session"]
+
+            # the terms page asks the gateway (GET /identity/me) as the person, then sends them on: each refreshes
+            pages = await asyncio.gather(*(browser.http.get(f"{web.client.base_url}/sign-in/terms") for _ in range(3)))
+            assert [p.headers["location"] for p in pages] == ["/sign-in/finish"] * 3, [p.text[:200] for p in pages]
+            secret = settings.cookie_secret.get_secret_value()
+            renewed = {sessions.decode(secret, p.cookies["web_session"]).refresh_token for p in pages}
+            assert len(renewed) == 1  # one refresh: the same new tokens for all three
+            assert sessions.decode(secret, before).refresh_token not in renewed
+            browser.http.cookies.set("web_session", pages[0].cookies["web_session"])
+            again = await browser.http.get(f"{web.client.base_url}/sign-in/terms")
+            assert again.headers["location"] == "/sign-in/finish"  # the session goes on: no refresh token was reused
+            start = await browser.open(f"{web.client.base_url}/start")
+            assert start.status_code == 200 and "Hello Test Sessionen" in text_of(start)
+            await browser.close()

@@ -46,8 +46,8 @@ T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
 RUNNER = REPO / "deploy" / "run.py"
 SERVICES = ["gateway", "booking", "billing", "logistics", "portal", "notify"]
-#: the runner's ports before RUNNER_PORT_OFFSET (deploy/run.py): six services, the SMTP sink, the mTLS port
-BASE_PORTS = [8000, 8001, 8002, 8003, 8004, 8005, 8025, 8443]
+#: the runner's ports before RUNNER_PORT_OFFSET (deploy/run.py): six services, the web app, the SMTP sink, the mTLS port
+BASE_PORTS = [8000, 8001, 8002, 8003, 8004, 8005, 8006, 8025, 8443]
 READY_TIMEOUT_S = 300.0
 CODE = re.compile(r"\b(\d{6})\b")
 LINK = re.compile(r"https?://[^\s<>\"')]+")
@@ -96,6 +96,8 @@ class Platform:
     gateway: str
     notify: str
     mtls: str
+    #: the web app (services/web), which people use in a browser (tests/web/)
+    web: str
     siths: Path
     partner_exchange: str
     amqp_url: str
@@ -456,7 +458,7 @@ class Started:
                                       stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
         gateway = f"http://127.0.0.1:{8000 + offset}"
         _poll_ready(gateway, self.child, log)
-        self.platform = Platform(gateway=gateway, notify=f"http://127.0.0.1:{8005 + offset}",
+        self.platform = Platform(gateway=gateway, notify=f"http://127.0.0.1:{8005 + offset}", web=f"http://127.0.0.1:{8006 + offset}",
                                  mtls=f"https://127.0.0.1:{8443 + offset}", siths=self.workdir / "var" / "siths",
                                  partner_exchange=partner_exchange, amqp_url=self.env.servers.amqp_url,
                                  run_id=self.run_id, log=log)

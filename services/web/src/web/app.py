@@ -11,19 +11,26 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kit import http
 from kit.bus import Consumers
 from kit.settings import ConfigurationError
 from web.gateway import Gateway, GatewayDown
-from web.pages import Page
+from web.marketplace import router as marketplace_router
+from web.page import Page, Redirect
 from web.pages import router as pages_router
+from web.session import Refresher
 from web.settings import Settings
+from web.signin import router as signin_router
+
+STATIC = Path(__file__).parent / "static"
 
 log = logging.getLogger(__name__)
 
@@ -44,16 +51,29 @@ class WebService:
         @asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             app.state.gateway = Gateway(settings.gateway_url, settings.gateway_timeout_s)
+            app.state.refresher = Refresher()
             try:
                 yield
             finally:
                 await app.state.gateway.close()
                 log.info("web stopped cleanly")
 
-        app = FastAPI(title="web", description="The platform's web app: the pages behind the links in its emails.",
+        app = FastAPI(title="web", description="The platform's web app: signing in, the marketplace client's pages, the pages behind the links in its emails.",
                       lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
         app.state.settings = settings
         app.include_router(pages_router)
+        app.include_router(signin_router)
+        app.include_router(marketplace_router)
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+        @app.exception_handler(Redirect)
+        async def redirect(request: Request, to: Redirect) -> Response:
+            """Nobody signed in (or the session ended): to the sign-in page, as a page or an htmx request."""
+            if request.headers.get("hx-request") == "true":
+                response: Response = Response(status_code=200, headers={"HX-Redirect": to.to})
+            else:
+                response = RedirectResponse(to.to, status_code=303)
+            return to.page.finish(response) if to.page else response
 
         @app.get("/health/live", include_in_schema=False)
         async def live() -> dict[str, str]:

@@ -8,86 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from kit.net import client_ip
-from web import i18n, security
-from web.gateway import Answer, Gateway
+from web.gateway import Answer
+from web.page import Page
 
 router = APIRouter()
-TEMPLATES = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                        autoescape=select_autoescape(("html",)), trim_blocks=True, lstrip_blocks=True)
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{10,200}$")
-
-
-class Page:
-    """One request's page: its language, texts and CSRF nonce (a new one is set as a cookie)."""
-
-    def __init__(self, request: Request) -> None:
-        self.request = request
-        self.settings = request.app.state.settings
-        self.language = i18n.choose(request.query_params.get("lang"), request.headers.get("accept-language"),
-                                    self.settings.default_language)
-        self.t = i18n.Texts(self.language)
-        secret = self.settings.cookie_secret.get_secret_value()
-        self.nonce = security.unsign(secret, security.CSRF_COOKIE, request.cookies.get(security.CSRF_COOKIE))
-        self.new_nonce = self.nonce is None
-        self.nonce = self.nonce or security.new_nonce()
-        self.csrf = security.csrf_token(secret, self.nonce)
-
-    @property
-    def gateway(self) -> Gateway:
-        return self.request.app.state.gateway
-
-    @property
-    def ip(self) -> str:
-        return client_ip(self.request, self.settings.trusted_proxies)
-
-    def action(self, path: str | None = None) -> str:
-        """A form's target: the page itself (or ``path``) in the same language."""
-        return f"{path or self.request.url.path}?lang={self.language}"
-
-    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        html = TEMPLATES.get_template(template).render({
-            "t": self.t, "lang": self.language, "languages": i18n.LANGUAGES, "csrf_field": security.CSRF_FIELD,
-            "csrf": self.csrf, "path": self.request.url.path, "action": self.action(), **context})
-        response = HTMLResponse(html, status_code=status)
-        if self.new_nonce:
-            response.set_cookie(security.CSRF_COOKIE, security.sign(self.settings.cookie_secret.get_secret_value(),
-                                                                    security.CSRF_COOKIE, self.nonce),
-                                httponly=True, samesite="strict", secure=self.settings.secure_cookies, path="/")
-        return response
-
-    def message(self, title: str, text: str, status: int = 200, *, link: tuple[str, str] | None = None,
-                alert: bool = False) -> HTMLResponse:
-        return self.render("message.html", status, title=title, text=text, link=link, alert=alert)
-
-    def problem(self, answer: Answer, title: str, texts: dict[int | str, str] | None = None,
-                link: tuple[str, str] | None = None) -> HTMLResponse:
-        """The page for a problem the gateway answered: a text by its type or status, else its detail."""
-        texts = texts or {}
-        text = texts.get(answer.problem) or texts.get(answer.status)
-        if text is None:
-            text = self.t.too_many if answer.status == 429 else answer.detail or self.t.error_title
-        return self.message(title, text, answer.status, link=link, alert=True)
-
-    async def form(self) -> dict[str, str] | None:
-        """The posted form's fields, or None when its CSRF token does not match the cookie."""
-        fields = {k: v[0] for k, v in parse_qs((await self.request.body()).decode(errors="replace"),
-                                               keep_blank_values=True).items()}
-        secret = self.settings.cookie_secret.get_secret_value()
-        if not security.csrf_ok(secret, self.request.cookies.get(security.CSRF_COOKIE), fields.get(security.CSRF_FIELD)):
-            return None
-        return fields
-
-    def csrf_refused(self) -> HTMLResponse:
-        return self.message(self.t.error_title, self.t.csrf, 403, alert=True)
 
 
 def _link_page(handler: Callable[..., Any]) -> Callable[..., Any]:

@@ -17,7 +17,11 @@ class Settings(ServiceSettings):
     #: The gateway, the only thing the web app talks to
     gateway_url: str = "http://127.0.0.1:8000"
     gateway_timeout_s: float = Field(default=10.0, gt=0)
-    #: Signs the web app's cookies (CSRF now; the session later). Production: a long random secret.
+    #: The gateway's mutual-TLS port as the browser reaches it: the SITHS page sends the browser there with its card
+    siths_url: str = "https://127.0.0.1:8443"
+    #: The time zone the pages show times in (the marketplace's)
+    time_zone: str = "Europe/Stockholm"
+    #: Signs the web app's cookies (CSRF, the session, the sign-in steps). Production: a long random secret.
     cookie_secret: Secret = SecretStr("development-web-cookie-secret-change-me")
     #: Cookies only over HTTPS (``Secure``): always in production; elsewhere when set (development and
     #: tests run on plain HTTP)

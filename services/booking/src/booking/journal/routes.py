@@ -138,6 +138,13 @@ async def my_consents(session: DbSession, principal: CurrentPrincipal) -> list[C
     return [_consent_out(c) for c in rows]
 
 
+@router.post("/clients/me/consents/{consent_id}/answer")
+async def answer_my_consent(consent_id: uuid.UUID, body: AnswerIn, session: DbSession,
+                            principal: CurrentPrincipal) -> ConsentOut:
+    """The signed-in client answers a request asked of them, as the mail's link does (once; then 409)."""
+    return _consent_out(await service.answer_own_consent(session, principal, consent_id, body.approve))
+
+
 @router.post("/consents/{consent_id}/withdraw")
 async def withdraw(consent_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> ConsentOut:
     consent = await service.withdraw_consent(session, principal, consent_id)

@@ -197,6 +197,18 @@ async def answer_consent(session: AsyncSession, token: str, approve: bool) -> Co
     consent = (await session.execute(select(Consent).where(Consent.token_hash == _hash(token)).with_for_update())).scalar_one_or_none()
     if consent is None:
         raise not_found("consent request", "with that link")
+    return await _answer(session, consent, approve)
+
+
+async def answer_own_consent(session: AsyncSession, principal: Principal, consent_id: uuid.UUID, approve: bool) -> Consent:
+    """The signed-in client answers a request asked of them (as the mail's link does)."""
+    consent = await session.get(Consent, consent_id, with_for_update=True)
+    if consent is None or consent.client_id != principal.account_id:
+        raise not_found("consent", consent_id)
+    return await _answer(session, consent, approve)
+
+
+async def _answer(session: AsyncSession, consent: Consent, approve: bool) -> Consent:
     if consent.status != "pending":
         raise conflict("consent-answered", f"this request was {consent.status} already; the link works once")
     consent.status, consent.answered_at = ("approved" if approve else "denied"), datetime.now(UTC)

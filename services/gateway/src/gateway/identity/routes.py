@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, EmailStr, Field
 
 from contracts.identity import HsaId, SwedishPersonalNumber
@@ -16,7 +18,7 @@ from gateway.identity import recovery, service, tokens
 from gateway.identity.models import Account
 from kit.auth import CurrentPrincipal, Principal, bearer, bearer_token
 from kit.net import client_ip
-from kit.problems import not_found
+from kit.problems import Problem, not_found
 from kit.service import DbSession
 from kit.tls import presented_certificates
 
@@ -174,6 +176,24 @@ async def siths_login(request: Request, session: DbSession) -> TokensOut:
         return _out(await service.siths_login(session, state.db, settings, state.signing_key, hsa, ip))
 
 
+@router.post("/siths/web", include_in_schema=False)
+async def siths_web_login(request: Request, session: DbSession) -> RedirectResponse:
+    """GW-2 for the web app: its SITHS page posts a form here, on the mutual-TLS port, so the browser presents
+    the card's certificate; the login is the one above, and the browser goes back to the web app
+    (GATEWAY_APP_BASE_URL) with the new session's refresh token and the web app's ``state``. The web app
+    redeems that refresh token at once (POST /identity/token/refresh rotates it, so the one in the address is
+    spent) and only when ``state`` matches the cookie it set (no login CSRF). A refused card goes back with
+    ``error`` instead."""
+    form = parse_qs((await request.body()).decode(errors="replace"))
+    state = (form.get("state") or [""])[0][:200]
+    back = f"{request.app.state.settings.app_base_url.rstrip('/')}/sign-in/siths/done"
+    try:
+        issued = await siths_login(request, session)
+    except Problem as refused:
+        return RedirectResponse(f"{back}?{urlencode({'state': state, 'error': refused.slug})}", status_code=303)
+    return RedirectResponse(f"{back}?{urlencode({'state': state, 'handoff': issued.refresh_token})}", status_code=303)
+
+
 class PasswordIn(BaseModel):
     username: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=1000)
@@ -298,6 +318,8 @@ class MeOut(BaseModel):
     phone: str | None = None
     #: the roles the account holds in the directory's organisations
     memberships: list[MembershipOut] = []
+    #: the account's language (sv, nb, nl, en): its pages, mails and SMS
+    language: str = "sv"
 
 
 @router.get("/me")
@@ -313,7 +335,7 @@ async def me(request: Request, session: DbSession, principal: SigningIn) -> MeOu
                  must_change_password=account.must_change_password,
                  terms_required=None if account.terms_version == settings.terms_version else settings.terms_version,
                  acting_for=principal.acting_for, represents=[ClientOut(id=c.id, display_name=c.display_name) for c in clients],
-                 email=account.email, phone=account.phone, memberships=memberships)
+                 email=account.email, phone=account.phone, memberships=memberships, language=account.language)
 
 
 class ActForIn(BaseModel):
