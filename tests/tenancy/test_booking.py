@@ -55,6 +55,7 @@ ROUTES = {
     "POST /clients/{client_id}/consents": "matrix",
     "POST /consents/{token}/answer": "public",
     "GET /clients/me/consents": "own-account",
+    "POST /clients/me/consents/{consent_id}/answer": "matrix",
     "POST /consents/{consent_id}/withdraw": "matrix",
     "POST /admin/journal/rewrap": "matrix",
     "POST /slots": "own-account",
@@ -212,6 +213,9 @@ async def test_consents_invitations_and_slots_are_their_owners(world):
     consent = world["consent"]
     theirs, missing = await both(p, "POST", "/consents/{id}/withdraw", consent["id"], stranger.headers)
     refused_alike(theirs, missing)
+    # answering a request asked of another client: the answer of a request that does not exist
+    refused_alike(*await both(p, "POST", "/clients/me/consents/{id}/answer", consent["id"], stranger.headers,
+                              json={"approve": True}))
     own = await p.http.post(f"{B}/consents/{consent['id']}/withdraw", headers=client.headers)
     assert own.status_code == 409 and own.json()["type"] == "/problems/consent-not-approved"  # served: it is pending
 
