@@ -25,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,7 +36,8 @@ import aio_pika
 import asyncpg
 import bus_floor
 
-from kit import outbox
+from contracts import Envelope
+from kit import metrics, outbox, telemetry
 from kit.bus import EventBus, declare_topology
 from kit.db import Database, plain_dsn
 from kit.settings import ServiceSettings
@@ -43,13 +45,23 @@ from kit.testing import RunEnvironment, find_servers, terminate
 from kit.testing.sample import ThingHappened, consumers, create_tables
 
 WRITERS = 8
+#: ``--py-spy DIR``: py-spy records the relay and the consumer of each path during the throughput run into
+#: DIR/<path>-<process>.txt (collapsed stacks: ``python bench/stacks.py FILE`` sums them up)
+PROFILE_DIR: str | None = None
+PY_SPY = shutil.which("py-spy") or os.path.expanduser("~/.local/bin/py-spy")
 PER_TRANSACTION = 50
 
 
 # -- child processes -----------------------------------------------------------------------------------------
 async def kit_consumer() -> None:
+    """The sample consumer set up as kit.service sets up a service's consumers: tracing (exporting nothing,
+    the default), metrics, the instrumented engine and the bus's telemetry middleware."""
     settings = ServiceSettings()
-    bus = EventBus(settings, Database.from_settings(settings), consumers)
+    provider = telemetry.setup_tracing(settings)
+    metrics.setup_metrics(settings)
+    db = Database.from_settings(settings)
+    telemetry.instrument_engine(db.engine, provider)
+    bus = EventBus(settings, db, consumers, middlewares=(telemetry.bus_middleware(provider),))
     await bus.start()
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -163,6 +175,10 @@ async def measure(name: str, write, conn: asyncpg.Connection, processes: dict[st
     await wait_effects(conn, 200)
     await conn.execute("TRUNCATE effects")
 
+    spies = [subprocess.Popen([PY_SPY, "record", "--pid", str(p.pid), "--format", "raw", "--nonblocking",
+                               "-o", os.path.join(PROFILE_DIR, f"{name}-{kind}.txt")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for kind, p in processes.items()] if PROFILE_DIR else []
     cpu = {kind: bus_floor.cpu_seconds(p.pid) for kind, p in processes.items()}
     writer_cpu = time.process_time()
     started = time.time()
@@ -172,6 +188,9 @@ async def measure(name: str, write, conn: asyncpg.Connection, processes: dict[st
     finished = await wait_effects(conn, events)
     cpu = {kind: (bus_floor.cpu_seconds(p.pid) - cpu[kind]) * 1000 / events for kind, p in processes.items()}
     cpu["writer"] = writer_cpu * 1000 / events
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)
+        spy.wait()
 
     await conn.execute("TRUNCATE effects")
     lag_events = int(200 * lag_seconds)
@@ -256,6 +275,61 @@ async def raw_path(env: RunEnvironment, events: int) -> dict[str, float]:
         terminate(consumer)
 
 
+async def prefill(settings: ServiceSettings, queue: str, events: int) -> None:
+    """``events`` envelopes as the relay publishes them, straight into ``queue`` (declared with its DLQ)."""
+    connection = await aio_pika.connect(settings.amqp_url)
+    async with connection:
+        channel = await connection.channel(publisher_confirms=True)
+        await declare_topology(channel, settings, {queue: [ThingHappened.type_name()]})
+        for start in range(0, events, 500):
+            await asyncio.gather(*(
+                channel.default_exchange.publish(aio_pika.Message(
+                    Envelope.wrap(ThingHappened(thing_id=uuid.uuid4(), seq=seq, note="alone")).model_dump_json().encode(),
+                    content_type="application/json", delivery_mode=aio_pika.DeliveryMode.PERSISTENT), queue)
+                for seq in range(start, min(start + 500, events))))
+
+
+async def consumer_alone(env: RunEnvironment, kind: str, events: int) -> dict[str, float]:
+    """One consumer process draining a queue filled beforehand: its throughput and CPU with nothing else
+    of the path running (no writer, no relay)."""
+    settings = bench_settings(env, f"alone{kind}")
+    await create_tables(settings.database_url)
+    queue = settings.queue_name("things")
+    await prefill(settings, queue, events)
+    dsn = plain_dsn(settings.database_url)
+    conn = await asyncpg.connect(dsn)
+    if kind == "kit":
+        consumer = spawn(["bench/bus.py", "kit-consumer"], env.env(settings, prefix=""))
+    else:
+        consumer = spawn(["bench/bus.py", "floor-consumer", dsn, settings.amqp_url, queue, "alone.things"], dict(os.environ))
+    spy = (subprocess.Popen([PY_SPY, "record", "--pid", str(consumer.pid), "--format", "raw", "--nonblocking",
+                             "-o", os.path.join(PROFILE_DIR, f"alone-{kind}-consumer.txt")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if PROFILE_DIR else None)
+    try:
+        cpu, started = bus_floor.cpu_seconds(consumer.pid), time.time()
+        finished = await wait_effects(conn, events)
+        cpu = bus_floor.cpu_seconds(consumer.pid) - cpu
+        return {"events_per_s": events / (finished - started), "cpu_ms": cpu * 1000 / events}
+    finally:
+        if spy:
+            spy.send_signal(signal.SIGINT)
+            spy.wait()
+        await conn.close()
+        terminate(consumer)
+
+
+async def consumers_alone(events: int) -> None:
+    env = RunEnvironment(find_servers(), "b" + uuid.uuid4().hex[:8])
+    try:
+        results = {kind: await consumer_alone(env, kind, events) for kind in ("floor", "kit")}
+    finally:
+        await env.cleanup()
+    print(f"\nconsumer alone, {events} messages waiting in its queue")
+    for kind, result in results.items():
+        print(f"{kind:<8}{result['events_per_s']:>10.0f} events/s{result['cpu_ms']:>8.3f} CPU ms per event")
+    print(json.dumps({f"{kind}_{key}": round(value, 3) for kind, result in results.items() for key, value in result.items()}))
+
+
 async def bench(events: int, lag_seconds: float) -> None:
     env = RunEnvironment(find_servers(), "b" + uuid.uuid4().hex[:8])
     try:
@@ -291,6 +365,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="outbox → relay → inbox against the floor and raw aio-pika")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("kit-consumer")
+    sub.add_parser("consumers", help="each consumer alone on a queue filled beforehand (CPU per message)")
     raw = sub.add_parser("raw-consumer")
     raw.add_argument("amqp_url")
     raw.add_argument("queue")
@@ -303,11 +378,17 @@ if __name__ == "__main__":
         floor_consumer.add_argument(arg)
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--lag-seconds", type=float, default=10.0)
+    parser.add_argument("--py-spy", metavar="DIR", help="profile relays and consumers with py-spy into DIR")
     args = parser.parse_args()
+    if args.py_spy:
+        os.makedirs(args.py_spy, exist_ok=True)
+        PROFILE_DIR = args.py_spy
     if args.command == "kit-consumer":
         asyncio.run(kit_consumer())
     elif args.command == "raw-consumer":
         asyncio.run(raw_consumer(args.amqp_url, args.queue, args.count))
+    elif args.command == "consumers":
+        asyncio.run(consumers_alone(args.events))
     elif args.command == "floor-relay":
         asyncio.run(bus_floor.relay(args.dsn, args.amqp_url, args.exchange))
     elif args.command == "floor-consumer":

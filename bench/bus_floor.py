@@ -86,7 +86,8 @@ async def relay(dsn: str, amqp_url: str, exchange_name: str, batch: int = 500, p
 
 async def consumer(dsn: str, amqp_url: str, queue_name: str, name: str, *, prefetch: int = 200,
                    concurrency: int = 32) -> None:
-    pool = await asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency)
+    # no reset on release (asyncpg's default is a round trip of RESET ALL, UNLISTEN *, …): nothing here sets any
+    pool = await asyncpg.create_pool(dsn, min_size=concurrency, max_size=concurrency, reset=_no_reset)
     connection = await aio_pika.connect(amqp_url)
     channel = await connection.channel()
     await channel.set_qos(prefetch_count=prefetch)
@@ -110,6 +111,10 @@ async def consumer(dsn: str, amqp_url: str, queue_name: str, name: str, *, prefe
     await stop.wait()
     await connection.close()
     await pool.close()
+
+
+async def _no_reset(conn: asyncpg.Connection) -> None:
+    return None
 
 
 def _stop_on_sigterm() -> asyncio.Event:
