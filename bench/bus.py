@@ -57,11 +57,14 @@ async def kit_consumer() -> None:
     """The sample consumer set up as kit.service sets up a service's consumers: tracing (exporting nothing,
     the default), metrics, the instrumented engine and the bus's telemetry middleware."""
     settings = ServiceSettings()
-    provider = telemetry.setup_tracing(settings)
-    metrics.setup_metrics(settings)
     db = Database.from_settings(settings)
-    telemetry.instrument_engine(db.engine, provider)
-    bus = EventBus(settings, db, consumers, middlewares=(telemetry.bus_middleware(provider),))
+    middlewares: tuple = ()
+    if "no-telemetry" not in os.environ.get("BENCH_KIT", ""):  # BENCH_KIT=no-telemetry: measure without
+        provider = telemetry.setup_tracing(settings)
+        metrics.setup_metrics(settings)
+        telemetry.instrument_engine(db.engine, provider)
+        middlewares = (telemetry.bus_middleware(provider),)
+    bus = EventBus(settings, db, consumers, middlewares=middlewares)
     await bus.start()
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -292,7 +295,7 @@ async def prefill(settings: ServiceSettings, queue: str, events: int) -> None:
 async def consumer_alone(env: RunEnvironment, kind: str, events: int) -> dict[str, float]:
     """One consumer process draining a queue filled beforehand: its throughput and CPU with nothing else
     of the path running (no writer, no relay)."""
-    settings = bench_settings(env, f"alone{kind}")
+    settings = bench_settings(env, "alone" + kind.replace("+", ""))
     await create_tables(settings.database_url)
     queue = settings.queue_name("things")
     await prefill(settings, queue, events)
@@ -300,6 +303,9 @@ async def consumer_alone(env: RunEnvironment, kind: str, events: int) -> dict[st
     conn = await asyncpg.connect(dsn)
     if kind == "kit":
         consumer = spawn(["bench/bus.py", "kit-consumer"], env.env(settings, prefix=""))
+    elif kind == "floor+sqlalchemy":
+        consumer = spawn(["bench/bus.py", "floor-consumer", settings.database_url, settings.amqp_url, queue,
+                          "alone.things", "--sqlalchemy"], dict(os.environ))
     else:
         consumer = spawn(["bench/bus.py", "floor-consumer", dsn, settings.amqp_url, queue, "alone.things"], dict(os.environ))
     spy = (subprocess.Popen([PY_SPY, "record", "--pid", str(consumer.pid), "--format", "raw", "--nonblocking",
@@ -318,16 +324,19 @@ async def consumer_alone(env: RunEnvironment, kind: str, events: int) -> dict[st
         terminate(consumer)
 
 
+KINDS = os.environ.get("BENCH_KINDS", "floor,floor+sqlalchemy,kit").split(",")
+
+
 async def consumers_alone(events: int) -> None:
     env = RunEnvironment(find_servers(), "b" + uuid.uuid4().hex[:8])
     try:
-        results = {kind: await consumer_alone(env, kind, events) for kind in ("floor", "kit")}
+        results = {kind: await consumer_alone(env, kind, events) for kind in KINDS}
     finally:
         await env.cleanup()
     print(f"\nconsumer alone, {events} messages waiting in its queue")
     for kind, result in results.items():
-        print(f"{kind:<8}{result['events_per_s']:>10.0f} events/s{result['cpu_ms']:>8.3f} CPU ms per event")
-    print(json.dumps({f"{kind}_{key}": round(value, 3) for kind, result in results.items() for key, value in result.items()}))
+        print(f"{kind:<18}{result['events_per_s']:>10.0f} events/s{result['cpu_ms']:>8.3f} CPU ms per event")
+    print(json.dumps({f"{kind.replace('+', '_')}_{key}": round(value, 3) for kind, result in results.items() for key, value in result.items()}))
 
 
 async def bench(events: int, lag_seconds: float) -> None:
@@ -376,6 +385,7 @@ if __name__ == "__main__":
     floor_consumer = sub.add_parser("floor-consumer")
     for arg in ("dsn", "amqp_url", "queue", "name"):
         floor_consumer.add_argument(arg)
+    floor_consumer.add_argument("--sqlalchemy", action="store_true", help="the transaction through kit.db")
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--lag-seconds", type=float, default=10.0)
     parser.add_argument("--py-spy", metavar="DIR", help="profile relays and consumers with py-spy into DIR")
@@ -392,6 +402,7 @@ if __name__ == "__main__":
     elif args.command == "floor-relay":
         asyncio.run(bus_floor.relay(args.dsn, args.amqp_url, args.exchange))
     elif args.command == "floor-consumer":
-        asyncio.run(bus_floor.consumer(args.dsn, args.amqp_url, args.queue, args.name))
+        asyncio.run((bus_floor.consumer_on_sqlalchemy if args.sqlalchemy else bus_floor.consumer)(
+            args.dsn, args.amqp_url, args.queue, args.name))
     else:
         asyncio.run(bench(args.events, args.lag_seconds))

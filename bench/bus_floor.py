@@ -117,6 +117,45 @@ async def _no_reset(conn: asyncpg.Connection) -> None:
     return None
 
 
+async def consumer_on_sqlalchemy(database_url: str, amqp_url: str, queue_name: str, name: str, *, prefetch: int = 200,
+                                 concurrency: int = 32) -> None:
+    """The floor's consumer with its transaction through kit.db (SQLAlchemy's async session) and the sample
+    handler: not part of the floor, a measuring stick for what the session costs apart from the bus."""
+    from sqlalchemy import text
+
+    from contracts import Envelope
+    from kit.db import Database
+    from kit.testing.sample import ThingHappened, record_thing
+
+    claim = text("INSERT INTO inbox (consumer, event_id, event_type) VALUES (:c, :e, :t) "
+                 "ON CONFLICT DO NOTHING RETURNING event_id")
+    db = Database(database_url, pool_size=concurrency)
+    slots = asyncio.Semaphore(concurrency)
+    connection = await aio_pika.connect(amqp_url)
+    channel = await connection.channel()
+    await channel.set_qos(prefetch_count=prefetch)
+    queue = await channel.get_queue(queue_name, ensure=False)
+
+    async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        try:
+            envelope = Envelope.model_validate_json(message.body)
+            event = ThingHappened.model_validate(envelope.payload)
+            async with slots, db.transaction() as session:
+                if (await session.execute(claim, {"c": name, "e": envelope.event_id, "t": envelope.event_type})).first():
+                    await record_thing(session, event, envelope)
+        except Exception:  # noqa: BLE001
+            await message.nack(requeue=True)
+            return
+        await message.ack()
+
+    await queue.consume(on_message)
+    stop = _stop_on_sigterm()
+    print("ready", flush=True)
+    await stop.wait()
+    await connection.close()
+    await db.dispose()
+
+
 def _stop_on_sigterm() -> asyncio.Event:
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
