@@ -7,7 +7,10 @@ ASGI app with a prescriber's token, so a figure covers routing, auth, validation
 suppliers, supplier article numbers, article numbers) are asked round after round; the index is then
 dropped and the same rounds run again.
 
-The last line printed is JSON: {"articles", "indexed": {"p50_ms", "p95_ms", "p99_ms", "per_s"}, "no_index": …}.
+Two more queries are an exact article number and an exact supplier's article number (answered by btree).
+
+The last line printed is JSON: {"p99_ms" (with the index), "p50_ms", "articles", "indexed": {"p50_ms", "p95_ms",
+"p99_ms", "per_s"}, "no_index": …}.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from logistics.stock.models import StockBalance, Warehouse
 ISSUER = TokenIssuer()
 QUERIES = ["rollator", "rollator låg", "rullstol komfort exempel", "taklyft", "sele delad", "madrass växeltryck",
            "elrullstol utomhus", "duschstol rygg", "PRO-123", "1234"]
-TARGET_P99_MS = 100
+TARGET_P99_MS = 50
 
 
 def figures(samples: list[float], seconds: float) -> dict:
@@ -44,11 +47,11 @@ def figures(samples: list[float], seconds: float) -> dict:
             "per_s": round(len(samples) / seconds, 1)}
 
 
-async def rounds(client, headers: dict, count: int, per_query: dict | None = None) -> dict:  # noqa: ANN001
+async def rounds(client, headers: dict, queries: list[str], count: int, per_query: dict | None = None) -> dict:  # noqa: ANN001
     samples = []
     started = time.perf_counter()
     for _ in range(count):
-        for query in QUERIES:
+        for query in queries:
             t0 = time.perf_counter()
             response = await client.get("/articles/search", headers=headers, params={"q": query, "warehouse": "100", "limit": 50})
             elapsed = (time.perf_counter() - t0) * 1000
@@ -80,17 +83,19 @@ async def bench(articles: int, count: int) -> None:
                 await session.execute(text("ANALYZE articles"))
                 await session.execute(text("ANALYZE stock_balances"))
             print(f"loaded {articles} articles in {time.perf_counter() - started:.1f} s", flush=True)
-            await rounds(service.client, headers, 2)  # warm up
+            # and two that a prescriber copies from a delivery note: an article number, a supplier's article number
+            queries = [*QUERIES, rows[len(rows) // 3]["number"], rows[len(rows) // 2]["supplier_article_number"]]
+            await rounds(service.client, headers, queries, 2)  # warm up
             by_query: dict = {}
-            indexed = await rounds(service.client, headers, count, by_query)
+            indexed = await rounds(service.client, headers, queries, count, by_query)
             async with db.transaction() as session:
                 await session.execute(text("DROP INDEX articles_search_trgm"))
-            await rounds(service.client, headers, 1)
-            no_index = await rounds(service.client, headers, count)
+            await rounds(service.client, headers, queries, 1)
+            no_index = await rounds(service.client, headers, queries, count)
             await db.dispose()
     finally:
         await env.cleanup()
-    print(f"\narticle search, {articles} articles, {len(QUERIES)} queries x {count} rounds (HTTP in-process, page of 50, availability)")
+    print(f"\narticle search, {articles} articles, {len(by_query)} queries x {count} rounds (HTTP in-process, page of 50, availability)")
     print(f"{'':24}{'trigram index':>16}{'no index':>16}")
     for key in ("p50_ms", "p95_ms", "p99_ms", "per_s"):
         print(f"{key:24}{indexed[key]:>16}{no_index[key]:>16}")
@@ -99,7 +104,8 @@ async def bench(articles: int, count: int) -> None:
         print(f"  {query:28}{seen['hits']:>8}{statistics.median(seen['ms']):>10.1f}")
     verdict = "met" if indexed["p99_ms"] <= TARGET_P99_MS else "MISSED"
     print(f"target p99 <= {TARGET_P99_MS} ms with the index: {verdict}")
-    print(json.dumps({"articles": articles, "indexed": indexed, "no_index": no_index, "target_p99_ms": TARGET_P99_MS}))
+    print(json.dumps({"p99_ms": indexed["p99_ms"], "p50_ms": indexed["p50_ms"], "articles": articles, "indexed": indexed,
+                      "no_index": no_index, "target_p99_ms": TARGET_P99_MS}))
 
 
 def main() -> None:

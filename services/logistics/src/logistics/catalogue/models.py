@@ -1,5 +1,6 @@
 """Articles and the ISO 9999 classification. ``search_text`` is a stored lower-cased concatenation of
-the four searched fields with a trigram index, so every term's ILIKE is an index scan (LG-4)."""
+the four searched fields with a trigram index, so every term's ILIKE is an index scan (LG-4); the article
+number and the supplier's article number also have btree indexes (lower-cased) for exact lookups."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -48,6 +50,9 @@ class Article(Base):
         CheckConstraint("pack_size >= 1", name="article_pack_size"),
         CheckConstraint("new_price_minor >= 0", name="article_price_not_negative"),
         Index("articles_search_trgm", "search_text", postgresql_using="gin", postgresql_ops={"search_text": "gin_trgm_ops"}),
+        # an exact number is answered by btree before the trigram search (LG-4, catalogue.service.search)
+        Index("articles_number_lower", text("lower(number)")),
+        Index("articles_supplier_article_number_lower", text("lower(supplier_article_number)")),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)

@@ -60,7 +60,9 @@ async def search(request: Request, session: DbSession, me: Staff, q: str = Query
                  warehouse: str | None = None, sort: str = "number", descending: bool = False,
                  limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0)) -> SearchOut:
     """LG-4: every space-separated term (3+ characters) must match the name, supplier, supplier's article
-    number or article number. Availability in ``warehouse`` is shown only below a maximum hit count."""
+    number or article number. One term that is exactly an article number or a supplier's article number
+    (any case) answers with those articles alone, found by btree before any trigram search. Availability in
+    ``warehouse`` is shown only below a maximum hit count."""
     prescriber = await session.get(Prescriber, me.account_id)
     found = await service.search(session, q, article_type=type, warehouse=warehouse, sort=sort, descending=descending,
                                  limit=limit, offset=offset, include_expired=bool(prescriber and prescriber.expired_articles_enabled),

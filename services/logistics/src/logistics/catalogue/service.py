@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kit.db import contains, flush_guarded
@@ -13,6 +13,8 @@ from kit.problems import conflict, invalid, not_found
 from logistics.catalogue import rules
 from logistics.catalogue.models import Article, ArticleComponent, IsoClass, ReplacementMember
 from logistics.stock.models import StockBalance, available
+
+_CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
 
 
 async def search(session: AsyncSession, text: str, *, article_type: str | None, warehouse: str | None, sort: str,
@@ -23,11 +25,25 @@ async def search(session: AsyncSession, text: str, *, article_type: str | None, 
         raise invalid(str(exc)) from exc
     if sort not in rules.SORTABLE:
         raise invalid(f"sort by one of {', '.join(rules.SORTABLE)}")
-    where = [Article.search_text.ilike(contains(t)) for t in terms]
+    filters = []
     if article_type:
-        where.append(Article.article_type == article_type)
+        filters.append(Article.article_type == article_type)
     if not include_expired:
-        where.append(Article.expires_on.is_(None) | (Article.expires_on > func.current_date()))
+        filters.append(Article.expires_on.is_(None) | (Article.expires_on > func.current_date()))
+    # A custom plan for each search: the statements are prepared, and after a few runs PostgreSQL may keep a
+    # generic plan that cannot see the pattern — walking the number index and filtering ~half the table
+    # for a rare term ("1234": 110 ms instead of 5 ms)
+    await session.execute(_CUSTOM_PLANS)
+    where = None
+    if len(terms) == 1:  # exactly an article number or a supplier's article number: by btree, that article
+        exact = [or_(func.lower(Article.number) == terms[0], func.lower(Article.supplier_article_number) == terms[0]),
+                 *filters]
+        if (await session.execute(select(Article.id).where(*exact).limit(1))).first() is not None:
+            where = exact
+    if where is None:
+        # LIKE on the stored lower-cased text, the pattern lower-cased by PostgreSQL too: what ILIKE matched,
+        # without folding the case of every row it reads (a broad term's count: 21 → 13 ms)
+        where = [*(Article.search_text.like(func.lower(contains(t))) for t in terms), *filters]
     column = getattr(Article, sort)
     page = (select(Article).where(and_(*where)).order_by(column.desc() if descending else column, Article.number)
             .limit(limit).offset(offset))
